@@ -1,0 +1,170 @@
+"""Change-point model: recovery, the tau prior and posterior, HR(t), argument checks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import bayesurv as bs
+from bayesurv.changepoint import default_grid, nice_step
+
+
+@pytest.mark.slow
+def test_large_sample_recovery():
+    """N = 20000, tau = 13, HR 1.0 then 0.3 (issue acceptance criterion).
+
+    With ~11000 events the likelihood of tau away from 13 drops by tens of log units, so the
+    posterior mode must be 13 and P(|tau - 13| <= 1) > 0.9; log HR posterior sds are ~0.03,
+    so both medians must be within 0.05 of the truth.
+    """
+    truth = np.log([1.0, 0.3])
+    df = bs.simulate_trial(n=(10000, 10000), baseline_rates=[0.02], log_hr=tuple(truth),
+                           tau=13, seed=7)
+    data = bs.SurvivalData.from_frame(df, reference="control")
+    fit = bs.ChangePoint(grid=range(1, 61)).fit(data, draws=500, tune=500, chains=2,
+                                                random_seed=3, progressbar=False)
+    summary = fit.changepoint_summary()
+    assert summary["mode"] == 13
+    assert fit.changepoint_probability(11.999, 14.0) > 0.9
+    medians = np.log(fit.hazard_ratios()["median"].to_numpy())
+    np.testing.assert_array_less(np.abs(medians - truth), 0.05)
+
+
+@pytest.mark.slow
+def test_no_divergences_with_default_settings():
+    """Three reference-trial-sized simulations, default sampler settings: no divergence."""
+    for seed in (1, 2, 3):
+        df = bs.simulate_trial(n=(111, 108), baseline_rates=[0.0035],
+                               log_hr=(0.0, np.log(0.3)), tau=13, seed=seed)
+        data = bs.SurvivalData.from_frame(df, reference="control")
+        fit = bs.ChangePoint(near=13).fit(data, random_seed=seed, progressbar=False)
+        assert fit.diagnostics(warn=False).divergences == 0
+
+
+def test_posterior_of_tau_is_a_distribution(changepoint_fit):
+    table = changepoint_fit.changepoint()
+    assert list(table.columns) == ["tau", "probability", "prior", "cumulative"]
+    assert table["probability"].sum() == pytest.approx(1.0, abs=1e-9)
+    assert table["prior"].sum() == pytest.approx(1.0, abs=1e-9)
+    assert (table["probability"] >= 0).all()
+
+
+def test_tau_draws_follow_the_rao_blackwellized_posterior(changepoint_fit):
+    """Frequencies of the per-draw tau draws agree with the averaged P(tau = k | rest).
+
+    600 draws: a binomial proportion's sd is at most 0.02, so 0.08 is 4 sd.
+    """
+    table = changepoint_fit.changepoint().set_index("tau")
+    taus = changepoint_fit.idata.posterior["tau"].to_numpy().ravel()
+    for tau, prob in table["probability"].nlargest(3).items():
+        assert (taus == tau).mean() == pytest.approx(prob, abs=0.08)
+
+
+def test_changepoint_summary_is_consistent(changepoint_fit):
+    summary = changepoint_fit.changepoint_summary()
+    table = changepoint_fit.changepoint()
+    assert summary["mode"] == table.loc[table["probability"].idxmax(), "tau"]
+    assert summary["lower"] <= summary["median"] <= summary["upper"]
+    inside = changepoint_fit.changepoint_probability(summary["lower"] - 1e-9, summary["upper"])
+    assert inside >= 0.9 - 1e-9
+
+
+def test_hr_curve_is_the_before_hr_early_and_the_after_hr_late(changepoint_fit):
+    """Before every candidate tau, HR(t) is the `before` HR; after all of them, the `after` HR.
+
+    The curve uses the weighted sample's inverse CDF and the table numpy's interpolated
+    quantiles: with 600 draws they differ by at most one order statistic (< 2% here).
+    """
+    grid = changepoint_fit.changepoint()["tau"]
+    curve = changepoint_fit.hazard_ratio_curve([grid.min() - 0.5, grid.max() + 0.5])
+    table = changepoint_fit.hazard_ratios().set_index("period")
+    for row, period in ((0, "before"), (1, "after")):
+        for column in ("median", "lower", "upper"):
+            assert curve.loc[row, column] == pytest.approx(table.loc[period, column], rel=0.02)
+        assert curve.loc[row, "p_benefit"] == pytest.approx(table.loc[period, "p_benefit"])
+
+
+def test_window_hrs_match_period_hrs_when_tau_is_certain():
+    """With all prior mass on tau = 13, the landmark windows at 13 are the two periods."""
+    df = bs.simulate_trial(n=(150, 150), baseline_rates=[0.01], log_hr=(0.0, -1.0), tau=13,
+                           seed=4)
+    data = bs.SurvivalData.from_frame(df, reference="control")
+    fit = bs.ChangePoint(grid=[10, 13, 16], prior=[0, 1, 0]).fit(
+        data, draws=200, tune=200, chains=2, random_seed=1, progressbar=False)
+    windows = fit.window_hazard_ratios([(0, 13), (13, np.inf)])
+    periods = fit.hazard_ratios()
+    np.testing.assert_allclose(windows["median"], periods["median"], rtol=1e-9)
+    assert fit.changepoint_probability(0, 13) == pytest.approx(1.0)
+
+
+def test_default_grid_is_monthly_and_leaves_events_on_both_sides():
+    df = bs.datasets.shi2021("death")
+    data = bs.SurvivalData.from_frame(df, reference="control")
+    grid = default_grid(data)
+    assert np.allclose(np.diff(grid), 1.0)
+    event_times = data.time[data.event == 1]
+    for tau in (grid[0], grid[-1]):
+        assert (event_times <= tau).sum() >= 3 and (event_times > tau).sum() >= 3
+    assert nice_step(85.0) == 1.0 and nice_step(2659.0) == 20.0
+
+
+def test_near_prior_is_a_discretized_normal():
+    model = bs.ChangePoint(grid=range(1, 61), near=13, spread=3)
+    weights = model.tau_prior(np.arange(1.0, 61.0))
+    assert weights.sum() == pytest.approx(1.0)
+    assert np.argmax(weights) == 12
+    ratio = weights[12 + 3] / weights[12]
+    assert ratio == pytest.approx(np.exp(-0.5), rel=1e-12)
+
+
+def test_uniform_prior_by_default():
+    weights = bs.ChangePoint(grid=[5, 10, 15, 20]).tau_prior(np.array([5.0, 10, 15, 20]))
+    np.testing.assert_allclose(weights, 0.25)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"grid": []}, bs.ModelError, "grid is empty"),
+        ({"grid": [10, 5]}, bs.ModelError, "sorted"),
+        ({"grid": [0, 5]}, bs.ModelError, "grid points must be > 0"),
+        ({"spread": 2}, bs.PriorError, "spread needs near"),
+        ({"near": 13, "spread": 0}, bs.PriorError, "spread must be a finite number > 0"),
+        ({"near": -2}, bs.ModelError, "near must be a finite number > 0"),
+        ({"grid": [5, 10], "prior": [1, 2, 3]}, bs.PriorError, "3 weights but the grid has 2"),
+        ({"grid": [5, 10], "prior": [0, 0]}, bs.PriorError, "not all 0"),
+        ({"prior": [1, 2]}, bs.PriorError, "need an explicit grid"),
+    ],
+)
+def test_bad_arguments(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        bs.ChangePoint(**kwargs)
+
+
+def test_grid_point_without_events_on_one_side_is_rejected(reference_like_data):
+    first_event = reference_like_data.time[reference_like_data.event == 1].min()
+    with pytest.raises(bs.ModelError, match=r"grid point 0.01 has no events before it"):
+        bs.ChangePoint(grid=[min(0.01, first_event / 2), 13]).design(reference_like_data)
+    with pytest.raises(bs.ModelError, match=r"grid point 200 is not inside the follow-up"):
+        bs.ChangePoint(grid=[13, 200]).design(reference_like_data)
+
+
+def test_near_far_from_the_grid_is_rejected(reference_like_data):
+    with pytest.raises(bs.PriorError, match="puts no prior mass on the grid"):
+        bs.ChangePoint(grid=[5, 10], near=500, spread=1).design(reference_like_data)
+
+
+def test_changepoint_methods_need_a_changepoint_fit(piecewise_fit):
+    with pytest.raises(bs.BayesurvInputError, match="needs a ChangePoint fit"):
+        piecewise_fit.changepoint()
+
+
+def test_covariates_enter_the_changepoint_model():
+    df = bs.datasets.shi2021("death")
+    data = bs.SurvivalData.from_frame(df, reference="control", covariates=["meld"])
+    fit = bs.ChangePoint(near=13).fit(data, draws=200, tune=200, chains=2, random_seed=1,
+                                      progressbar=False)
+    assert "beta" in fit.idata.posterior
+    assert fit.idata.posterior["beta"].dims == ("chain", "draw", "covariate")
+    assert isinstance(fit.hazard_ratios(), pd.DataFrame)

@@ -1,0 +1,142 @@
+"""The Fit result: tables, reproducibility, save/load and diagnostics."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+import bayesurv as bs
+from bayesurv.summaries import cumulative_hazard, weighted_quantiles
+
+
+def test_hazard_ratio_table_matches_the_draws(piecewise_fit):
+    table = piecewise_fit.hazard_ratios()
+    assert list(table.columns) == ["period", "start", "end", "median", "mean", "lower", "upper",
+                                   "p_benefit", "group"]
+    draws = piecewise_fit.idata.posterior["log_hr"].sel(group="treated", period="13+")
+    hr = np.exp(draws.to_numpy().ravel())
+    row = table.set_index("period").loc["13+"]
+    assert row["median"] == pytest.approx(np.median(hr))
+    assert row["lower"] == pytest.approx(np.quantile(hr, 0.025))
+    assert row["upper"] == pytest.approx(np.quantile(hr, 0.975))
+    assert row["p_benefit"] == pytest.approx((hr < 1).mean())
+
+
+def test_same_seed_same_numbers(reference_like_data, piecewise_fit, seed):
+    again = bs.PiecewiseExponential(cuts=[13]).fit(reference_like_data, draws=300, tune=300,
+                                                   chains=2, random_seed=seed,
+                                                   progressbar=False)
+    pd.testing.assert_frame_equal(again.hazard_ratios(), piecewise_fit.hazard_ratios())
+
+
+def test_parallel_chains_give_the_same_numbers(reference_like_data, piecewise_fit, seed):
+    parallel = bs.PiecewiseExponential(cuts=[13]).fit(reference_like_data, draws=300,
+                                                      tune=300, chains=2, cores=2,
+                                                      random_seed=seed, progressbar=False)
+    xr.testing.assert_equal(parallel.idata.posterior["log_hr"],
+                            piecewise_fit.idata.posterior["log_hr"])
+
+
+@pytest.mark.parametrize("which", ["piecewise_fit", "changepoint_fit"])
+def test_netcdf_round_trip_is_exact(which, request, tmp_path):
+    fit = request.getfixturevalue(which)
+    path = tmp_path / "fit.nc"
+    fit.to_netcdf(path)
+    loaded = bs.Fit.from_netcdf(path)
+    pd.testing.assert_frame_equal(loaded.hazard_ratios(), fit.hazard_ratios())
+    pd.testing.assert_frame_equal(loaded.survival([6, 13, 36]), fit.survival([6, 13, 36]))
+    assert loaded.settings == fit.settings
+    assert loaded.data_summary == fit.data_summary
+    assert loaded.version == bs.__version__
+    if fit.kind == "changepoint":
+        pd.testing.assert_frame_equal(loaded.changepoint(), fit.changepoint())
+
+
+def test_loading_a_non_bayesurv_file_is_a_clear_error(tmp_path):
+    other = tmp_path / "other.nc"
+    xr.Dataset({"x": ("a", [1.0, 2.0])}).to_netcdf(other)
+    with pytest.raises(bs.FitFileError, match="not made by bayesurv"):
+        bs.Fit.from_netcdf(other)
+    garbage = tmp_path / "garbage.nc"
+    garbage.write_text("not a netcdf file")
+    with pytest.raises(bs.FitFileError, match="not a NetCDF file"):
+        bs.Fit.from_netcdf(garbage)
+    with pytest.raises(bs.FitFileError, match="no such file"):
+        bs.Fit.from_netcdf(tmp_path / "missing.nc")
+
+
+def test_fit_records_its_context(piecewise_fit, seed):
+    assert piecewise_fit.sampler_settings["random_seed"] == seed
+    assert piecewise_fit.sampler_settings["chains"] == 2
+    assert piecewise_fit.data_summary["n"] == 219
+    assert piecewise_fit.settings["cuts"] == [13.0]
+    assert piecewise_fit.priors.name == "default"
+
+
+def test_summary_has_readable_names(piecewise_fit):
+    index = piecewise_fit.summary().index
+    assert "log_hr[treated, 0-13]" in index
+    assert "log_hr[treated, 13+]" in index
+
+
+def test_survival_is_the_exponential_of_the_cumulative_hazard(piecewise_fit):
+    """Survival at t from the draws, recomputed by hand for the reference group."""
+    post = piecewise_fit.idata.posterior
+    const = piecewise_fit.idata.constant_data
+    log_baseline = post["log_baseline"].to_numpy().reshape(-1, post.sizes["piece"])
+    edges = const["baseline_edges"].to_numpy()
+    t = 30.0
+    widths = np.clip(np.diff(np.minimum(np.r_[edges, np.inf], t)), 0, None)
+    by_hand = np.exp(-(np.exp(log_baseline) * widths).sum(axis=1))
+    table = piecewise_fit.survival([t]).set_index("group")
+    assert table.loc["control", "median"] == pytest.approx(np.median(by_hand), rel=1e-10)
+
+
+def test_cumulative_hazard_of_a_constant_hazard_is_linear():
+    edges = np.array([0.0, 5.0, 10.0])
+    lh = np.full((3, 3, 2), np.log(0.2))
+    cum = cumulative_hazard(edges, lh, np.array([0.0, 2.5, 7.0, 12.0]))
+    np.testing.assert_allclose(cum[1, :, 0], 0.2 * np.array([0.0, 2.5, 7.0, 12.0]))
+
+
+def test_weighted_quantiles_match_unweighted_with_equal_weights():
+    values = np.random.default_rng(0).normal(size=1001)
+    got = weighted_quantiles(values, np.ones_like(values), [0.5])
+    assert got[0] == np.median(values)
+
+
+def test_low_ess_warns_with_parameter_and_advice(reference_like_data):
+    with pytest.warns(bs.ConvergenceWarning, match=r"bulk ESS below 400 .* lowest "
+                                                   r"log_\w+\[.*increase draws="):
+        bs.PiecewiseExponential(cuts=[13]).fit(reference_like_data, draws=50, tune=50,
+                                               chains=2, random_seed=1, progressbar=False)
+
+
+def test_diagnostics_table(changepoint_fit):
+    diagnostics = changepoint_fit.diagnostics(warn=False)
+    assert set(diagnostics.table.columns) == {"parameter", "r_hat", "ess_bulk", "ess_tail",
+                                              "ok"}
+    assert "log_hr[treated, before]" in diagnostics.table["parameter"].tolist()
+    assert diagnostics.divergences == int(changepoint_fit.idata.sample_stats["diverging"].sum())
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"draws": 0}, "draws must be an integer >= 1"),
+        ({"chains": 1.5}, "chains must be an integer >= 1"),
+        ({"sampler": "stan"}, "sampler must be one of"),
+        ({"target_accept": 1.2}, "target_accept must be in"),
+    ],
+)
+def test_bad_sampler_arguments(reference_like_data, kwargs, message):
+    with pytest.raises(bs.BayesurvInputError, match=message):
+        bs.PiecewiseExponential(cuts=[13]).fit(reference_like_data, progressbar=False,
+                                               **kwargs)
+
+
+def test_fit_rejects_what_is_not_survival_data():
+    with pytest.raises(bs.DataError, match="expected a bayesurv.SurvivalData"):
+        bs.PiecewiseExponential().fit(pd.DataFrame({"time": [1.0]}))
