@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.bayesurv-installed
+DOCS_STAMP := $(VENV)/.bayesurv-docs-installed
 
 .PHONY: demo test test-fast lint docs benchmarks clean
 
@@ -13,6 +14,10 @@ $(PY):
 $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
+
+$(DOCS_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[test,docs]"
+	touch $(DOCS_STAMP)
 
 demo: $(STAMP)
 	$(VENV)/bin/bayesurv run --out report
@@ -27,5 +32,11 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check .
 
+# runs the reference specs and the accuracy harness into docs/generated/ (skipped when their
+# inputs are unchanged), then builds the site; warnings are errors
+docs: $(DOCS_STAMP)
+	$(PY) docs/generate.py
+	$(VENV)/bin/sphinx-build -W --keep-going -b html docs docs/_build/html
+
 clean:
-	rm -rf $(VENV) report docs/_build
+	rm -rf $(VENV) report docs/_build docs/generated

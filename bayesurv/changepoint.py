@@ -3,11 +3,14 @@
 tau takes values on a grid of candidate times with prior weights ``pi_k``.  The likelihood
 ``log sum_k pi_k exp(loglik(tau_k))`` is computed for every candidate at once from
 cumulative sums over the fine grid, so tau is marginalized exactly and NUTS samples only
-continuous parameters.  Per draw, ``tau_probability`` holds P(tau = tau_k | parameters, data),
-the Rao-Blackwellized conditional posterior, and ``tau`` one draw from it.
+continuous parameters.  Per draw, ``tau_probability`` (dimension ``candidate``, whose
+coordinates are the grid times) holds P(tau = tau_k | parameters, data), the Rao-Blackwellized
+conditional posterior, and ``tau`` one draw from it.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping, Set
 
 import numpy as np
 import pymc as pm
@@ -28,7 +31,13 @@ TARGET_GRID_POINTS = 60
 
 
 def nice_step(span: float, target: int = TARGET_GRID_POINTS) -> float:
-    """A round step (1, 2 or 5 times a power of ten) giving about ``target`` points."""
+    """A round step (1, 2 or 5 times a power of ten) giving about ``target`` points.
+
+    Examples
+    --------
+    >>> [float(nice_step(span)) for span in (85.0, 850.0, 2.5)]
+    [1.0, 10.0, 0.02]
+    """
     raw = span / target
     power = 10.0 ** np.floor(np.log10(raw))
     for multiple in (5.0, 2.0, 1.0):
@@ -89,7 +98,7 @@ class ChangePoint(HazardModel):
     >>> data = bs.SurvivalData.from_frame(bs.datasets.shi2021("death"), reference="control")
     >>> fit = bs.ChangePoint(near=13).fit(data, draws=200, tune=200, chains=2,
     ...                                   random_seed=1, progressbar=False)
-    >>> fit.changepoint()["probability"].sum().round(6)
+    >>> float(fit.changepoint()["probability"].sum().round(6))
     1.0
     """
 
@@ -111,7 +120,14 @@ class ChangePoint(HazardModel):
         self.prior = None if prior is None else _check_weights(prior, self.grid)
 
     def settings(self) -> dict:
-        """JSON-friendly settings."""
+        """JSON-friendly settings.
+
+        Examples
+        --------
+        >>> s = ChangePoint(near=13).settings()
+        >>> s["kind"], s["near"], s["grid"]
+        ('changepoint', 13.0, None)
+        """
         baseline = self.baseline
         if baseline is not None and not isinstance(baseline, int):
             baseline = [float(b) for b in baseline]
@@ -127,7 +143,18 @@ class ChangePoint(HazardModel):
 
     # ------------------------------------------------------------------ design
     def resolve_grid(self, data: SurvivalData) -> np.ndarray:
-        """The candidate times, validated against the data."""
+        """The candidate times, validated against the data.
+
+        Examples
+        --------
+        >>> grid = ChangePoint(near=13).resolve_grid(data)  # the default grid
+        >>> float(grid[0]), float(grid[-1]), grid.size
+        (4.0, 56.0, 53)
+        >>> ChangePoint(grid=[12, 90]).resolve_grid(data)
+        Traceback (most recent call last):
+        ...
+        bayesurv.exceptions.ModelError: change-point grid point 90 is not inside the follow-up ...
+        """
         if self.grid is None:
             return default_grid(data)
         event_times = data.time[data.event == 1]
@@ -143,21 +170,41 @@ class ChangePoint(HazardModel):
         return self.grid
 
     def tau_prior(self, grid: np.ndarray) -> np.ndarray:
-        """Prior probabilities over ``grid``."""
+        """Prior probabilities over ``grid``.
+
+        Examples
+        --------
+        >>> model = ChangePoint(grid=[6, 12, 18], near=12, spread=6)
+        >>> model.tau_prior(model.grid).round(3)
+        array([0.274, 0.452, 0.274])
+        >>> ChangePoint(grid=[6, 12, 18]).tau_prior(model.grid)  # uniform without near
+        array([0.33333333, 0.33333333, 0.33333333])
+        """
         if self.prior is not None:
             return self.prior
         if self.near is None:
             return np.full(grid.size, 1.0 / grid.size)
         step = np.median(np.diff(grid)) if grid.size > 1 else 1.0
         spread = self.spread if self.spread is not None else max(self.near / 4.0, 2.0 * step)
-        weights = np.exp(-0.5 * ((grid - self.near) / spread) ** 2)
-        if weights.sum() < 1e-12:
+        with np.errstate(all="ignore"):  # far-off points (or a vanishing spread) get weight 0
+            log_weights = -0.5 * ((grid - self.near) / spread) ** 2
+        top = np.max(log_weights)
+        if not np.isfinite(top) or top < -700:
             raise PriorError(f"ChangePoint: near={self.near:g} with spread={spread:g} puts no "
                              f"prior mass on the grid ({grid.min():g} to {grid.max():g})")
+        with np.errstate(under="ignore"):
+            weights = np.exp(log_weights - top)
         return weights / weights.sum()
 
     def design(self, data: SurvivalData) -> Design:
-        """Validate the grid and build the fine grid (baseline cuts and candidates)."""
+        """Validate the grid and build the fine grid (baseline cuts and candidates).
+
+        Examples
+        --------
+        >>> design = ChangePoint(near=13).design(data)
+        >>> design.extra["tau_grid"].size, round(float(design.extra["tau_prior"].sum()), 6)
+        (53, 1.0)
+        """
         grid = self.resolve_grid(data)
         weights = self.tau_prior(grid)
         design = Design.build(data, self._baseline_cuts(data), grid)
@@ -166,11 +213,19 @@ class ChangePoint(HazardModel):
         return design
 
     def build_model(self, design: Design) -> pm.Model:
-        """PyMC graph with tau marginalized over the grid."""
+        """PyMC graph with tau marginalized over the grid.
+
+        Examples
+        --------
+        >>> model = ChangePoint(near=13)
+        >>> pm_model = model.build_model(model.design(data))
+        >>> [v.name for v in pm_model.free_RVs], len(pm_model.coords["candidate"])
+        (['log_baseline', 'log_hr'], 53)
+        """
         grid, tau_index = design.extra["tau_grid"], design.extra["tau_index"]
         with np.errstate(divide="ignore"):  # a zero prior weight is a -inf term: exp() is 0
             log_prior = np.log(design.extra["tau_prior"])
-        coords = self._coords(design) | {"period": ["before", "after"], "tau": grid}
+        coords = self._coords(design) | {"period": ["before", "after"], "candidate": grid}
         with pm.Model(coords=coords) as model:
             log_baseline = self._log_baseline(design)
             log_hr = self.priors.log_hr.create("log_hr", dims=("group", "period"))
@@ -189,11 +244,24 @@ class ChangePoint(HazardModel):
                     tau_index)
             joint = per_tau + log_prior
             pm.Potential("loglik", pt.logsumexp(joint))
-            pm.Deterministic("tau_probability", pt.special.softmax(joint), dims="tau")
+            pm.Deterministic("tau_probability", pt.special.softmax(joint), dims="candidate")
         return model
 
     def postprocess(self, idata, design: Design, rng: np.random.Generator) -> None:
-        """Draw one tau per posterior draw from its conditional posterior."""
+        """Draw one tau per posterior draw from its conditional posterior.
+
+        Examples
+        --------
+        Redraw tau on a copy of a fit's posterior:
+
+        >>> idata = fit.idata.copy()
+        >>> model = ChangePoint(near=13)
+        >>> model.postprocess(idata, model.design(data), np.random.default_rng(0))
+        >>> idata.posterior["tau"].shape
+        (2, 200)
+        >>> bool(np.isin(idata.posterior["tau"], model.resolve_grid(data)).all())
+        True
+        """
         prob = idata.posterior["tau_probability"].to_numpy()
         cum = prob.cumsum(axis=-1)
         u = rng.random((*cum.shape[:-1], 1)) * cum[..., -1:]
@@ -205,6 +273,9 @@ class ChangePoint(HazardModel):
 
 
 def _check_weights(prior, grid) -> np.ndarray:
+    if isinstance(prior, str | bytes | Mapping | Set):
+        raise PriorError(f"ChangePoint: prior must be a sequence of weights, one per grid point, "
+                         f"got {type(prior).__name__} {prior!r}")
     try:
         weights = np.asarray(list(prior), dtype=float)
     except (TypeError, ValueError):
@@ -215,6 +286,7 @@ def _check_weights(prior, grid) -> np.ndarray:
     if weights.shape != grid.shape:
         raise PriorError(f"ChangePoint: prior has {weights.size} weights but the grid has "
                          f"{grid.size} points")
-    if not np.isfinite(weights).all() or (weights < 0).any() or weights.sum() <= 0:
+    if not np.isfinite(weights).all() or (weights < 0).any() or weights.max() <= 0:
         raise PriorError("ChangePoint: prior weights must be finite, non-negative and not all 0")
-    return weights / weights.sum()
+    scaled = weights / weights.max()  # dividing by the largest first cannot overflow
+    return scaled / scaled.sum()

@@ -7,7 +7,8 @@ the column, the first offending rows and their values.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence, Set
+from numbers import Real
 
 import numpy as np
 import pandas as pd
@@ -50,6 +51,20 @@ def repr_value(value) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+def repr_argument(value) -> str:
+    """An argument's value as the user wrote it (``1.5``, not ``np.float64(1.5)``).
+
+    Examples
+    --------
+    >>> repr_argument(np.float64(1.5)), repr_argument("13")
+    ('1.5', "'13'")
+    """
+    if isinstance(value, np.generic):
+        value = value.item()
+    text = " ".join(repr(value).split())
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def check_frame(df, what: str = "data") -> pd.DataFrame:
     """Require a non-empty pandas DataFrame with unique column names."""
     if not isinstance(df, pd.DataFrame):
@@ -65,6 +80,9 @@ def check_frame(df, what: str = "data") -> pd.DataFrame:
 def check_columns_present(df: pd.DataFrame, columns: dict[str, str], what: str = "data") -> None:
     """Require every named column; ``columns`` maps role (e.g. ``"time"``) to column name."""
     for role, name in columns.items():
+        if not pd.api.types.is_hashable(name):
+            raise DataError(f"{what}: the {role} column must be given by its name, got "
+                            f"{repr_argument(name)}")
         if name not in df.columns:
             available = ", ".join(map(str, df.columns[:20]))
             raise DataError(
@@ -98,6 +116,10 @@ def check_numeric(series: pd.Series, column: str, what: str = "data") -> np.ndar
     if pd.api.types.is_complex_dtype(series):
         raise DataError(f"{what}: column {column!r} must be real numbers, got complex values")
     converted = pd.to_numeric(series, errors="coerce")
+    if pd.api.types.is_complex_dtype(converted):  # an object column holding complex numbers
+        bad = np.asarray([isinstance(v, complex | np.complexfloating) for v in series])
+        raise DataError(f"{what}: column {column!r} must be real numbers; found complex values "
+                        f"at {describe_rows(series.index[bad], series[bad])}")
     bad = converted.isna().to_numpy() & ~series.isna().to_numpy()
     values = converted.to_numpy(dtype=float, na_value=np.nan)
     bad |= np.isinf(values)
@@ -108,6 +130,53 @@ def check_numeric(series: pd.Series, column: str, what: str = "data") -> np.ndar
             f"{describe_rows(labels, series[bad])}"
         )
     return values
+
+
+def check_not_boolean(series: pd.Series, column: str, role: str, what: str = "data") -> None:
+    """Reject True/False where numbers are meant (e.g. times: the columns may be swapped).
+
+    Examples
+    --------
+    >>> check_not_boolean(pd.Series([True, False]), "months", "time")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    bayesurv.exceptions.DataError: data: the time column 'months' holds True/False at rows 0, 1...
+    """
+    if pd.api.types.is_bool_dtype(series):
+        bad = np.ones(len(series), dtype=bool)
+    elif pd.api.types.is_object_dtype(series):
+        bad = np.asarray([isinstance(v, bool | np.bool_) for v in series], dtype=bool)
+    else:
+        return
+    if bad.any():
+        raise DataError(
+            f"{what}: the {role} column {column!r} holds True/False at "
+            f"{describe_rows(series.index[bad], series[bad])}; {role}s must be numbers "
+            "(are two columns swapped?)"
+        )
+
+
+def check_scalar_labels(series: pd.Series, column: str, what: str = "data") -> None:
+    """Labels (e.g. groups) must be single values: text, numbers or booleans, not lists.
+
+    Examples
+    --------
+    >>> check_scalar_labels(pd.Series(["a", ["b"]]), "arm")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    bayesurv.exceptions.DataError: data: column 'arm' must hold single labels ... at row 1...
+    """
+    if not pd.api.types.is_object_dtype(series) or pd.api.types.infer_dtype(
+            series, skipna=True) in ("string", "integer", "floating", "boolean",
+                                     "mixed-integer-float", "decimal"):
+        return
+    bad = np.asarray([not pd.api.types.is_hashable(v) or isinstance(v, tuple | frozenset)
+                      for v in series], dtype=bool)
+    if bad.any():
+        raise DataError(
+            f"{what}: column {column!r} must hold single labels (text or numbers); found "
+            f"containers at {describe_rows(series.index[bad], series[bad])}"
+        )
 
 
 def check_nonnegative(values: np.ndarray, index: pd.Index, column: str, what: str = "data") -> None:
@@ -134,39 +203,55 @@ def check_binary(series: pd.Series, column: str, what: str = "data") -> np.ndarr
     return values.astype(np.int8)
 
 
+def _as_number(value, name: str, what: str, error) -> float:
+    """``float(value)`` for real numbers only: not text, booleans or one-element lists."""
+    if isinstance(value, bool | np.bool_) or not isinstance(value, Real):
+        raise error(f"{what}: {name} must be a number, got {repr_argument(value)}")
+    return float(value)
+
+
 def check_positive(value, name: str, what: str = "argument", error=BayesurvInputError) -> float:
     """A finite number > 0."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise error(f"{what}: {name} must be a number, got {value!r}") from None
+    number = _as_number(value, name, what, error)
     if not np.isfinite(number) or number <= 0:
-        raise error(f"{what}: {name} must be a finite number > 0, got {value!r}")
+        raise error(f"{what}: {name} must be a finite number > 0, got {repr_argument(value)}")
     return number
 
 
 def check_finite_number(value, name: str, what: str = "argument", error=BayesurvInputError):
     """A finite real number."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise error(f"{what}: {name} must be a number, got {value!r}") from None
+    number = _as_number(value, name, what, error)
     if not np.isfinite(number):
-        raise error(f"{what}: {name} must be finite, got {value!r}")
+        raise error(f"{what}: {name} must be finite, got {repr_argument(value)}")
     return number
 
 
 def check_times(values, name: str, what: str = "argument", error=BayesurvInputError,
                 allow_empty: bool = True) -> np.ndarray:
-    """A 1-d sequence of finite, non-negative, strictly increasing numbers (e.g. cuts)."""
-    if np.isscalar(values):
+    """A 1-d sequence of finite, non-negative, strictly increasing numbers (e.g. cuts).
+
+    A single number is a sequence of one.  Text, booleans, complex numbers, mappings and
+    sets are errors: ``{13: 1}`` or ``"13"`` would otherwise be read as something the caller
+    did not write.
+    """
+    def fail(problem: str = "must be a sequence of numbers"):
+        return error(f"{what}: {name} {problem}, got {repr_argument(values)}")
+
+    if isinstance(values, str | bytes | Mapping | Set | bool | np.bool_):
+        raise fail()
+    if isinstance(values, np.ndarray) and values.ndim > 1:
+        raise fail(f"must be one-dimensional (shape {values.shape})")
+    if np.isscalar(values) or (isinstance(values, np.ndarray) and values.ndim == 0):
         values = [values]
     try:
-        arr = np.asarray(list(values), dtype=float)
-    except (TypeError, ValueError):
-        raise error(f"{what}: {name} must be a sequence of numbers, got {values!r}") from None
-    if arr.ndim != 1:
-        raise error(f"{what}: {name} must be one-dimensional, got shape {arr.shape}")
+        items = list(values)
+    except TypeError:
+        raise fail() from None
+    if any(isinstance(v, list | tuple | np.ndarray) for v in items):
+        raise fail("must be one-dimensional")
+    if not all(isinstance(v, Real) and not isinstance(v, bool | np.bool_) for v in items):
+        raise fail()
+    arr = np.asarray(items, dtype=float)
     if arr.size == 0 and not allow_empty:
         raise error(f"{what}: {name} is empty")
     bad = ~np.isfinite(arr) | (arr < 0)
@@ -179,7 +264,7 @@ def check_times(values, name: str, what: str = "argument", error=BayesurvInputEr
         dup = np.flatnonzero(np.diff(arr) == 0)
         if dup.size:
             raise error(f"{what}: {name} has duplicated value(s) "
-                        f"{sorted({float(v) for v in arr[dup + 1]})}")
+                        + ", ".join(f"{v:g}" for v in sorted({float(v) for v in arr[dup + 1]})))
         down = np.flatnonzero(np.diff(arr) < 0)
         if down.size:
             raise error(

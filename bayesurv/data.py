@@ -14,8 +14,11 @@ from bayesurv.checks import (
     check_frame,
     check_no_missing,
     check_nonnegative,
+    check_not_boolean,
     check_numeric,
+    check_scalar_labels,
     describe_rows,
+    repr_argument,
 )
 from bayesurv.exceptions import DataError
 
@@ -165,9 +168,11 @@ class SurvivalData:
         Raises
         ------
         DataError
-            When a column is missing or holds missing values, negative or non-numeric
-            times, events other than 0/1, fewer than two groups, an unknown reference,
-            or an unusable covariate.  The message names the column and rows.
+            When a column is missing or holds missing values, negative, non-numeric or
+            True/False times, events other than 0/1, fewer than two groups, group labels
+            that are not single values or that clash (``1`` and ``1.0``, ``1`` and
+            ``"1"``), an unknown reference, or an unusable covariate.  The message names
+            the column, the first rows and their values.
 
         Examples
         --------
@@ -196,6 +201,7 @@ class SurvivalData:
 
         for column in (time, event, group, *covariates):
             check_no_missing(df[column], column, WHAT)
+        check_not_boolean(df[time], time, "time", WHAT)
         times = check_numeric(df[time], time, WHAT)
         check_nonnegative(times, df.index, time, WHAT)
         events = check_binary(df[event], event, WHAT)
@@ -211,6 +217,17 @@ class SurvivalData:
 
         See :func:`bayesurv.reconstruct_ipd` for the algorithm and its arguments.  The
         result is marked as reconstructed in its summary.
+
+        Examples
+        --------
+        >>> curves, risk_table = bs.datasets.shi2021("death", digitized=True)
+        >>> rebuilt = bs.SurvivalData.from_digitized(curves, risk_table, reference="control")
+        >>> rebuilt.source
+        'reconstructed from digitized curves'
+        >>> rebuilt.summary()[["group", "n", "events"]]
+             group    n  events
+        0  control  111      29
+        1   UC-MSC  108      15
         """
         from bayesurv.digitized import survival_data_from_digitized
 
@@ -221,36 +238,81 @@ class SurvivalData:
     # ------------------------------------------------------------------ properties
     @property
     def n(self) -> int:
-        """Number of patients."""
+        """Number of patients.
+
+        Examples
+        --------
+        >>> data.n, len(data)
+        (219, 219)
+        """
         return int(self.time.shape[0])
 
     @property
     def n_events(self) -> int:
-        """Total number of events."""
+        """Total number of events.
+
+        Examples
+        --------
+        >>> data.n_events, int(data.event.sum())
+        (44, 44)
+        """
         return int(self.event.sum())
 
     @property
     def reference(self) -> str:
-        """Name of the reference group."""
+        """Name of the reference group.
+
+        Examples
+        --------
+        >>> data.reference
+        'control'
+        """
         return self.groups[0]
 
     @property
     def treated(self) -> tuple[str, ...]:
-        """Names of the non-reference groups, in order."""
+        """Names of the non-reference groups, in order.
+
+        Examples
+        --------
+        >>> data.treated
+        ('UC-MSC',)
+        """
         return self.groups[1:]
 
     @property
     def group(self) -> np.ndarray:
-        """Group name of each patient."""
+        """Group name of each patient.
+
+        Examples
+        --------
+        >>> data.group[:2]
+        array(['control', 'control'], dtype=object)
+        >>> int((data.group == "UC-MSC").sum())
+        108
+        """
         return np.asarray(self.groups, dtype=object)[self.group_index]
 
     @property
     def max_time(self) -> float:
-        """Longest follow-up."""
+        """Longest follow-up.
+
+        Examples
+        --------
+        >>> data.max_time
+        84.99
+        """
         return float(self.time.max())
 
     def frame(self) -> pd.DataFrame:
-        """A new DataFrame: ``time``, ``event``, ``group`` and one column per covariate."""
+        """A new DataFrame: ``time``, ``event``, ``group`` and one column per covariate.
+
+        Examples
+        --------
+        >>> df = data.frame()
+        >>> df.columns.tolist(), df.shape
+        (['time', 'event', 'group'], (219, 3))
+        """
         out = pd.DataFrame({"time": self.time, "event": self.event.astype(int),
                             "group": self.group}, index=self.row_labels.copy())
         for j, name in enumerate(self.covariate_names):
@@ -258,21 +320,47 @@ class SurvivalData:
         return out
 
     def subset(self, mask: np.ndarray, source: str | None = None) -> SurvivalData:
-        """A new SurvivalData with the patients where ``mask`` is true (groups kept)."""
+        """A new SurvivalData with the patients where ``mask`` is true (groups kept).
+
+        Examples
+        --------
+        >>> treated_only = data.subset(data.group == "UC-MSC")
+        >>> treated_only.groups, treated_only.summary()["n"].tolist()
+        (('control', 'UC-MSC'), [0, 108])
+        """
         mask = np.asarray(mask, dtype=bool)
         return SurvivalData(self.time[mask], self.event[mask], self.group_index[mask],
                             self.groups, self.covariates[mask], self.covariate_names,
                             self.time_unit, self.row_labels[mask], source or self.source)
 
     def replace(self, time=None, event=None, source: str | None = None) -> SurvivalData:
-        """A new SurvivalData with the same patients but other times or events."""
+        """A new SurvivalData with the same patients but other times or events.
+
+        Examples
+        --------
+        Administrative censoring at 24 months:
+
+        >>> cut = data.replace(time=np.minimum(data.time, 24.0),
+        ...                    event=np.where(data.time > 24.0, 0, data.event),
+        ...                    source="censored at 24 months")
+        >>> cut.max_time, cut.n_events, cut.n
+        (24.0, 24, 219)
+        """
         return SurvivalData(self.time if time is None else time,
                             self.event if event is None else event, self.group_index,
                             self.groups, self.covariates, self.covariate_names, self.time_unit,
                             self.row_labels, source or self.source)
 
     def summary(self) -> pd.DataFrame:
-        """Per group: patients, events, median and maximum follow-up, person-time."""
+        """Per group: patients, events, median and maximum follow-up, person-time.
+
+        Examples
+        --------
+        >>> data.summary()[["group", "n", "events", "max_followup"]]
+             group    n  events  max_followup
+        0  control  111      29         82.00
+        1   UC-MSC  108      15         84.99
+        """
         rows = []
         for g, name in enumerate(self.groups):
             m = self.group_index == g
@@ -288,7 +376,14 @@ class SurvivalData:
         return pd.DataFrame(rows)
 
     def to_dict(self) -> dict:
-        """A JSON-friendly description (stored inside saved fits)."""
+        """A JSON-friendly description (stored inside saved fits).
+
+        Examples
+        --------
+        >>> d = data.to_dict()
+        >>> d["n"], d["events"], d["groups"], d["time_unit"]
+        (219, 44, ['control', 'UC-MSC'], 'months')
+        """
         summary = self.summary()
         return {
             "n": self.n,
@@ -331,7 +426,22 @@ def _as_name_list(value, what: str) -> list[str]:
 
 
 def _encode_groups(series: pd.Series, column: str, reference) -> tuple[np.ndarray, list[str]]:
-    """Integer codes with the reference level first."""
+    """Integer codes with the reference level first.
+
+    Levels are the distinct values; each is named by its text (``str``).  Values that are
+    equal but written differently (``1``, ``1.0``, ``True``) or different but written the
+    same (``1``, ``"1"``) would be merged or split silently, so they are errors.
+    """
+    check_scalar_labels(series, column, WHAT)
+    if reference is not None and not pd.api.types.is_hashable(reference):
+        raise DataError(f"{WHAT}: reference must be a single group label, got "
+                        f"{repr_argument(reference)}")
+    names_per_row = series.astype(object).map(str)
+    clash = _clashing_labels(series, names_per_row)
+    if clash:
+        raise DataError(f"{WHAT}: group column {column!r} has labels that are equal as values "
+                        f"but written differently, or written the same but of different types: "
+                        f"{clash}; make the column one type (e.g. text)")
     if isinstance(series.dtype, pd.CategoricalDtype):
         levels = [c for c in series.cat.categories if (series == c).any()]
     else:
@@ -340,25 +450,50 @@ def _encode_groups(series: pd.Series, column: str, reference) -> tuple[np.ndarra
         except TypeError:  # mixed types cannot be sorted: keep order of appearance
             levels = list(pd.unique(series))
     names = [str(level) for level in levels]
-    if len(set(names)) != len(names):
-        raise DataError(f"{WHAT}: group column {column!r} has levels that print the same: "
-                        f"{levels}")
     if len(levels) < 2:
         raise DataError(f"{WHAT}: group column {column!r} must have at least two levels, "
                         f"found {len(levels)}: {names}")
     if reference is None:
         ref_pos = 0
     else:
-        matches = [i for i, level in enumerate(levels) if level == reference
+        matches = [i for i, level in enumerate(levels) if _same_label(level, reference)
                    or names[i] == str(reference)]
         if not matches:
-            raise DataError(f"{WHAT}: reference {reference!r} is not a level of group column "
-                            f"{column!r}; levels are {names}")
+            raise DataError(f"{WHAT}: reference {repr_argument(reference)} is not a level of "
+                            f"group column {column!r}; levels are {names}")
         ref_pos = matches[0]
     order = [ref_pos] + [i for i in range(len(levels)) if i != ref_pos]
     lookup = {names[i]: k for k, i in enumerate(order)}
-    codes = np.array([lookup[str(v)] for v in series.to_numpy()], dtype=np.intp)
+    codes = names_per_row.map(lookup).to_numpy(dtype=np.intp)
     return codes, [names[i] for i in order]
+
+
+def _same_label(level, reference) -> bool:
+    """``level == reference``, except that True is not 1; never raises (``pd.NA``)."""
+    if isinstance(level, bool | np.bool_) != isinstance(reference, bool | np.bool_):
+        return False
+    try:
+        return bool(level == reference)
+    except (TypeError, ValueError):
+        return False
+
+
+def _clashing_labels(series: pd.Series, names_per_row: pd.Series) -> str:
+    """Labels whose values and texts do not match one to one, with their rows ("" if none)."""
+    values = series.astype(object)
+    level = pd.factorize(values)[0]  # equal values (1, 1.0, True) share a level
+    frame = pd.DataFrame({"level": level, "name": names_per_row.to_numpy()})
+    pairs = frame.drop_duplicates()
+    if pairs["level"].is_unique and pairs["name"].is_unique:
+        return ""
+    frame["type"] = values.map(lambda v: type(v).__name__).to_numpy()
+    split = frame.groupby("level")["name"].transform("nunique") > 1
+    merged = frame.groupby("name")["level"].transform("nunique") > 1
+    parts = []
+    for _, part in frame[split | merged].groupby(["name", "type"], sort=False):
+        rows = part.index.to_numpy()
+        parts.append(f"{values.iloc[rows[0]]!r} at {describe_rows(series.index[rows])}")
+    return "; ".join(parts[:6])
 
 
 def _design_matrix(df: pd.DataFrame, covariates: list[str]) -> tuple[np.ndarray, list[str]]:
@@ -379,7 +514,7 @@ def _design_matrix(df: pd.DataFrame, covariates: list[str]) -> tuple[np.ndarray,
                 names.append(f"{c}[{level}]")
         else:
             values = check_numeric(s, c, WHAT)
-            if np.ptp(values) == 0:
+            if values.min() == values.max():
                 raise DataError(f"{WHAT}: covariate {c!r} takes the single value "
                                 f"{float(values[0])!r} in every row; it cannot be estimated")
             columns.append(values)

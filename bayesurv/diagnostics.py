@@ -32,6 +32,12 @@ class Diagnostics:
         Posterior size.
     problems : list of str
         One message per problem, each naming the parameter and a suggestion.
+
+    Examples
+    --------
+    >>> d = check_convergence(fit.idata, warn=False)
+    >>> d.chains, d.draws, d.table.columns.tolist()
+    (2, 200, ['parameter', 'r_hat', 'ess_bulk', 'ess_tail', 'ok'])
     """
 
     table: pd.DataFrame
@@ -42,21 +48,48 @@ class Diagnostics:
 
     @property
     def ok(self) -> bool:
-        """True when no problem was found."""
+        """True when no problem was found.
+
+        Examples
+        --------
+        >>> d = fit.diagnostics(warn=False)
+        >>> d.ok == (len(d.problems) == 0)
+        True
+        """
         return not self.problems
 
     @property
     def max_r_hat(self) -> float:
-        """Largest R-hat (NaN with a single chain)."""
+        """Largest R-hat (NaN with a single chain).
+
+        Examples
+        --------
+        >>> d = fit.diagnostics(warn=False)
+        >>> d.max_r_hat == float(d.table["r_hat"].max()), d.max_r_hat < 1.1
+        (True, True)
+        """
         return float(self.table["r_hat"].max())
 
     @property
     def min_ess_bulk(self) -> float:
-        """Smallest bulk effective sample size."""
+        """Smallest bulk effective sample size.
+
+        Examples
+        --------
+        >>> d = fit.diagnostics(warn=False)
+        >>> d.min_ess_bulk == float(d.table["ess_bulk"].min())
+        True
+        """
         return float(self.table["ess_bulk"].min())
 
     def to_dict(self) -> dict:
-        """Headline figures."""
+        """Headline figures.
+
+        Examples
+        --------
+        >>> sorted(fit.diagnostics(warn=False).to_dict())
+        ['chains', 'divergences', 'draws', 'max_r_hat', 'min_ess_bulk', 'ok']
+        """
         return {"ok": self.ok, "max_r_hat": self.max_r_hat, "min_ess_bulk": self.min_ess_bulk,
                 "divergences": self.divergences, "chains": self.chains, "draws": self.draws}
 
@@ -68,7 +101,19 @@ class Diagnostics:
 
 
 def check_convergence(idata, warn: bool = True, stacklevel: int = 3) -> Diagnostics:
-    """Compute R-hat, ESS and divergences; warn (ConvergenceWarning) about each problem."""
+    """Compute R-hat, ESS and divergences; warn (ConvergenceWarning) about each problem.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     d = check_convergence(fit.idata)
+    >>> len(caught) == len(d.problems)  # one ConvergenceWarning per problem
+    True
+    >>> d.table["parameter"].tolist()[:2]
+    ['log_baseline[0-6.66]', 'log_baseline[6.66-15.8]']
+    """
     names = [v for v in SAMPLED if v in idata.posterior]
     posterior = idata.posterior[names]
     chains, n_draws = posterior.sizes["chain"], posterior.sizes["draw"]

@@ -40,7 +40,19 @@ def _check_count(value, name: str, minimum: int) -> int:
 def sample_fit(model: HazardModel, design: Design, data: SurvivalData, *, draws: int,
                tune: int, chains: int, random_seed, sampler: str, cores, target_accept: float,
                progressbar: bool) -> Fit:
-    """Build the PyMC model of ``design``, sample it and wrap the result (see ``model.fit``)."""
+    """Build the PyMC model of ``design``, sample it and wrap the result (see ``model.fit``).
+
+    Examples
+    --------
+    What ``model.fit(data, ...)`` runs once the data are checked:
+
+    >>> model = bs.PiecewiseExponential(cuts=[13])
+    >>> small = sample_fit(model, model.design(data), data, draws=100, tune=100, chains=2,
+    ...                    random_seed=3, sampler="pymc", cores=1, target_accept=0.9,
+    ...                    progressbar=False)
+    >>> small.kind, small.idata.posterior.sizes["chain"], small.idata.posterior.sizes["draw"]
+    ('piecewise', 2, 100)
+    """
     draws = _check_count(draws, "draws", 1)
     tune = _check_count(tune, "tune", 0)
     chains = _check_count(chains, "chains", 1)
@@ -60,10 +72,9 @@ def sample_fit(model: HazardModel, design: Design, data: SurvivalData, *, draws:
               "return_inferencedata": True}
     if sampler == "nutpie":
         _require_nutpie()
-        kwargs = {k: v for k, v in kwargs.items() if k not in ("target_accept", "cores")}
+        kwargs = {k: v for k, v in kwargs.items() if k != "cores"}
         kwargs["nuts_sampler"] = "nutpie"
-        kwargs["nuts_sampler_kwargs"] = {"target_accept": float(target_accept),
-                                         "cores": cores}
+        kwargs["nuts_sampler_kwargs"] = {"cores": cores}
     start = time.perf_counter()
     with pm_model, _quiet_pymc(not progressbar):
         idata = pm.sample(**kwargs)
@@ -82,12 +93,19 @@ def sample_fit(model: HazardModel, design: Design, data: SurvivalData, *, draws:
         "sampler": json.dumps({"sampler": sampler, "draws": draws, "tune": tune,
                                "chains": chains, "cores": cores, "random_seed": random_seed,
                                "target_accept": float(target_accept),
-                               "wall_seconds": round(elapsed, 3)}),
+                               "wall_seconds": round(elapsed, 3),
+                               "sampling_seconds": _sampling_seconds(idata, elapsed)}),
     }
     idata.posterior.attrs.update({ATTR_PREFIX + k: v for k, v in attrs.items()})
     fit = Fit(idata)
     check_convergence(idata, warn=True, stacklevel=4)  # points at the caller of model.fit
     return fit
+
+
+def _sampling_seconds(idata, fallback: float) -> float:
+    """Time spent drawing samples, after compilation (as PyMC records it)."""
+    value = idata.posterior.attrs.get("sampling_time", fallback)
+    return round(float(value), 3)
 
 
 def _require_nutpie() -> None:
@@ -96,6 +114,32 @@ def _require_nutpie() -> None:
     except ImportError:
         raise BayesurvInputError("sampler='nutpie' needs the nutpie package: "
                                  "pip install 'bayesurv[fast]'") from None
+
+
+REQUIRED_POSTERIOR = ("log_baseline", "log_hr")
+REQUIRED_CONSTANT = ("fine_edges", "baseline_edges", "events", "exposure", "patient_piece",
+                     "patient_offset", "patient_event", "patient_group", "patient_covariates")
+REQUIRED_ATTRS = ("version", "model", "data", "sampler")
+
+
+def _check_complete(idata) -> None:
+    """Refuse a damaged fit on load rather than on first use."""
+    missing = [f"posterior.{v}" for v in REQUIRED_POSTERIOR if v not in idata.posterior]
+    missing += [f"constant_data.{v}" for v in REQUIRED_CONSTANT if v not in idata.constant_data]
+    attrs = idata.posterior.attrs
+    missing += [f"attribute {ATTR_PREFIX}{a}" for a in REQUIRED_ATTRS
+                if ATTR_PREFIX + a not in attrs]
+    if "period_edges" not in idata.constant_data and "tau_grid" not in idata.constant_data:
+        missing.append("constant_data.period_edges or constant_data.tau_grid")
+    if missing:
+        raise FitFileError(f"this bayesurv fit is incomplete or damaged: missing "
+                           f"{', '.join(missing)}")
+    for a in ("model", "data", "sampler"):
+        try:
+            json.loads(attrs[ATTR_PREFIX + a])
+        except (TypeError, ValueError):
+            raise FitFileError(f"this bayesurv fit is damaged: attribute {ATTR_PREFIX}{a} is not "
+                               "valid JSON") from None
 
 
 class _quiet_pymc:
@@ -143,6 +187,7 @@ class Fit:
         if ATTR_PREFIX + "model" not in attrs or "constant_data" not in idata:
             raise FitFileError("this InferenceData was not made by bayesurv (no bayesurv model "
                                "settings or constant data in it)")
+        _check_complete(idata)
         self.idata = idata
 
     # ------------------------------------------------------------------ context
@@ -151,42 +196,92 @@ class Fit:
 
     @property
     def kind(self) -> str:
-        """``"piecewise"`` or ``"changepoint"``."""
+        """``"piecewise"`` or ``"changepoint"``.
+
+        Examples
+        --------
+        >>> fit.kind, pw_fit.kind
+        ('changepoint', 'piecewise')
+        """
         return summaries.kind_of(self.idata)
 
     @property
     def settings(self) -> dict:
-        """The model's settings (cuts or grid, prior on tau, baseline, priors)."""
+        """The model's settings (cuts or grid, prior on tau, baseline, priors).
+
+        Examples
+        --------
+        >>> fit.settings["near"], pw_fit.settings["cuts"], fit.settings["priors"]["name"]
+        (13.0, [13.0], 'default')
+        """
         return self._attr("model")
 
     @property
     def data_summary(self) -> dict:
-        """Summary of the data the model was fitted to."""
+        """Summary of the data the model was fitted to.
+
+        Examples
+        --------
+        >>> fit.data_summary["n"], fit.data_summary["events"], fit.data_summary["reference"]
+        (219, 44, 'control')
+        """
         return self._attr("data")
 
     @property
     def sampler_settings(self) -> dict:
-        """Sampler, draws, tune, chains, seed and wall time."""
+        """Sampler, draws, tune, chains, seed, and times: ``wall_seconds`` for the whole
+        ``fit`` call (compilation included), ``sampling_seconds`` for drawing the samples.
+
+        Examples
+        --------
+        >>> s = fit.sampler_settings
+        >>> s["sampler"], s["chains"], s["draws"], s["random_seed"]
+        ('pymc', 2, 200, 1)
+        """
         return self._attr("sampler")
 
     @property
     def priors(self) -> PriorSet:
-        """The prior set used."""
+        """The prior set used.
+
+        Examples
+        --------
+        >>> fit.priors.name, fit.priors.log_hr.describe()
+        ('default', 'Normal(0, 1)')
+        """
         return PriorSet.from_dict(self.settings["priors"])
 
     @property
     def version(self) -> str:
-        """bayesurv version that made the fit."""
+        """bayesurv version that made the fit.
+
+        Examples
+        --------
+        >>> fit.version == bs.__version__
+        True
+        """
         return str(self.idata.posterior.attrs[ATTR_PREFIX + "version"])
 
     @property
     def time_unit(self) -> str:
-        """Time unit of the data."""
+        """Time unit of the data.
+
+        Examples
+        --------
+        >>> fit.time_unit
+        'months'
+        """
         return str(self.data_summary["time_unit"])
 
     @property
     def max_time(self) -> float:
-        """Longest follow-up in the data."""
+        """Longest follow-up in the data.
+
+        Examples
+        --------
+        >>> fit.max_time == data.max_time
+        True
+        """
         return max(float(g["max_followup"]) for g in self.data_summary["per_group"])
 
     # ------------------------------------------------------------------ tables
@@ -195,41 +290,117 @@ class Fit:
 
         Columns ``period, start, end, median, mean, lower, upper, p_benefit, group``; for a
         change-point fit the periods are ``before`` and ``after`` tau.
+
+        Examples
+        --------
+        >>> hr = pw_fit.hazard_ratios()
+        >>> hr["period"].tolist(), hr["end"].tolist()
+        (['0-13', '13+'], [13.0, inf])
+        >>> bool(hr["upper"].iloc[1] < 1)  # the 95% interval after 13 months excludes HR = 1
+        True
         """
         return summaries.hazard_ratio_table(self.idata, mass)
 
     def window_hazard_ratios(self, windows, mass: float = 0.95) -> pd.DataFrame:
-        """HR over time windows ``[(start, end), ...]`` (see :mod:`bayesurv.summaries`)."""
+        """HR over time windows ``[(start, end), ...]`` (see :mod:`bayesurv.summaries`).
+
+        Examples
+        --------
+        >>> fit.window_hazard_ratios([(0, 13), (13, 60)])["window"].tolist()
+        ['0-13', '13-60']
+
+        For a fixed-cut fit, a window equal to a period gives that period's HR:
+
+        >>> w = pw_fit.window_hazard_ratios([(0, 13), (13, np.inf)])
+        >>> bool(np.allclose(w["median"], pw_fit.hazard_ratios()["median"]))
+        True
+        """
         return summaries.window_hazard_ratios(self.idata, windows, self.max_time, mass)
 
     def hazard_ratio_curve(self, times, mass: float = 0.95) -> pd.DataFrame:
-        """Posterior of HR(t) at ``times``: median, mean, band and P(HR(t) < 1)."""
+        """Posterior of HR(t) at ``times``: median, mean, band and P(HR(t) < 1).
+
+        Examples
+        --------
+        >>> curve = fit.hazard_ratio_curve([6, 24])
+        >>> curve["time"].tolist(), curve.columns.tolist()[2:]
+        ([6.0, 24.0], ['median', 'mean', 'lower', 'upper', 'p_benefit'])
+        >>> bool(curve["median"].iloc[1] < curve["median"].iloc[0])  # the effect comes later
+        True
+        """
         return summaries.hazard_ratio_curve(self.idata, times, mass)
 
     def survival(self, times, mass: float = 0.95) -> pd.DataFrame:
-        """Survival per group at ``times`` (median and band), at average covariates."""
+        """Survival per group at ``times`` (median and band), at average covariates.
+
+        Examples
+        --------
+        >>> s = fit.survival([12, 60])
+        >>> s[["time", "group"]]
+           time    group
+        0  12.0  control
+        1  60.0  control
+        2  12.0   UC-MSC
+        3  60.0   UC-MSC
+        >>> bool((s["lower"] <= s["median"]).all() and (s["median"] <= s["upper"]).all())
+        True
+        """
         return summaries.survival_table(self.idata, times, mass)
 
     def changepoint(self) -> pd.DataFrame:
         """Posterior and prior probability of each candidate change-point (tau, probability).
 
         The headline figures are in :meth:`changepoint_summary`.
+
+        Examples
+        --------
+        >>> cp = fit.changepoint()
+        >>> cp.columns.tolist(), len(cp)
+        (['tau', 'probability', 'prior', 'cumulative'], 53)
+        >>> round(float(cp["prior"].sum()), 6), round(float(cp["probability"].sum()), 6)
+        (1.0, 1.0)
         """
         self._require_changepoint("changepoint")
         return summaries.changepoint_table(self.idata)
 
     def changepoint_summary(self, mass: float = 0.90) -> pd.Series:
-        """Mode, median, mean and 90% interval of the change-point posterior."""
+        """Mode, median, mean and 90% interval of the change-point posterior.
+
+        Examples
+        --------
+        >>> cp = fit.changepoint_summary()
+        >>> cp.index.tolist()
+        ['mode', 'median', 'mean', 'lower', 'upper', 'mass']
+        >>> bool(cp["lower"] <= cp["median"] <= cp["upper"])
+        True
+        """
         self._require_changepoint("changepoint_summary")
         return summaries.changepoint_summary(self.idata, mass)
 
     def changepoint_probability(self, start: float, end: float) -> float:
-        """Posterior P(start < tau <= end)."""
+        """Posterior P(start < tau <= end).
+
+        Examples
+        --------
+        >>> round(fit.changepoint_probability(0, fit.max_time), 6)
+        1.0
+        >>> fit.changepoint_probability(6, 24) > 0.9
+        True
+        """
         self._require_changepoint("changepoint_probability")
         return summaries.changepoint_probability(self.idata, start, end)
 
     def summary(self) -> pd.DataFrame:
-        """ArviZ summary of every sampled parameter, indexed by readable names."""
+        """ArviZ summary of every sampled parameter, indexed by readable names.
+
+        Examples
+        --------
+        >>> s = fit.summary()
+        >>> s.index.tolist()[:2]
+        ['log_hr[UC-MSC, before]', 'log_hr[UC-MSC, after]']
+        >>> "r_hat" in s.columns
+        True
+        """
         names = [v for v in ("log_hr", "log_baseline", "beta", "tau")
                  if v in self.idata.posterior]
         with warnings.catch_warnings():
@@ -237,11 +408,24 @@ class Fit:
             return az.summary(self.idata, var_names=names, round_to="none")
 
     def diagnostics(self, warn: bool = True) -> Diagnostics:
-        """R-hat, ESS and divergences; a ConvergenceWarning per problem when ``warn``."""
+        """R-hat, ESS and divergences; a ConvergenceWarning per problem when ``warn``.
+
+        Examples
+        --------
+        >>> d = fit.diagnostics(warn=False)
+        >>> d.chains, d.draws, d.table.columns.tolist()
+        (2, 200, ['parameter', 'r_hat', 'ess_bulk', 'ess_tail', 'ok'])
+        """
         return check_convergence(self.idata, warn=warn)
 
     def log_likelihood(self) -> np.ndarray:
-        """Pointwise log-likelihood (chains, draws, patients), given the draw's tau."""
+        """Pointwise log-likelihood (chains, draws, patients), given the draw's tau.
+
+        Examples
+        --------
+        >>> fit.log_likelihood().shape  # chains, draws, patients
+        (2, 200, 219)
+        """
         return summaries.pointwise_log_likelihood(self.idata)
 
     def _require_changepoint(self, method: str) -> None:
@@ -251,12 +435,35 @@ class Fit:
 
     # ------------------------------------------------------------------ files
     def to_netcdf(self, path) -> str:
-        """Save the whole fit (posterior, data tables, settings) to a NetCDF file."""
+        """Save the whole fit (posterior, data tables, settings) to a NetCDF file.
+
+        Examples
+        --------
+        >>> import os
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     path = os.path.join(folder, "fit.nc")
+        ...     _ = fit.to_netcdf(path)
+        ...     os.path.getsize(path) > 0
+        True
+        """
         return self.idata.to_netcdf(os.fspath(path))
 
     @classmethod
     def from_netcdf(cls, path) -> Fit:
-        """Load a fit saved by :meth:`to_netcdf`."""
+        """Load a fit saved by :meth:`to_netcdf`.
+
+        Examples
+        --------
+        >>> import os
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     path = os.path.join(folder, "fit.nc")
+        ...     _ = fit.to_netcdf(path)
+        ...     again = bs.Fit.from_netcdf(path)
+        ...     again.kind, again.changepoint().equals(fit.changepoint())
+        ('changepoint', True)
+        """
         path = os.fspath(path)
         if not os.path.exists(path):
             raise FitFileError(f"no such file: {path}")

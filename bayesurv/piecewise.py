@@ -56,11 +56,24 @@ class PiecewiseExponential(HazardModel):
 
     @property
     def period_edges(self) -> np.ndarray:
-        """Start of each treatment-effect period."""
+        """Start of each treatment-effect period.
+
+        Examples
+        --------
+        >>> PiecewiseExponential(cuts=[13, 24]).period_edges
+        array([ 0., 13., 24.])
+        """
         return np.r_[0.0, self.cuts]
 
     def settings(self) -> dict:
-        """JSON-friendly settings."""
+        """JSON-friendly settings.
+
+        Examples
+        --------
+        >>> s = PiecewiseExponential(cuts=[13], priors="skeptical").settings()
+        >>> s["kind"], s["cuts"], s["priors"]["name"]
+        ('piecewise', [13.0], 'skeptical')
+        """
         baseline = self.baseline
         if baseline is not None and not isinstance(baseline, int):
             baseline = [float(b) for b in baseline]
@@ -68,7 +81,18 @@ class PiecewiseExponential(HazardModel):
                 "priors": self.priors.to_dict()}
 
     def design(self, data: SurvivalData) -> Design:
-        """Validate the cuts against the data and build the fine grid."""
+        """Validate the cuts against the data and build the fine grid.
+
+        Examples
+        --------
+        >>> design = PiecewiseExponential(cuts=[13]).design(data)
+        >>> design.extra["period_edges"], design.table.events.sum(axis=0)
+        (array([ 0., 13.]), array([29., 15.]))
+        >>> PiecewiseExponential(cuts=[90]).design(data)
+        Traceback (most recent call last):
+        ...
+        bayesurv.exceptions.ModelError: cut 90 is not inside the follow-up: ... 84.99 months
+        """
         check_inside_followup(self.cuts, data, "cut")
         design = Design.build(data, self._baseline_cuts(data), self.cuts)
         design.extra["period_edges"] = self.period_edges
@@ -76,7 +100,15 @@ class PiecewiseExponential(HazardModel):
         return design
 
     def build_model(self, design: Design) -> pm.Model:
-        """PyMC graph: baseline random walk, log HR per (group, period), covariates."""
+        """PyMC graph: baseline random walk, log HR per (group, period), covariates.
+
+        Examples
+        --------
+        >>> model = PiecewiseExponential(cuts=[13])
+        >>> pm_model = model.build_model(model.design(data))
+        >>> [v.name for v in pm_model.free_RVs], pm_model.coords["period"]
+        (['log_baseline', 'log_hr'], ('0-13', '13+'))
+        """
         period_labels = interval_labels(self.period_edges)
         period_map = piece_of_edges(self.period_edges, design.fine_edges)
         coords = self._coords(design) | {"period": period_labels}
@@ -98,7 +130,20 @@ class PiecewiseExponential(HazardModel):
 
 
 def warn_empty_periods(data: SurvivalData, edges: np.ndarray) -> None:
-    """Warn when a group has no events in a period: its HR there is driven by the prior."""
+    """Warn when a group has no events in a period: its HR there is driven by the prior.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> df = pd.DataFrame({"time": [2.0, 5.0, 20.0, 3.0, 4.0, 30.0], "event": [1, 1, 1, 1, 1, 0],
+    ...                    "arm": ["a", "a", "a", "b", "b", "b"]})
+    >>> small = bs.SurvivalData.from_frame(df, reference="a")
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_empty_periods(small, np.array([0.0, 13.0]))
+    >>> str(caught[0].message)[:40]
+    "group 'b' has no events in period 13+ (m"
+    """
     import warnings
 
     bounds = [*edges.tolist(), np.inf]

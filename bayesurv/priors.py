@@ -24,14 +24,14 @@ covariate
 
 What the named sets imply for the treatment HR (per period):
 
-============  =====================  ===========  ===========  ====================
-set           log HR prior           P(HR < 0.5)  P(HR > 1)    central 95% of HR
-============  =====================  ===========  ===========  ====================
-default       Normal(0, 1)           0.244        0.50         0.14 - 7.1
-skeptical     Normal(0, 0.421)       0.05         0.50         0.44 - 2.3
-enthusiastic  Normal(log 0.5, 0.421) 0.50         0.05         0.22 - 1.1
-vague         Normal(0, 10)          0.47         0.50         (flat in practice)
-============  =====================  ===========  ===========  ====================
+============  ======================  ===========  ===========  ====================
+set           log HR prior            P(HR < 0.5)  P(HR > 1)    central 95% of HR
+============  ======================  ===========  ===========  ====================
+default       Normal(0, 1)            0.244        0.50         0.14 - 7.1
+skeptical     Normal(0, 0.421)        0.05         0.50         0.44 - 2.3
+enthusiastic  Normal(log 0.5, 0.421)  0.50         0.05         0.22 - 1.1
+vague         Normal(0, 10)           0.47         0.50         (flat in practice)
+============  ======================  ===========  ===========  ====================
 
 The skeptical sd is ``log(2) / 1.645`` so that P(HR < 0.5) = 5%; the enthusiastic set is its
 mirror image, centred on the hoped-for HR of 0.5 with P(HR > 1) = 5% (Spiegelhalter,
@@ -54,12 +54,14 @@ SKEPTICAL_SD = float(np.log(2.0) / stats.norm.ppf(0.95))
 
 
 def _as_float(value, name: str) -> float:
+    if isinstance(value, bool | np.bool_):
+        raise PriorError(f"prior parameter {name} must be a number, got {value!r}")
     try:
         number = float(value)
     except (TypeError, ValueError):
         raise PriorError(f"prior parameter {name} must be a number, got {value!r}") from None
     if not np.isfinite(number):
-        raise PriorError(f"prior parameter {name} must be finite, got {value!r}")
+        raise PriorError(f"prior parameter {name} must be finite, got {number:g}")
     return number
 
 
@@ -79,31 +81,65 @@ class Normal:
     def __post_init__(self):
         mu, sigma = _as_float(self.mu, "mu"), _as_float(self.sigma, "sigma")
         if sigma <= 0:
-            raise PriorError(f"Normal prior: sigma must be > 0, got {self.sigma!r}")
+            raise PriorError(f"Normal prior: sigma must be > 0, got {sigma:g}")
         object.__setattr__(self, "mu", mu)
         object.__setattr__(self, "sigma", sigma)
 
     def create(self, name: str, *, shift: float = 0.0, **kwargs):
-        """Create the PyMC variable (inside a model context)."""
+        """Create the PyMC variable (inside a model context).
+
+        Examples
+        --------
+        >>> import pymc as pm
+        >>> with pm.Model() as model:
+        ...     log_hr = Normal(0, 0.5).create("log_hr", shift=1.0)
+        >>> log_hr.name, model.initial_point()["log_hr"]  # the shift moves the mean
+        ('log_hr', array(1.))
+        """
         import pymc as pm
 
         return pm.Normal(name, mu=self.mu + shift, sigma=self.sigma, **kwargs)
 
     def logpdf(self, x):
-        """Log density at ``x`` (numpy)."""
+        """Log density at ``x`` (numpy).
+
+        Examples
+        --------
+        >>> round(float(Normal(0, 1).logpdf(0.0)), 4)  # -log(sqrt(2 pi))
+        -0.9189
+        """
         return stats.norm.logpdf(x, self.mu, self.sigma)
 
     def prob_below(self, x: float) -> float:
-        """P(value < x)."""
+        """P(value < x).
+
+        Examples
+        --------
+        >>> Normal(0, 1).prob_below(0.0)
+        0.5
+        """
         return float(stats.norm.cdf(x, self.mu, self.sigma))
 
     def interval(self, mass: float = 0.95) -> tuple[float, float]:
-        """Central interval holding ``mass`` of the prior."""
+        """Central interval holding ``mass`` of the prior.
+
+        Examples
+        --------
+        >>> lo, hi = Normal(0, 1).interval(0.95)  # on the log HR scale
+        >>> round(float(np.exp(lo)), 2), round(float(np.exp(hi)), 1)
+        (0.14, 7.1)
+        """
         lo, hi = stats.norm.interval(mass, self.mu, self.sigma)
         return float(lo), float(hi)
 
     def describe(self) -> str:
-        """Short text such as ``"Normal(0, 1)"``."""
+        """Short text such as ``"Normal(0, 1)"``.
+
+        Examples
+        --------
+        >>> Normal(np.log(0.5), 0.25).describe()
+        'Normal(-0.6931, 0.25)'
+        """
         return f"Normal({self.mu:.4g}, {self.sigma:.4g})"
 
 
@@ -131,19 +167,38 @@ class PriorSet:
                                _as_float(self.baseline_centre, "baseline_centre"))
 
     def centre(self, crude_log_rate: float) -> float:
-        """Where ``baseline_level`` is centred: the crude rate or ``baseline_centre``."""
+        """Where ``baseline_level`` is centred: the crude rate or ``baseline_centre``.
+
+        Examples
+        --------
+        >>> PriorSet().centre(-5.0), PriorSet(baseline_centre=-3.0).centre(-5.0)
+        (-5.0, -3.0)
+        """
         return crude_log_rate if self.baseline_centre is None else self.baseline_centre
 
     @classmethod
     def named(cls, name: str) -> PriorSet:
-        """One of the named sets: ``default``, ``skeptical``, ``enthusiastic``, ``vague``."""
+        """One of the named sets: ``default``, ``skeptical``, ``enthusiastic``, ``vague``.
+
+        Examples
+        --------
+        >>> PriorSet.named("enthusiastic").log_hr.describe()
+        'Normal(-0.6931, 0.4214)'
+        """
         sets = named_prior_sets()
         if name not in sets:
             raise PriorError(f"unknown prior set {name!r}; choose one of {sorted(sets)}")
         return sets[name]
 
     def override(self, overrides: Mapping[str, object]) -> PriorSet:
-        """A copy with some roles replaced; unknown role names are errors."""
+        """A copy with some roles replaced; unknown role names are errors.
+
+        Examples
+        --------
+        >>> ps = PriorSet.named("default").override({"log_hr": Normal(0, 0.5)})
+        >>> ps.name, ps.log_hr.describe(), ps.baseline_step.describe()
+        ('default (modified)', 'Normal(0, 0.5)', 'Normal(0, 1)')
+        """
         roles = self.roles()
         overrides = dict(overrides)
         centre = overrides.pop("baseline_centre", self.baseline_centre)
@@ -159,11 +214,24 @@ class PriorSet:
 
     @staticmethod
     def roles() -> list[str]:
-        """Names of the roles a user can override."""
+        """Names of the roles a user can override.
+
+        Examples
+        --------
+        >>> PriorSet.roles()
+        ['log_hr', 'baseline_level', 'baseline_step', 'covariate']
+        """
         return [f.name for f in fields(PriorSet) if f.name not in ("name", "baseline_centre")]
 
     def to_dict(self) -> dict:
-        """JSON-friendly description (stored in saved fits)."""
+        """JSON-friendly description (stored in saved fits).
+
+        Examples
+        --------
+        >>> d = PriorSet.named("default").to_dict()
+        >>> d["name"], d["log_hr"]
+        ('default', {'mu': 0.0, 'sigma': 1.0})
+        """
         out = {"name": self.name, "baseline_centre": self.baseline_centre}
         for role in self.roles():
             prior = getattr(self, role)
@@ -172,13 +240,27 @@ class PriorSet:
 
     @classmethod
     def from_dict(cls, values: Mapping) -> PriorSet:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        Examples
+        --------
+        >>> ps = PriorSet.named("skeptical")
+        >>> PriorSet.from_dict(ps.to_dict()) == ps
+        True
+        """
         kwargs = {role: Normal(**values[role]) for role in cls.roles() if role in values}
         return cls(name=str(values.get("name", "custom")),
                    baseline_centre=values.get("baseline_centre"), **kwargs)
 
     def table(self) -> list[tuple[str, str]]:
-        """(role, description) pairs, for reports."""
+        """(role, description) pairs, for reports.
+
+        Examples
+        --------
+        >>> rows = PriorSet.named("skeptical").table()
+        >>> rows[0], rows[-1]
+        (('log_hr', 'Normal(0, 0.4214)'), ('baseline centre', 'crude event rate'))
+        """
         rows = [(role, getattr(self, role).describe()) for role in self.roles()]
         centre = ("crude event rate" if self.baseline_centre is None
                   else f"log rate {self.baseline_centre:.4g}")
@@ -186,7 +268,13 @@ class PriorSet:
 
 
 def named_prior_sets() -> dict[str, PriorSet]:
-    """The named prior sets, keyed by name."""
+    """The named prior sets, keyed by name.
+
+    Examples
+    --------
+    >>> {name: s.log_hr.describe() for name, s in named_prior_sets().items()}["skeptical"]
+    'Normal(0, 0.4214)'
+    """
     return {
         "default": PriorSet("default"),
         "skeptical": PriorSet("skeptical", log_hr=Normal(0.0, SKEPTICAL_SD)),
@@ -204,6 +292,16 @@ def get_prior_set(priors) -> PriorSet:
     priors : None, str, dict or PriorSet
         ``None`` for the default set, a set name, a dict of role overrides applied to the
         default set (a ``"set"`` key picks another base set), or a :class:`PriorSet`.
+
+    Returns
+    -------
+    PriorSet
+
+    Examples
+    --------
+    >>> ps = get_prior_set({"set": "skeptical", "covariate": Normal(0, 0.5)})
+    >>> ps.name, ps.covariate.describe()
+    ('skeptical (modified)', 'Normal(0, 0.5)')
     """
     if priors is None:
         return PriorSet.named("default")

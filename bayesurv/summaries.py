@@ -29,12 +29,24 @@ SUMMARY_COLUMNS = ["median", "mean", "lower", "upper", "p_benefit"]
 
 
 def kind_of(idata) -> str:
-    """``"piecewise"`` or ``"changepoint"``."""
+    """``"piecewise"`` or ``"changepoint"``.
+
+    Examples
+    --------
+    >>> kind_of(fit.idata), kind_of(pw_fit.idata)
+    ('changepoint', 'piecewise')
+    """
     return "changepoint" if "tau_grid" in idata.constant_data else "piecewise"
 
 
 def draws(idata, name: str) -> np.ndarray:
-    """Posterior draws of ``name`` with chains and draws flattened into the first axis."""
+    """Posterior draws of ``name`` with chains and draws flattened into the first axis.
+
+    Examples
+    --------
+    >>> draws(fit.idata, "log_hr").shape  # 2 chains x 200 draws, treated groups, periods
+    (400, 1, 2)
+    """
     values = idata.posterior[name].to_numpy()
     return values.reshape((-1, *values.shape[2:]))
 
@@ -44,7 +56,14 @@ def _const(idata, name: str) -> np.ndarray:
 
 
 def summarize_hr(log_hr: np.ndarray, mass: float = 0.95) -> dict:
-    """Median, mean, equal-tailed interval and P(HR < 1) of HR draws given on the log scale."""
+    """Median, mean, equal-tailed interval and P(HR < 1) of HR draws given on the log scale.
+
+    Examples
+    --------
+    >>> out = summarize_hr(np.log([0.5, 1.0, 2.0]))
+    >>> {name: round(value, 3) for name, value in out.items()}
+    {'median': 1.0, 'mean': 1.167, 'lower': 0.525, 'upper': 1.95, 'p_benefit': 0.333}
+    """
     tail = (1.0 - mass) / 2.0
     hr = np.exp(log_hr)
     return {
@@ -57,12 +76,25 @@ def summarize_hr(log_hr: np.ndarray, mass: float = 0.95) -> dict:
 
 
 def treated_groups(idata) -> list[str]:
-    """Names of the non-reference groups."""
+    """Names of the non-reference groups.
+
+    Examples
+    --------
+    >>> treated_groups(fit.idata)
+    ['UC-MSC']
+    """
     return [str(g) for g in idata.posterior["group"].to_numpy()]
 
 
 def hazard_ratio_table(idata, mass: float = 0.95) -> pd.DataFrame:
-    """One row per (period, treated group): HR summaries, treated vs reference."""
+    """One row per (period, treated group): HR summaries, treated vs reference.
+
+    Examples
+    --------
+    >>> table = hazard_ratio_table(pw_fit.idata)
+    >>> table["period"].tolist(), table.equals(pw_fit.hazard_ratios())
+    (['0-13', '13+'], True)
+    """
     log_hr = draws(idata, "log_hr")  # (S, groups, periods)
     periods = [str(p) for p in idata.posterior["period"].to_numpy()]
     if kind_of(idata) == "changepoint":
@@ -82,6 +114,14 @@ def fine_log_hazards(idata) -> tuple[np.ndarray, np.ndarray]:
     """Log hazards on the fine grid, (draws, pieces, groups), before and after any change.
 
     For a fixed-cut model both are the same array.
+
+    Examples
+    --------
+    >>> before, after = fine_log_hazards(fit.idata)
+    >>> before.shape  # draws, fine pieces, groups
+    (400, 57, 2)
+    >>> bool(np.array_equal(before[:, :, 0], after[:, :, 0]))  # the reference group never changes
+    True
     """
     log_baseline = draws(idata, "log_baseline")
     fine = _const(idata, "fine_edges")
@@ -101,7 +141,16 @@ def fine_log_hazards(idata) -> tuple[np.ndarray, np.ndarray]:
 
 
 def cumulative_hazard(edges: np.ndarray, lh: np.ndarray, times: np.ndarray) -> np.ndarray:
-    """Cumulative hazard at ``times`` (draws, T) or (T,), per draw and group: (draws, T, G)."""
+    """Cumulative hazard at ``times`` (draws, T) or (T,), per draw and group: (draws, T, G).
+
+    Examples
+    --------
+    Hazard 0.1 up to time 10, then 0.2, in one draw and one group:
+
+    >>> lh = np.log([[[0.1], [0.2]]])
+    >>> cumulative_hazard(np.array([0.0, 10.0]), lh, np.array([5.0, 20.0])).ravel().round(6)
+    array([0.5, 3. ])
+    """
     widths = np.diff(edges)
     increments = widths[None, :, None] * np.exp(lh[:, :-1, :])
     at_edges = np.concatenate([np.zeros_like(lh[:, :1, :]), increments.cumsum(axis=1)], axis=1)
@@ -116,6 +165,15 @@ def survival_table(idata, times, mass: float = 0.95) -> pd.DataFrame:
     """Survival per group at ``times``: posterior median and equal-tailed band.
 
     For a change-point fit each draw uses its own tau draw.
+
+    Examples
+    --------
+    >>> table = survival_table(pw_fit.idata, [0.0, 12.0])
+    >>> table[["time", "group", "median"]].head(1)
+       time    group  median
+    0   0.0  control     1.0
+    >>> len(table)  # times x groups
+    4
     """
     times = np.asarray(times, dtype=float)
     edges = _const(idata, "fine_edges")
@@ -146,6 +204,14 @@ def hazard_ratio_curve(idata, times, mass: float = 0.95) -> pd.DataFrame:
     For a change-point fit tau is averaged out exactly: the posterior of HR(t) is the
     mixture putting weight P(tau >= t | draw) on the draw's ``before`` HR and the rest on
     its ``after`` HR.
+
+    Examples
+    --------
+    >>> curve = hazard_ratio_curve(fit.idata, [6.0, 24.0])
+    >>> curve["time"].tolist(), curve["group"].tolist()
+    ([6.0, 24.0], ['UC-MSC', 'UC-MSC'])
+    >>> bool(curve["p_benefit"].iloc[1] > curve["p_benefit"].iloc[0])
+    True
     """
     times = np.asarray(times, dtype=float)
     log_hr = draws(idata, "log_hr")
@@ -171,7 +237,13 @@ def hazard_ratio_curve(idata, times, mass: float = 0.95) -> pd.DataFrame:
 
 
 def weighted_quantiles(values: np.ndarray, weights: np.ndarray, probs) -> np.ndarray:
-    """Quantiles of a weighted sample (inverse of the weighted empirical CDF)."""
+    """Quantiles of a weighted sample (inverse of the weighted empirical CDF).
+
+    Examples
+    --------
+    >>> weighted_quantiles(np.array([1.0, 2.0, 3.0]), np.array([1.0, 1.0, 6.0]), [0.1, 0.5])
+    array([1., 3.])
+    """
     order = np.argsort(values)
     v, w = values[order], weights[order]
     cdf = np.cumsum(w) / w.sum()
@@ -185,6 +257,12 @@ def window_hazard_ratios(idata, windows, max_time: float, mass: float = 0.95) ->
     The HR of a window ``(a, b]`` is ``exp`` of the time-average of log HR(t) over it (``b``
     capped at ``max_time``, the longest follow-up).  For a fixed-cut fit whose periods match
     the windows this is the period HR; for a change-point fit each draw uses its tau draw.
+
+    Examples
+    --------
+    >>> w = window_hazard_ratios(pw_fit.idata, [(0, 13), (13, np.inf)], pw_fit.max_time)
+    >>> w["window"].tolist(), bool(np.allclose(w["median"], pw_fit.hazard_ratios()["median"]))
+    (['0-13', '13+'], True)
     """
     log_hr = draws(idata, "log_hr")
     rows = []
@@ -206,7 +284,14 @@ def window_hazard_ratios(idata, windows, max_time: float, mass: float = 0.95) ->
 
 
 def changepoint_table(idata) -> pd.DataFrame:
-    """Posterior (Rao-Blackwellized) and prior probability of each candidate tau."""
+    """Posterior (Rao-Blackwellized) and prior probability of each candidate tau.
+
+    Examples
+    --------
+    >>> table = changepoint_table(fit.idata)
+    >>> table.columns.tolist(), round(float(table["cumulative"].iloc[-1]), 6)
+    (['tau', 'probability', 'prior', 'cumulative'], 1.0)
+    """
     grid = _const(idata, "tau_grid")
     prob = draws(idata, "tau_probability").mean(axis=0)
     return pd.DataFrame({"tau": grid, "probability": prob, "prior": _const(idata, "tau_prior"),
@@ -214,7 +299,14 @@ def changepoint_table(idata) -> pd.DataFrame:
 
 
 def changepoint_summary(idata, mass: float = 0.90) -> pd.Series:
-    """Mode, median, mean and equal-tailed interval of the tau posterior."""
+    """Mode, median, mean and equal-tailed interval of the tau posterior.
+
+    Examples
+    --------
+    >>> s = changepoint_summary(fit.idata, mass=0.5)
+    >>> float(s["mass"]), bool(s["lower"] <= s["median"] <= s["upper"])
+    (0.5, True)
+    """
     table = changepoint_table(idata)
     tail = (1 - mass) / 2
     cdf = table["cumulative"].to_numpy() / table["cumulative"].iloc[-1]
@@ -234,7 +326,15 @@ def changepoint_summary(idata, mass: float = 0.90) -> pd.Series:
 
 
 def changepoint_probability(idata, start: float, end: float) -> float:
-    """P(start < tau <= end)."""
+    """P(start < tau <= end).
+
+    Examples
+    --------
+    >>> early = changepoint_probability(fit.idata, 0, 13)
+    >>> late = changepoint_probability(fit.idata, 13, fit.max_time)
+    >>> round(early + late, 6)
+    1.0
+    """
     table = changepoint_table(idata)
     inside = (table["tau"] > start) & (table["tau"] <= end)
     return float(table.loc[inside, "probability"].sum())
@@ -244,6 +344,12 @@ def pointwise_log_likelihood(idata) -> np.ndarray:
     """Log-likelihood of each patient per draw, shape (chains, draws, patients).
 
     For a change-point fit it is conditional on the draw's tau.
+
+    Examples
+    --------
+    >>> ll = pointwise_log_likelihood(pw_fit.idata)
+    >>> ll.shape, bool(np.isfinite(ll).all())
+    ((2, 200, 219), True)
     """
     c = idata.constant_data
     piece = c["patient_piece"].to_numpy()

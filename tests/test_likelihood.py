@@ -7,6 +7,8 @@ hazard piece by piece, then log-sum-exp over the grid with the prior weights.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -49,7 +51,7 @@ def brute_force_loglik(data, x, baseline_edges, log_baseline, log_hr_of, xb_coef
 
         cum = 0.0
         points = np.r_[breaks_all[breaks_all < t], t]
-        for a, b in zip(points[:-1], points[1:], strict=True):
+        for a, b in itertools.pairwise(points):
             cum += (b - a) * np.exp(log_h(0.5 * (a + b)))
         total += data.event[i] * log_h(t) - cum
     return total

@@ -1,0 +1,36 @@
+"""Markdown tables without extra dependencies."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["markdown_table"]
+
+
+def _cell(value, floatfmt: str) -> str:
+    if isinstance(value, float | np.floating):
+        if np.isnan(value):
+            return ""
+        if np.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return format(float(value), floatfmt)
+    return str(value).replace("|", "\\|")
+
+
+def markdown_table(df: pd.DataFrame, floatfmt: str = ".3g") -> str:
+    """A GitHub-flavoured Markdown table of ``df`` (index dropped), numbers right-aligned.
+
+    Examples
+    --------
+    >>> print(markdown_table(pd.DataFrame({"a": [1.23456], "b": ["x"]})))
+    | a | b |
+    |---:|---|
+    | 1.23 | x |
+    """
+    header = "| " + " | ".join(str(c) for c in df.columns) + " |"
+    align = "|" + "|".join("---:" if pd.api.types.is_numeric_dtype(df[c]) else "---"
+                           for c in df.columns) + "|"
+    rows = ["| " + " | ".join(_cell(v, floatfmt) for v in row) + " |"
+            for row in df.itertuples(index=False)]
+    return "\n".join([header, align, *rows])

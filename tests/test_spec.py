@@ -1,0 +1,133 @@
+"""Analysis specs: validation names the file and key; values reach the model and data."""
+
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+import pytest
+
+import bayesurv as bs
+from bayesurv.spec import load_spec
+
+
+def write(tmp_path, text, name="analysis.toml"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+MINIMAL = """
+    [data]
+    source = "shi2021"
+    endpoint = "hcc"
+
+    [model]
+    type = "piecewise"
+    cuts = [8]
+"""
+
+
+def test_reference_specs_load_and_describe_their_models():
+    death = load_spec("models/shi2021_death.toml")
+    model = death.build_model()
+    assert isinstance(model, bs.ChangePoint) and model.near == 13 and model.spread == 4
+    assert death.compare["landmarks"] == [13]
+    hcc = load_spec("models/shi2021_hcc.toml").build_model()
+    assert hcc.near == 8
+    digitized = load_spec("models/shi2021_death_digitized.toml")
+    assert digitized.data["digitized"] is True
+    assert "synthetic" in digitized.data_note()
+
+
+def test_minimal_spec_gets_defaults(tmp_path):
+    spec = load_spec(write(tmp_path, MINIMAL))
+    assert spec.name == "analysis"
+    assert spec.sampler_settings() == {"draws": 1000, "tune": 1000, "chains": 4,
+                                       "random_seed": 1, "sampler": "pymc", "cores": None,
+                                       "target_accept": 0.9}
+    data = spec.load_data()
+    assert data.n == 219 and data.n_events == 36
+    assert data.groups == ("control", "UC-MSC")
+
+
+def test_command_line_draws_bring_tuning_down(tmp_path):
+    spec = load_spec(write(tmp_path, MINIMAL + "\n[sampler]\ndraws = 2000\ntune = 1500\n"))
+    assert spec.sampler_settings()["tune"] == 1500
+    assert spec.sampler_settings(draws=40)["tune"] == 40
+    assert spec.sampler_settings(draws=40, tune=10)["tune"] == 10
+
+
+def test_grid_table_and_prior_overrides(tmp_path):
+    text = """
+        [data]
+        source = "shi2021"
+
+        [model]
+        type = "changepoint"
+        grid = {start = 3, stop = 30, step = 1.5}
+        near = 13
+
+        [priors]
+        set = "skeptical"
+        covariate = {mu = 0, sigma = 0.5}
+    """
+    spec = load_spec(write(tmp_path, text))
+    model = spec.build_model()
+    np.testing.assert_allclose(model.grid, np.arange(3, 30.1, 1.5))
+    assert model.priors.log_hr.sigma == pytest.approx(0.4214, abs=1e-4)
+    assert model.priors.covariate.sigma == 0.5
+
+
+def test_csv_source_is_relative_to_the_spec(tmp_path):
+    bs.datasets.shi2021("death").rename(columns={"time": "months"}).to_csv(
+        tmp_path / "rows.csv", index=False)
+    text = """
+        [data]
+        source = "csv"
+        path = "rows.csv"
+        time = "months"
+        covariates = ["meld"]
+        reference = "control"
+
+        [model]
+        type = "piecewise"
+    """
+    data = load_spec(write(tmp_path, text)).load_data()
+    assert data.covariate_names == ("meld",) and data.n == 219
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (MINIMAL + "\n[model2]\n", "unknown key 'model2'"),
+        (MINIMAL.replace("cuts = [8]", "cuts = [8]\ncolour = 1"), "unknown key model.colour"),
+        (MINIMAL.replace("cuts = [8]", "cuts = [8]\nnear = 8"),
+         "model.near does not apply to a piecewise model"),
+        (MINIMAL.replace('type = "piecewise"', 'type = "weibull"'), "model.type = 'weibull'"),
+        (MINIMAL.replace('source = "shi2021"', 'source = "nhanes"'),
+         "data.source = 'nhanes' is not a shipped dataset"),
+        (MINIMAL.replace("cuts = [8]", "cuts = [8, 8]"), "cuts has duplicated value"),
+        (MINIMAL + "\n[sampler]\ndraws = 'many'\n", "sampler.draws must be an integer"),
+        (MINIMAL + "\n[priors]\nlog_hr = {mu = 0, sigma = -1}\n", "sigma must be > 0"),
+        (MINIMAL + "\n[priors]\nset = 'hopeful'\n", "unknown prior set 'hopeful'"),
+        ("[data]\nsource = 'shi2021'\n", "the [model] table is missing"),
+        ("[data\n", "not valid TOML"),
+    ],
+)
+def test_bad_specs_name_file_and_key(tmp_path, text, message):
+    path = write(tmp_path, text, name="bad.toml")
+    with pytest.raises(bs.SpecError) as info:
+        load_spec(path)
+    assert message in str(info.value)
+    assert "bad.toml" in str(info.value)
+
+
+def test_missing_files_are_named(tmp_path):
+    with pytest.raises(bs.SpecError, match="spec file not found"):
+        load_spec(tmp_path / "nowhere.toml")
+    text = MINIMAL.replace('source = "shi2021"\n    endpoint = "hcc"',
+                           'source = "csv"\n    path = "missing.csv"')
+    spec = load_spec(write(tmp_path, text))
+    with pytest.raises(bs.SpecError, match=r"file 'missing\.csv' not found"):
+        spec.load_data()
