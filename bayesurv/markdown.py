@@ -5,7 +5,26 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["markdown_table"]
+__all__ = ["format_probability", "markdown_table"]
+
+
+def format_probability(p: float) -> str:
+    """A probability or p-value with three decimals, bounded away from 0 and 1.
+
+    Examples
+    --------
+    >>> format_probability(0.4213), format_probability(0.9996), format_probability(1e-5)
+    ('0.421', '> 0.999', '< 0.001')
+    >>> format_probability(float("nan"))
+    ''
+    """
+    if not np.isfinite(p):
+        return ""
+    if p > 0.999:
+        return "> 0.999"
+    if p < 0.001:
+        return "< 0.001"
+    return f"{p:.3f}"
 
 
 def _cell(value, floatfmt: str) -> str:

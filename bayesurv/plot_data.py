@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from bayesurv import frequentist
+from bayesurv import frequentist, markdown
 from bayesurv.checks import check_positive, check_times
 from bayesurv.data import SurvivalData
 from bayesurv.exceptions import BayesurvInputError, DataError
@@ -136,13 +136,8 @@ def format_probability(p: float) -> str:
     >>> format_probability(0.42), format_probability(0.9995), format_probability(float("nan"))
     ('= 0.420', '> 0.999', '')
     """
-    if not np.isfinite(p):
-        return ""
-    if p < 0.001:
-        return "< 0.001"
-    if p > 0.999:
-        return "> 0.999"
-    return f"= {p:.3f}"
+    text = markdown.format_probability(p)
+    return text if not text or text[0] in "<>" else f"= {text}"
 
 
 def window_text(start: float, end: float, time_unit: str | None) -> str:

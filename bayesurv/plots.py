@@ -308,7 +308,7 @@ def plot_changepoint(fit: Fit, mass: float = 0.90, ax=None, xlim=None, title: st
 # ---------------------------------------------------------------------------- survival
 def plot_survival(fit: Fit, data: SurvivalData, times=None, mass: float = 0.95, ax=None,
                   ylim: tuple[float, float] | None = None, title: str | None = None,
-                  caption: str | None = None) -> plt.Figure:
+                  caption: str | None = None, outcome: str = "survival") -> plt.Figure:
     """Posterior survival per arm (median and band) over the Kaplan-Meier steps of the data.
 
     Parameters
@@ -325,6 +325,9 @@ def plot_survival(fit: Fit, data: SurvivalData, times=None, mass: float = 0.95, 
         Survival axis limits; default from 0 to 1.
     ax, title, caption
         As in :func:`plot_forest`.
+    outcome : str
+        What the curves show, for the labels: ``"survival"`` (death) or e.g.
+        ``"HCC-free survival"`` for another endpoint.
 
     Returns
     -------
@@ -365,9 +368,10 @@ def plot_survival(fit: Fit, data: SurvivalData, times=None, mass: float = 0.95, 
         ax.set_ylim(*(ylim or (0.0, 1.02)))
         ax.set_xlim(0, float(max(post["time"].max(), km["time"].max())))
         ax.set_xlabel(f"time since randomisation{unit_suffix(fit.time_unit)}")
-        ax.set_ylabel("survival probability")
+        ax.set_ylabel(f"{outcome} probability")
         model = "change-point" if fit.kind == "changepoint" else "fixed-cut"
-        ax.set_title(title or f"Survival by arm: {model} model vs Kaplan-Meier")
+        ax.set_title(title or f"{outcome[0].upper()}{outcome[1:]} by arm: {model} model vs "
+                     "Kaplan-Meier")
         ax.grid(axis="y", color="#e0e0e0", lw=0.8)
         add_caption(fig, caption)
     return fig
@@ -462,7 +466,7 @@ def _period_title(fit: Fit, period: str, group: str, with_group: bool) -> str:
 
 # ---------------------------------------------------------------------------- files
 def save_figures(fit: Fit, data: SurvivalData, out_dir, compare_table=None, landmarks=None,
-                 caption: str | None = None) -> dict[str, str]:
+                 caption: str | None = None, outcome: str = "survival") -> dict[str, str]:
     """Write every applicable figure of a fit as PNG (100 dpi, tight bounding box).
 
     Parameters
@@ -483,6 +487,8 @@ def save_figures(fit: Fit, data: SurvivalData, out_dir, compare_table=None, land
         (after 0) of the compare table.
     caption : str, optional
         A note written under every figure (e.g. that the data are synthetic).
+    outcome : str
+        What the survival curves show (see :func:`plot_survival`).
 
     Returns
     -------
@@ -516,7 +522,7 @@ def save_figures(fit: Fit, data: SurvivalData, out_dir, compare_table=None, land
         "hazard_ratio_over_time": lambda: plot_hazard_ratio_curve(fit, landmarks=landmarks,
                                                                   caption=caption),
         "changepoint_posterior": lambda: plot_changepoint(fit, caption=caption),
-        "survival": lambda: plot_survival(fit, data, caption=caption),
+        "survival": lambda: plot_survival(fit, data, caption=caption, outcome=outcome),
         "prior_posterior": lambda: plot_prior_posterior(fit, caption=caption),
     }
     if fit.kind != "changepoint":

@@ -21,7 +21,7 @@ from bayesurv.compare import compare, compare_priors
 from bayesurv.data import SurvivalData
 from bayesurv.diagnostics import Diagnostics
 from bayesurv.fit import ATTR_PREFIX, Fit
-from bayesurv.markdown import markdown_table
+from bayesurv.markdown import format_probability, markdown_table
 from bayesurv.spec import Spec
 
 __all__ = ["AnalysisResult", "run_analysis", "write_report"]
@@ -183,19 +183,12 @@ def write_report(result: AnalysisResult, out_dir, log: Callable[[str], None] = p
     for name, table in tables.items():
         table.to_csv(tables_dir / f"{name}.csv", index=name == "changepoint_summary")
     figures = save_figures(fit, data, figures_dir, compare_table=result.comparison,
-                           landmarks=landmarks, caption=result.spec.figure_caption())
+                           landmarks=landmarks, caption=result.spec.figure_caption(),
+                           outcome=result.spec.outcome())
     fit.to_netcdf(out / "posterior.nc")
     (out / "summary.md").write_text(summary_markdown(result, figures, out), encoding="utf-8")
     log(f"{result.spec.name}: report written to {out}")
     return out
-
-
-def _fmt_probability(p: float) -> str:
-    if p > 0.999:
-        return "> 0.999"
-    if p < 0.001:
-        return "< 0.001"
-    return f"{p:.3f}"
 
 
 def _fmt_hr(hr, lower, upper) -> str:
@@ -253,7 +246,7 @@ def summary_markdown(result: AnalysisResult, figures: dict, out: Path) -> str:
                   f"unchanged){_refit_note(spec, fit)}:", ""]
         ps = result.prior_sensitivity.copy()
         ps["HR (95% CrI)"] = [_fmt_hr(r.median, r.lower, r.upper) for r in ps.itertuples()]
-        ps["P(HR < 1)"] = [_fmt_probability(p) for p in ps["p_benefit"]]
+        ps["P(HR < 1)"] = [format_probability(p) for p in ps["p_benefit"]]
         keep = ["prior", "log_hr_prior", "period", "HR (95% CrI)", "P(HR < 1)"]
         keep += [c for c in ("tau_mode", "tau_lower", "tau_upper") if c in ps.columns]
         lines += [markdown_table(ps[keep], floatfmt=".3g"), ""]
@@ -297,7 +290,7 @@ def _comparison_section(result: AnalysisResult, unit: str) -> list[str]:
         "window": [f"{w} {unit}" for w in c["window"]],
         "Bayesian HR (95% CrI)": [_fmt_hr(r.bayes_hr, r.bayes_lower, r.bayes_upper)
                                   for r in c.itertuples()],
-        "P(HR < 1)": [_fmt_probability(p) for p in c["p_benefit"]],
+        "P(HR < 1)": [format_probability(p) for p in c["p_benefit"]],
         "landmark Cox HR (95% CI)": [_fmt_hr(r.freq_hr, r.freq_lower, r.freq_upper)
                                      for r in c.itertuples()],
         "Cox p": c["freq_p"],

@@ -442,6 +442,13 @@ class Spec:
         draws = min(draws, settings["draws"])
         return settings | {"draws": draws, "tune": min(draws, settings["tune"])}
 
+    def outcome(self) -> str:
+        """What survival curves of this endpoint show, for figure labels."""
+        endpoint = str(self.data.get("endpoint", "death")).lower()
+        if self.data["source"] in SHIPPED and endpoint == "hcc":
+            return "HCC-free survival"
+        return "survival"
+
     def figure_caption(self) -> str | None:
         """A one-line provenance caption for figures (synthetic data say so).
 

@@ -59,17 +59,16 @@ def fmt_hr(hr, lower, upper) -> str:
 
 def fmt_p(p: float) -> str:
     """A probability or p-value with 3 decimals, bounded away from 0 and 1."""
-    if p > 0.999:
-        return "> 0.999"
-    if p < 0.001:
-        return "< 0.001"
-    return f"{p:.3f}"
+    from bayesurv.markdown import format_probability
+
+    return format_probability(p)
 
 
 def fmt_rel(p: float) -> str:
     """A probability for running text: ``= 0.958``, ``> 0.999`` or ``< 0.001``."""
-    text = fmt_p(p)
-    return text if text[0] in "<>" else f"= {text}"
+    from bayesurv.plot_data import format_probability
+
+    return format_probability(p)
 
 
 def md_table(df: pd.DataFrame, floatfmt: str = ".3g") -> str:
