@@ -229,7 +229,7 @@ class SurvivalData:
         0  control  111      29
         1   UC-MSC  108      15
         """
-        from bayesurv.digitized import survival_data_from_digitized
+        from bayesurv.reconstruct import survival_data_from_digitized
 
         return survival_data_from_digitized(cls, curves, risk_tables=risk_tables,
                                             total_events=total_events, reference=reference,

@@ -3,8 +3,9 @@
 A :class:`DigitizedCurve` holds the points read off a published figure, one or more groups,
 survival as a fraction, cleaned at construction (see :mod:`bayesurv.digitized_clean`; the
 steps are in :attr:`DigitizedCurve.cleaning_report`).  A :class:`RiskTable` holds the
-numbers at risk printed under the figure.  :func:`survival_data_from_digitized` turns both
-into :class:`~bayesurv.data.SurvivalData` through :func:`bayesurv.reconstruct.reconstruct_ipd`.
+numbers at risk printed under the figure.
+:func:`bayesurv.reconstruct.survival_data_from_digitized` turns both into
+:class:`~bayesurv.data.SurvivalData` through :func:`bayesurv.reconstruct.reconstruct_ipd`.
 CSV readers live in :mod:`bayesurv.digitized_io`.
 """
 
@@ -26,7 +27,6 @@ __all__ = [
     "RiskTable",
     "as_curve",
     "as_risk_table",
-    "survival_data_from_digitized",
 ]
 
 SCALES = ("auto", "fraction", "percent")
@@ -265,49 +265,3 @@ def as_curve(curves) -> DigitizedCurve:
         return DigitizedCurve.from_frame(curves)
     raise DigitizedCurveError("expected a DigitizedCurve or a DataFrame with columns group, "
                               f"time, survival; got {type(curves).__name__}")
-
-
-def survival_data_from_digitized(cls, curves, risk_tables=None, total_events=None,
-                                 reference=None, time_unit: str | None = None):
-    """Reconstruct patient rows from digitized curves and build a SurvivalData.
-
-    Called by :meth:`bayesurv.SurvivalData.from_digitized`; see
-    :func:`bayesurv.reconstruct_ipd` for ``curves``, ``risk_tables`` and ``total_events``.
-
-    Parameters
-    ----------
-    cls : type
-        :class:`~bayesurv.SurvivalData` (or a subclass).
-    curves : DigitizedCurve or pandas.DataFrame
-        At least two groups.
-    risk_tables : RiskTable, DataFrame, int or dict, optional
-    total_events : int or dict, optional
-    reference : str, optional
-        Reference group (default: as in ``SurvivalData.from_frame``).
-    time_unit : str, optional
-        Default: the curve's ``time_unit``, else ``"months"``.
-
-    Returns
-    -------
-    SurvivalData
-        With ``source == "reconstructed from digitized curves"``.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> import bayesurv as bs
-    >>> pts = pd.DataFrame({"group": ["A"] * 4 + ["B"] * 4, "time": [0, 2, 2, 6] * 2,
-    ...                     "survival": [1, 1, .5, .5, 1, 1, .75, .75]})
-    >>> data = bs.SurvivalData.from_digitized(pts, risk_tables={"A": 4, "B": 4},
-    ...                                       total_events={"A": 2, "B": 1})
-    >>> data.n_events
-    3
-    """
-    from bayesurv.reconstruct import reconstruct_ipd
-
-    curve = as_curve(curves)
-    ipd = reconstruct_ipd(curve, risk_table=risk_tables, total_events=total_events)
-    unit = time_unit or curve.time_unit or "months"
-    data = cls.from_frame(ipd, time="time", event="event", group="group", reference=reference,
-                          time_unit=unit)
-    return data.replace(source="reconstructed from digitized curves")

@@ -21,7 +21,8 @@ from bayesurv.exceptions import DigitizedCurveError, ReconstructionWarning
 from bayesurv.guyot import LostFall, reconstruct_group
 from bayesurv.reconstruct_diagnostics import at_risk_comparison, reconstruction_diagnostics
 
-__all__ = ["at_risk_comparison", "reconstruct_ipd", "reconstruction_diagnostics"]
+__all__ = ["at_risk_comparison", "reconstruct_ipd", "reconstruction_diagnostics",
+           "survival_data_from_digitized"]
 
 # Risk-table times may lie beyond the curve's last point by this fraction of its length
 # (the figure's last tick versus the last point clicked) without being an error.
@@ -217,3 +218,47 @@ def _usable_risk_rows(risk_t, risk_n, t_end, group):
             f"{risk_t[i]:g}, after the curve's last point (time {t_end:g}); the curve must "
             "cover the risk table's times")
     return risk_t[~past], risk_n[~past]
+
+
+def survival_data_from_digitized(cls, curves, risk_tables=None, total_events=None,
+                                 reference=None, time_unit: str | None = None):
+    """Reconstruct patient rows from digitized curves and build a SurvivalData.
+
+    Called by :meth:`bayesurv.SurvivalData.from_digitized`; see
+    :func:`bayesurv.reconstruct_ipd` for ``curves``, ``risk_tables`` and ``total_events``.
+
+    Parameters
+    ----------
+    cls : type
+        :class:`~bayesurv.SurvivalData` (or a subclass).
+    curves : DigitizedCurve or pandas.DataFrame
+        At least two groups.
+    risk_tables : RiskTable, DataFrame, int or dict, optional
+    total_events : int or dict, optional
+    reference : str, optional
+        Reference group (default: as in ``SurvivalData.from_frame``).
+    time_unit : str, optional
+        Default: the curve's ``time_unit``, else ``"months"``.
+
+    Returns
+    -------
+    SurvivalData
+        With ``source == "reconstructed from digitized curves"``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import bayesurv as bs
+    >>> pts = pd.DataFrame({"group": ["A"] * 4 + ["B"] * 4, "time": [0, 2, 2, 6] * 2,
+    ...                     "survival": [1, 1, .5, .5, 1, 1, .75, .75]})
+    >>> data = bs.SurvivalData.from_digitized(pts, risk_tables={"A": 4, "B": 4},
+    ...                                       total_events={"A": 2, "B": 1})
+    >>> data.n_events
+    3
+    """
+    curve = as_curve(curves)
+    ipd = reconstruct_ipd(curve, risk_table=risk_tables, total_events=total_events)
+    unit = time_unit or curve.time_unit or "months"
+    data = cls.from_frame(ipd, time="time", event="event", group="group", reference=reference,
+                          time_unit=unit)
+    return data.replace(source="reconstructed from digitized curves")

@@ -17,10 +17,11 @@ from lifelines.datasets import load_gbsg2
 
 from bayesurv.data import SurvivalData
 from bayesurv.digitize_sim import km_step_corners, simulate_digitization
-from bayesurv.digitized import DigitizedCurve, survival_data_from_digitized
+from bayesurv.digitized import DigitizedCurve
 from bayesurv.digitized_clean import nonincreasing_fit
 from bayesurv.digitized_io import read_curves_csv, read_digitizer_csv, read_risk_table_csv
 from bayesurv.exceptions import BayesurvInputError, DataWarning, DigitizedCurveError
+from bayesurv.reconstruct import survival_data_from_digitized
 from bayesurv.risk_table import RiskTable
 
 
