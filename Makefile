@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.bayesurv-installed
 DOCS_STAMP := $(VENV)/.bayesurv-docs-installed
 
-.PHONY: demo test test-fast lint docs benchmarks clean
+.PHONY: demo test test-fast lint docs clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
