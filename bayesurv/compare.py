@@ -9,7 +9,6 @@ inverted (1/HR, bounds swapped).
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -18,6 +17,7 @@ import pandas as pd
 from bayesurv import frequentist
 from bayesurv.checks import check_times
 from bayesurv.data import SurvivalData
+from bayesurv.design import landmark_windows
 from bayesurv.exceptions import BayesurvInputError, DataError
 from bayesurv.fit import Fit
 
@@ -25,18 +25,6 @@ __all__ = ["compare", "compare_priors", "invert_published", "landmark_windows"]
 
 TREATED_VS_REFERENCE = "treated_vs_reference"
 REFERENCE_VS_TREATED = "reference_vs_treated"
-
-
-def landmark_windows(landmarks: Sequence[float]) -> list[tuple[float, float]]:
-    """Consecutive windows ``[(0, L1), (L1, L2), ..., (Lk, inf)]``.
-
-    Examples
-    --------
-    >>> landmark_windows([8, 13])
-    [(0.0, 8.0), (8.0, 13.0), (13.0, inf)]
-    """
-    edges = [0.0, *[float(x) for x in landmarks], np.inf]
-    return list(itertools.pairwise(edges))
 
 
 def invert_published(table: pd.DataFrame) -> pd.DataFrame:

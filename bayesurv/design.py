@@ -8,6 +8,7 @@ posterior (``constant_data``) so summaries can be recomputed from a saved fit al
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from dataclasses import dataclass, field
 
@@ -17,16 +18,18 @@ import xarray as xr
 from bayesurv.checks import check_times, repr_argument
 from bayesurv.data import SurvivalData
 from bayesurv.exceptions import DataError, DataWarning, ModelError
-from bayesurv.exposure import ExposureTable, PatientPieces, fine_grid
+from bayesurv.exposure import ExposureTable, PatientPieces, fine_grid, piece_of_edges
 
 __all__ = [
     "Design",
     "check_data_usable",
     "default_baseline_cuts",
     "interval_labels",
+    "landmark_windows",
     "resolve_baseline",
     "warn_covariate_scale",
     "warn_sparse_groups",
+    "window_label",
 ]
 
 # dimension of each model-specific array a model puts in ``Design.extra``
@@ -50,6 +53,17 @@ EXP_OVERFLOW = 700.0
 MAX_COVARIATE_REACH = EXP_OVERFLOW / 1e-6
 
 
+def window_label(start: float, end: float) -> str:
+    """``"0-13"`` for the window (0, 13], ``"13+"`` when it is open-ended.
+
+    Examples
+    --------
+    >>> window_label(0, 13), window_label(13, float("inf"))
+    ('0-13', '13+')
+    """
+    return f"{start:g}-{end:g}" if np.isfinite(end) else f"{start:g}+"
+
+
 def interval_labels(edges: np.ndarray) -> list[str]:
     """Labels such as ``["0-13", "13+"]`` for pieces starting at ``edges``.
 
@@ -59,9 +73,18 @@ def interval_labels(edges: np.ndarray) -> list[str]:
     ['0-6.5', '6.5-13', '13+']
     """
     edges = np.asarray(edges, dtype=float)
-    ends = [*edges[1:].tolist(), None]
-    return [f"{a:g}-{b:g}" if b is not None else f"{a:g}+" for a, b in zip(edges, ends,
-                                                                           strict=True)]
+    return [window_label(a, b) for a, b in itertools.pairwise([*edges, np.inf])]
+
+
+def landmark_windows(landmarks) -> list[tuple[float, float]]:
+    """Consecutive windows ``[(0, L1), (L1, L2), ..., (Lk, inf)]``.
+
+    Examples
+    --------
+    >>> landmark_windows([8, 13])
+    [(0.0, 8.0), (8.0, 13.0), (13.0, inf)]
+    """
+    return list(itertools.pairwise([0.0, *[float(x) for x in landmarks], np.inf]))
 
 
 def default_baseline_cuts(data: SurvivalData) -> np.ndarray:
@@ -392,14 +415,3 @@ class Design:
             },
             coords={"arm": list(self.groups), "covariate": list(self.covariate_names)},
         )
-
-
-def piece_of_edges(coarse_edges: np.ndarray, fine_edges: np.ndarray) -> np.ndarray:
-    """Which coarse piece each fine piece belongs to (fine edges include the coarse ones).
-
-    Examples
-    --------
-    >>> piece_of_edges(np.array([0.0, 24.0]), np.array([0.0, 13.0, 24.0, 36.0]))
-    array([0, 0, 1, 1])
-    """
-    return np.searchsorted(coarse_edges, fine_edges, side="right") - 1

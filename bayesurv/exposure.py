@@ -17,7 +17,7 @@ import numpy as np
 
 from bayesurv.data import SurvivalData
 
-__all__ = ["ExposureTable", "PatientPieces", "fine_grid", "piece_index"]
+__all__ = ["ExposureTable", "PatientPieces", "fine_grid", "piece_index", "piece_of_edges"]
 
 
 def fine_grid(*cut_sets: Iterable[float]) -> np.ndarray:
@@ -56,6 +56,17 @@ def piece_index(edges: np.ndarray, time: np.ndarray) -> np.ndarray:
     """
     j = np.searchsorted(edges, time, side="left") - 1
     return np.clip(j, 0, edges.size - 1)
+
+
+def piece_of_edges(coarse_edges: np.ndarray, fine_edges: np.ndarray) -> np.ndarray:
+    """Which coarse piece each fine piece belongs to (fine edges include the coarse ones).
+
+    Examples
+    --------
+    >>> piece_of_edges(np.array([0.0, 24.0]), np.array([0.0, 13.0, 24.0, 36.0]))
+    array([0, 0, 1, 1])
+    """
+    return np.searchsorted(coarse_edges, fine_edges, side="right") - 1
 
 
 @dataclass(frozen=True)
@@ -216,7 +227,7 @@ class ExposureTable:
         edges = np.asarray(edges, dtype=float)
         if edges[0] != 0 or not np.isin(edges, self.edges).all():
             raise ValueError("coarse edges must start at 0 and be fine-grid edges")
-        which = piece_index(edges, self.edges + 0.5 * np.r_[np.diff(self.edges), 1.0])
+        which = piece_of_edges(edges, self.edges)
         events = np.zeros((edges.size, self.events.shape[1]))
         exposure = np.zeros_like(events)
         np.add.at(events, which, self.events)

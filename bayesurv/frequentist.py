@@ -21,7 +21,6 @@ Examples
 
 from __future__ import annotations
 
-import itertools
 import warnings
 from collections.abc import Sequence
 
@@ -33,6 +32,7 @@ from lifelines.exceptions import ConvergenceWarning as LifelinesConvergenceWarni
 from lifelines.statistics import logrank_test, multivariate_logrank_test
 
 from bayesurv.data import SurvivalData
+from bayesurv.design import landmark_windows, window_label
 from bayesurv.exceptions import DataError, DataWarning, ModelError
 
 __all__ = ["cox", "kaplan_meier", "landmark", "logrank"]
@@ -248,17 +248,17 @@ def landmark(data: SurvivalData, at: float | Sequence[float],
     _check_data(data, "landmark")
     cuts = _check_landmarks(data, at)
     cov_names, strata_names = _resolve_terms(data, covariates, strata, "landmark")
-    edges = [0.0, *cuts.tolist(), np.inf]
+    windows = landmark_windows(cuts)
     frames = []
-    for k, (start, end) in enumerate(itertools.pairwise(edges)):
-        label = f"{start:g}-{end:g}" if np.isfinite(end) else f"{start:g}+"
+    for k, (start, end) in enumerate(windows):
+        label = window_label(start, end)
         keep = np.ones(data.n, dtype=bool) if k == 0 else data.time > start
         window = data.subset(keep)
         window = window.replace(time=np.minimum(window.time, end),
                                 event=window.event * (window.time <= end),
                                 source=f"{data.source}, landmark window {label}")
         rows = _fit_cox(window, cov_names, strata_names, f"landmark window {label}")
-        period = "before" if k == 0 else "after" if k == len(edges) - 2 else "between"
+        period = "before" if k == 0 else "after" if k == len(windows) - 1 else "between"
         rows = rows.assign(window=label, start=start, end=end, period=period,
                            landmark=end if k == 0 else start)
         frames.append(rows)

@@ -5,7 +5,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["format_probability", "markdown_table"]
+__all__ = ["format_hr", "format_probability", "markdown_table"]
+
+
+def format_hr(hr: float, lower: float, upper: float, missing: str = "") -> str:
+    """``"0.32 (0.13-0.71)"``: a hazard ratio and its interval; ``missing`` if there is none.
+
+    Examples
+    --------
+    >>> format_hr(0.3214, 0.127, 0.714), format_hr(float("nan"), 0.1, 1.0, "not reported")
+    ('0.32 (0.13-0.71)', 'not reported')
+    """
+    if not np.isfinite(hr):
+        return missing
+    return f"{hr:.2f} ({lower:.2f}-{upper:.2f})"
 
 
 def format_probability(p: float) -> str:

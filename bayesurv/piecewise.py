@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
@@ -144,8 +146,6 @@ def warn_empty_periods(data: SurvivalData, edges: np.ndarray) -> None:
     >>> str(caught[0].message)[:40]
     "group 'b' has no events in period 13+ (m"
     """
-    import warnings
-
     bounds = [*edges.tolist(), np.inf]
     labels = interval_labels(edges)
     for k, label in enumerate(labels):

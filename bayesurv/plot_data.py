@@ -13,6 +13,7 @@ import pandas as pd
 from bayesurv import frequentist, markdown
 from bayesurv.checks import check_positive, check_times
 from bayesurv.data import SurvivalData
+from bayesurv.design import window_label
 from bayesurv.exceptions import BayesurvInputError, DataError
 from bayesurv.fit import Fit
 
@@ -123,9 +124,7 @@ def format_hr(hr: float, lower: float, upper: float) -> str:
     >>> format_hr(0.3214, 0.127, 0.714), format_hr(float("nan"), 0.1, 1.0)
     ('0.32 (0.13-0.71)', 'not reported')
     """
-    if not np.isfinite(hr):
-        return "not reported"
-    return f"{hr:.2f} ({lower:.2f}-{upper:.2f})"
+    return markdown.format_hr(hr, lower, upper, missing="not reported")
 
 
 def format_probability(p: float) -> str:
@@ -149,9 +148,7 @@ def window_text(start: float, end: float, time_unit: str | None) -> str:
     ('0-13 months', '13+ months')
     """
     unit = f" {time_unit}" if time_unit else ""
-    if np.isfinite(end):
-        return f"{start:g}-{end:g}{unit}"
-    return f"{start:g}+{unit}"
+    return window_label(start, end) + unit
 
 
 def treated_and_reference(fit: Fit) -> tuple[list[str], str]:

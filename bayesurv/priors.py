@@ -46,23 +46,12 @@ from dataclasses import dataclass, fields, replace
 import numpy as np
 from scipy import stats
 
+from bayesurv.checks import check_finite_number
 from bayesurv.exceptions import PriorError
 
 __all__ = ["Normal", "PriorSet", "get_prior_set", "named_prior_sets"]
 
 SKEPTICAL_SD = float(np.log(2.0) / stats.norm.ppf(0.95))
-
-
-def _as_float(value, name: str) -> float:
-    if isinstance(value, bool | np.bool_):
-        raise PriorError(f"prior parameter {name} must be a number, got {value!r}")
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise PriorError(f"prior parameter {name} must be a number, got {value!r}") from None
-    if not np.isfinite(number):
-        raise PriorError(f"prior parameter {name} must be finite, got {number:g}")
-    return number
 
 
 @dataclass(frozen=True)
@@ -79,7 +68,8 @@ class Normal:
     sigma: float = 1.0
 
     def __post_init__(self):
-        mu, sigma = _as_float(self.mu, "mu"), _as_float(self.sigma, "sigma")
+        mu = check_finite_number(self.mu, "mu", "Normal prior", PriorError)
+        sigma = check_finite_number(self.sigma, "sigma", "Normal prior", PriorError)
         if sigma <= 0:
             raise PriorError(f"Normal prior: sigma must be > 0, got {sigma:g}")
         object.__setattr__(self, "mu", mu)
@@ -164,7 +154,8 @@ class PriorSet:
     def __post_init__(self):
         if self.baseline_centre is not None:
             object.__setattr__(self, "baseline_centre",
-                               _as_float(self.baseline_centre, "baseline_centre"))
+                               check_finite_number(self.baseline_centre, "baseline_centre",
+                                               "PriorSet", PriorError))
 
     def centre(self, crude_log_rate: float) -> float:
         """Where ``baseline_level`` is centred: the crude rate or ``baseline_centre``.

@@ -21,10 +21,11 @@ from bayesurv.compare import compare, compare_priors
 from bayesurv.data import SurvivalData
 from bayesurv.diagnostics import Diagnostics
 from bayesurv.fit import ATTR_PREFIX, Fit
-from bayesurv.markdown import format_probability, markdown_table
+from bayesurv.markdown import format_hr, format_probability, markdown_table
 from bayesurv.spec import Spec
 
-__all__ = ["AnalysisResult", "run_analysis", "write_report"]
+__all__ = ["AnalysisResult", "comparison_display", "run_analysis", "sensitivity_display",
+           "write_report"]
 
 
 @dataclass
@@ -191,12 +192,6 @@ def write_report(result: AnalysisResult, out_dir, log: Callable[[str], None] = p
     return out
 
 
-def _fmt_hr(hr, lower, upper) -> str:
-    if not np.isfinite(hr):
-        return ""
-    return f"{hr:.2f} ({lower:.2f}-{upper:.2f})"
-
-
 def summary_markdown(result: AnalysisResult, figures: dict, out: Path) -> str:
     """The report's front page.
 
@@ -236,20 +231,13 @@ def summary_markdown(result: AnalysisResult, figures: dict, out: Path) -> str:
         cp = fit.changepoint_summary()
         lines += ["## When does the effect change?", "",
                   f"Posterior of the change-point tau: mode {cp['mode']:g} {unit}, median "
-                  f"{cp['median']:g}, 90% interval {cp['lower']:g}-{cp['upper']:g} {unit}.", ""]
-        for row in result.comparison.itertuples():
-            lines.append(f"- P(tau in window {row.window}) = {row.p_tau_in_window:.2f}")
-        lines.append("")
+                  f"{cp['median']:g}, 90% interval {cp['lower']:g}-{cp['upper']:g} {unit}. "
+                  "P(tau in window), per landmark window, is in the table above.", ""]
     if result.prior_sensitivity is not None:
         lines += ["## Prior sensitivity", "",
                   "The same model under other priors for the log hazard ratio (other priors "
                   f"unchanged){_refit_note(spec, fit)}:", ""]
-        ps = result.prior_sensitivity.copy()
-        ps["HR (95% CrI)"] = [_fmt_hr(r.median, r.lower, r.upper) for r in ps.itertuples()]
-        ps["P(HR < 1)"] = [format_probability(p) for p in ps["p_benefit"]]
-        keep = ["prior", "log_hr_prior", "period", "HR (95% CrI)", "P(HR < 1)"]
-        keep += [c for c in ("tau_mode", "tau_lower", "tau_upper") if c in ps.columns]
-        lines += [markdown_table(ps[keep], floatfmt=".3g"), ""]
+        lines += [markdown_table(sensitivity_display(result.prior_sensitivity)), ""]
     lines += _diagnostics_section(result)
     lines += ["## Figures", ""]
     for name, path in figures.items():
@@ -283,25 +271,63 @@ def _model_section(spec: Spec, fit: Fit) -> list[str]:
             f"Priors (set `{fit.priors.name}`):", "", markdown_table(priors), ""]
 
 
-def _comparison_section(result: AnalysisResult, unit: str) -> list[str]:
-    c = result.comparison
-    ref = result.data.reference
-    rows = pd.DataFrame({
-        "window": [f"{w} {unit}" for w in c["window"]],
-        "Bayesian HR (95% CrI)": [_fmt_hr(r.bayes_hr, r.bayes_lower, r.bayes_upper)
-                                  for r in c.itertuples()],
-        "P(HR < 1)": [format_probability(p) for p in c["p_benefit"]],
-        "landmark Cox HR (95% CI)": [_fmt_hr(r.freq_hr, r.freq_lower, r.freq_upper)
-                                     for r in c.itertuples()],
-        "Cox p": c["freq_p"],
-        "events": c["freq_events"],
-    })
+def comparison_display(comparison: pd.DataFrame, time_unit: str) -> pd.DataFrame:
+    """The :func:`bayesurv.compare` table as a report shows it: one formatted text per cell.
+
+    Examples
+    --------
+    >>> table = comparison_display(bs.compare(pw_fit, data), "months")
+    >>> list(table.columns)[:3], table["window"].tolist()
+    (['window', 'Bayesian HR (95% CrI)', 'P(HR < 1)'], ['0-13 months', '13+ months'])
+    """
+    c = comparison
+    rows = pd.DataFrame({"window": [f"{w} {time_unit}" for w in c["window"]]})
+    if c["group"].nunique() > 1:
+        rows["group"] = c["group"]
+    rows["Bayesian HR (95% CrI)"] = [format_hr(r.bayes_hr, r.bayes_lower, r.bayes_upper)
+                                     for r in c.itertuples()]
+    rows["P(HR < 1)"] = [format_probability(p) for p in c["p_benefit"]]
+    if "p_tau_in_window" in c.columns:
+        rows["P(tau in window)"] = [f"{p:.2f}" for p in c["p_tau_in_window"]]
+    rows["landmark Cox HR (95% CI)"] = [format_hr(r.freq_hr, r.freq_lower, r.freq_upper)
+                                        for r in c.itertuples()]
+    rows["Cox p"] = [format_probability(p) for p in c["freq_p"]]
+    rows["events"] = c["freq_events"]
     if "published_hr" in c.columns:
         rows["published HR (95% CI)"] = [
-            _fmt_hr(r.published_hr, r.published_lower, r.published_upper) for r in c.itertuples()]
-        rows["published p"] = c["published_p"]
-    if len(result.data.treated) > 1:
-        rows.insert(1, "group", c["group"])
+            format_hr(r.published_hr, r.published_lower, r.published_upper)
+            for r in c.itertuples()]
+        rows["published p"] = [f"{p:.3g}" if np.isfinite(p) else "" for p in c["published_p"]]
+    return rows
+
+
+def sensitivity_display(prior_sensitivity: pd.DataFrame) -> pd.DataFrame:
+    """The :func:`bayesurv.compare_priors` table as a report shows it.
+
+    Examples
+    --------
+    >>> table = bs.compare_priors(bs.PiecewiseExponential(cuts=[13]), data, priors=["default"],
+    ...                           fits={"default": pw_fit})
+    >>> list(sensitivity_display(table).columns)
+    ['prior set', 'log HR prior', 'period', 'HR (95% CrI)', 'P(HR < 1)']
+    """
+    ps = prior_sensitivity
+    rows = pd.DataFrame({
+        "prior set": ps["prior"],
+        "log HR prior": ps["log_hr_prior"],
+        "period": ps["period"],
+        "HR (95% CrI)": [format_hr(r.median, r.lower, r.upper) for r in ps.itertuples()],
+        "P(HR < 1)": [format_probability(p) for p in ps["p_benefit"]],
+    })
+    if "tau_mode" in ps.columns:
+        rows["tau: mode (90% interval)"] = [f"{r.tau_mode:g} ({r.tau_lower:g}-{r.tau_upper:g})"
+                                            for r in ps.itertuples()]
+    return rows
+
+
+def _comparison_section(result: AnalysisResult, unit: str) -> list[str]:
+    ref = result.data.reference
+    rows = comparison_display(result.comparison, unit)
     treated = ", ".join(result.data.treated)
     text = [f"## Hazard ratios: {treated} vs {ref} (HR < 1 favours {treated})", "",
             "Bayesian: posterior median and 95% credible interval of the HR in each window "
@@ -310,7 +336,7 @@ def _comparison_section(result: AnalysisResult, unit: str) -> list[str]:
             "orientation (inverted when the paper used the other).", "",
             markdown_table(rows, floatfmt=".3g"), ""]
     overall = result.cox.iloc[0]
-    text += [f"Overall Cox HR {_fmt_hr(overall['hr'], overall['lower'], overall['upper'])}, "
+    text += [f"Overall Cox HR {format_hr(overall['hr'], overall['lower'], overall['upper'])}, "
              f"p = {overall['p']:.3g}; log-rank chi-square "
              f"{result.logrank['statistic'].iloc[0]:.2f}, p = {result.logrank['p'].iloc[0]:.3g}.",
              ""]

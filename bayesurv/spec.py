@@ -37,6 +37,7 @@ from bayesurv.changepoint import ChangePoint
 from bayesurv.checks import check_times
 from bayesurv.data import SurvivalData
 from bayesurv.exceptions import BayesurvInputError, SpecError
+from bayesurv.fit import SAMPLERS
 from bayesurv.piecewise import PiecewiseExponential
 from bayesurv.priors import Normal, PriorSet, named_prior_sets
 
@@ -54,11 +55,9 @@ SECTIONS = {
                 "prior_sensitivity", "prior_sensitivity_draws"},
     "sampler": {"draws", "tune", "chains", "seed", "sampler", "cores", "target_accept"},
 }
-SAMPLER_TYPES = {"draws": int, "tune": int, "chains": int, "seed": int, "cores": int,
-                 "target_accept": (int, float), "sampler": str}
-SAMPLER_TYPE_NAMES = {"draws": "an integer", "tune": "an integer", "chains": "an integer",
-                      "seed": "an integer", "cores": "an integer", "target_accept": "a number",
-                      "sampler": "a string"}
+# [sampler] key -> (accepted types, how the message names them)
+SAMPLER_TYPES = {key: (int, "an integer") for key in ("draws", "tune", "chains", "seed", "cores")}
+SAMPLER_TYPES |= {"target_accept": ((int, float), "a number"), "sampler": (str, "a string")}
 SYNTHETIC_NOTE = (
     "The data are a synthetic cohort calibrated to the published summaries of Shi et al. "
     "(Hepatol Int 2021;15:1431-1441); they are not the trial's patients, whose data are not "
@@ -190,10 +189,10 @@ class Spec:
                                             f"{{group = number}}, got {totals!r}")
 
     def _check_sampler(self) -> None:
-        for key, kinds in SAMPLER_TYPES.items():
+        for key, (kinds, described) in SAMPLER_TYPES.items():
             value = self.sampler.get(key)
             if key in self.sampler and (not isinstance(value, kinds) or isinstance(value, bool)):
-                self._fail(f"sampler.{key}", f"must be {SAMPLER_TYPE_NAMES[key]}, got {value!r}")
+                self._fail(f"sampler.{key}", f"must be {described}, got {value!r}")
         for key, minimum in (("draws", 1), ("tune", 0), ("chains", 1), ("seed", 0),
                              ("cores", 1)):
             if key in self.sampler and self.sampler[key] < minimum:
@@ -201,9 +200,9 @@ class Spec:
         accept = self.sampler.get("target_accept", 0.9)
         if not 0 < accept < 1:
             self._fail("sampler.target_accept", f"must be between 0 and 1, got {accept}")
-        if self.sampler.get("sampler", "pymc") not in ("pymc", "nutpie"):
-            self._fail("sampler.sampler", f"= {self.sampler['sampler']!r}; use 'pymc' or "
-                                          "'nutpie'")
+        if self.sampler.get("sampler", "pymc") not in SAMPLERS:
+            self._fail("sampler.sampler", f"= {self.sampler['sampler']!r}; use one of "
+                                          f"{list(SAMPLERS)}")
 
     def _check_compare(self) -> None:
         c = self.compare

@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from bayesurv import likelihood as lik
-from bayesurv.exposure import piece_index
+from bayesurv.design import window_label
+from bayesurv.exposure import piece_index, piece_of_edges
 
 __all__ = [
     "changepoint_probability",
@@ -24,9 +25,6 @@ __all__ = [
     "survival_table",
     "window_hazard_ratios",
 ]
-
-SUMMARY_COLUMNS = ["median", "mean", "lower", "upper", "p_benefit"]
-
 
 def kind_of(idata) -> str:
     """``"piecewise"`` or ``"changepoint"``.
@@ -125,7 +123,7 @@ def fine_log_hazards(idata) -> tuple[np.ndarray, np.ndarray]:
     """
     log_baseline = draws(idata, "log_baseline")
     fine = _const(idata, "fine_edges")
-    base_map = np.searchsorted(_const(idata, "baseline_edges"), fine, side="right") - 1
+    base_map = piece_of_edges(_const(idata, "baseline_edges"), fine)
     lh0 = log_baseline[:, base_map][:, :, None]
     log_hr = draws(idata, "log_hr")
     zeros = np.zeros((log_hr.shape[0], 1))
@@ -133,7 +131,7 @@ def fine_log_hazards(idata) -> tuple[np.ndarray, np.ndarray]:
         before = lh0 + np.concatenate([zeros, log_hr[:, :, 0]], axis=1)[:, None, :]
         after = lh0 + np.concatenate([zeros, log_hr[:, :, 1]], axis=1)[:, None, :]
         return before, after
-    period_map = np.searchsorted(_const(idata, "period_edges"), fine, side="right") - 1
+    period_map = piece_of_edges(_const(idata, "period_edges"), fine)
     effect = np.concatenate([np.zeros((*log_hr.shape[:1], 1, fine.size)),
                              log_hr[:, :, period_map]], axis=1)
     lh = lh0 + np.transpose(effect, (0, 2, 1))
@@ -216,18 +214,24 @@ def hazard_ratio_curve(idata, times, mass: float = 0.95) -> pd.DataFrame:
     times = np.asarray(times, dtype=float)
     log_hr = draws(idata, "log_hr")
     tail = (1 - mass) / 2
+    is_changepoint = kind_of(idata) == "changepoint"
+    if is_changepoint:
+        grid = _const(idata, "tau_grid")
+        prob = draws(idata, "tau_probability")
+        # P(tau >= t | draw) for every t at once, from reverse cumulative sums over the grid
+        at_or_after = np.concatenate([prob[:, ::-1].cumsum(axis=1)[:, ::-1],
+                                      np.zeros((prob.shape[0], 1))], axis=1)
+        before_weight = at_or_after[:, np.searchsorted(grid, times, side="left")]
+    else:
+        periods = piece_index(_const(idata, "period_edges"), times)
     rows = []
     for g, group in enumerate(treated_groups(idata)):
-        for time in times:
-            if kind_of(idata) == "changepoint":
-                grid = _const(idata, "tau_grid")
-                prob = draws(idata, "tau_probability")
-                w_before = prob[:, grid >= time].sum(axis=1)
-                values = np.r_[log_hr[:, g, 0], log_hr[:, g, 1]]
-                weights = np.r_[w_before, 1.0 - w_before]
+        for i, time in enumerate(times):
+            if is_changepoint:
+                values = log_hr[:, g, :].T.ravel()  # the before draws, then the after draws
+                weights = np.r_[before_weight[:, i], 1.0 - before_weight[:, i]]
             else:
-                period = piece_index(_const(idata, "period_edges"), np.array([time]))[0]
-                values, weights = log_hr[:, g, period], np.ones(log_hr.shape[0])
+                values, weights = log_hr[:, g, periods[i]], np.ones(log_hr.shape[0])
             lo, med, hi = weighted_quantiles(values, weights, [tail, 0.5, 1 - tail])
             mean = float(np.sum(weights * np.exp(values)) / weights.sum())
             rows.append({"time": time, "group": group, "median": float(np.exp(med)),
@@ -247,7 +251,8 @@ def weighted_quantiles(values: np.ndarray, weights: np.ndarray, probs) -> np.nda
     order = np.argsort(values)
     v, w = values[order], weights[order]
     cdf = np.cumsum(w) / w.sum()
-    idx = np.searchsorted(cdf, np.asarray(probs), side="left")
+    # a CDF step landing exactly on p must not depend on the order weights were summed in
+    idx = np.searchsorted(cdf, np.asarray(probs) - 1e-12, side="left")
     return v[np.minimum(idx, v.size - 1)]
 
 
@@ -265,20 +270,24 @@ def window_hazard_ratios(idata, windows, max_time: float, mass: float = 0.95) ->
     (['0-13', '13+'], True)
     """
     log_hr = draws(idata, "log_hr")
+    groups = treated_groups(idata)
+    is_changepoint = kind_of(idata) == "changepoint"
+    if is_changepoint:
+        tau = draws(idata, "tau")
+    else:
+        edges = np.r_[_const(idata, "period_edges"), np.inf]
     rows = []
     for a, b in windows:
         end = min(b, max_time)
-        for g, group in enumerate(treated_groups(idata)):
-            if kind_of(idata) == "changepoint":
-                tau = draws(idata, "tau")
-                frac_before = np.clip((tau - a) / (end - a), 0.0, 1.0)
-                values = frac_before * log_hr[:, g, 0] + (1 - frac_before) * log_hr[:, g, 1]
-            else:
-                edges = np.r_[_const(idata, "period_edges"), np.inf]
-                overlap = np.clip(np.minimum(edges[1:], end) - np.maximum(edges[:-1], a), 0, None)
-                values = log_hr[:, g, :] @ (overlap / overlap.sum())
-            label = f"{a:g}-{b:g}" if np.isfinite(b) else f"{a:g}+"
-            rows.append({"window": label, "start": a, "end": b,
+        if is_changepoint:
+            frac_before = np.clip((tau - a) / (end - a), 0.0, 1.0)
+            weights = np.stack([frac_before, 1.0 - frac_before], axis=1)  # per draw
+        else:
+            overlap = np.clip(np.minimum(edges[1:], end) - np.maximum(edges[:-1], a), 0, None)
+            weights = np.broadcast_to(overlap / overlap.sum(), (log_hr.shape[0], overlap.size))
+        for g, group in enumerate(groups):
+            values = np.sum(weights * log_hr[:, g, :], axis=1)
+            rows.append({"window": window_label(a, b), "start": a, "end": b,
                          **summarize_hr(values, mass), "group": group})
     return pd.DataFrame(rows)
 

@@ -54,7 +54,9 @@ ARM_COLOURS = ("#1a1a1a", "#d95f02")  # black and orange: they also separate in 
 # ---------------------------------------------------------------------------- formatting
 def fmt_hr(hr, lower, upper) -> str:
     """``0.32 (0.13-0.71)``."""
-    return f"{hr:.2f} ({lower:.2f}-{upper:.2f})"
+    from bayesurv.markdown import format_hr
+
+    return format_hr(hr, lower, upper)
 
 
 def fmt_p(p: float) -> str:
@@ -142,36 +144,15 @@ def read_table(name: str, table: str, **kwargs) -> pd.DataFrame:
 
 
 def comparison_markdown(name: str, unit: str = "months") -> str:
-    c = read_table(name, "comparison")
-    rows = pd.DataFrame({
-        "window": [f"{w} {unit}" for w in c["window"]],
-        "Bayesian HR (95% CrI)": [fmt_hr(r.bayes_hr, r.bayes_lower, r.bayes_upper)
-                                  for r in c.itertuples()],
-        "P(HR < 1)": [fmt_p(p) for p in c["p_benefit"]],
-        "P(tau in window)": [f"{p:.2f}" for p in c["p_tau_in_window"]],
-        "landmark Cox HR (95% CI)": [fmt_hr(r.freq_hr, r.freq_lower, r.freq_upper)
-                                     for r in c.itertuples()],
-        "Cox p": [fmt_p(p) for p in c["freq_p"]],
-        "events": c["freq_events"],
-        "published HR (95% CI)": [fmt_hr(r.published_hr, r.published_lower, r.published_upper)
-                                  for r in c.itertuples()],
-        "published p": [f"{p:.3g}" for p in c["published_p"]],
-    })
-    return md_table(rows)
+    from bayesurv.report import comparison_display
+
+    return md_table(comparison_display(read_table(name, "comparison"), unit))
 
 
 def sensitivity_markdown(name: str) -> str:
-    ps = read_table(name, "prior_sensitivity")
-    rows = pd.DataFrame({
-        "prior set": ps["prior"],
-        "log HR prior": ps["log_hr_prior"],
-        "period": ps["period"],
-        "HR (95% CrI)": [fmt_hr(r.median, r.lower, r.upper) for r in ps.itertuples()],
-        "P(HR < 1)": [fmt_p(p) for p in ps["p_benefit"]],
-        "tau: mode (90% interval)": [f"{r.tau_mode:g} ({r.tau_lower:g}-{r.tau_upper:g})"
-                                     for r in ps.itertuples()],
-    })
-    return md_table(rows)
+    from bayesurv.report import sensitivity_display
+
+    return md_table(sensitivity_display(read_table(name, "prior_sensitivity")))
 
 
 def spec_values(name: str) -> dict:
