@@ -1,13 +1,11 @@
 """bayesurv: Bayesian survival analysis of trials whose treatment effect changes over time."""
 
-from bayesurv import _third_party, datasets, frequentist, priors  # noqa: F401 (_third_party first)
-from bayesurv.changepoint import ChangePoint
-from bayesurv.compare import compare, compare_priors
-from bayesurv.data import SurvivalData
-from bayesurv.digitize_sim import km_step_corners, simulate_digitization
-from bayesurv.digitized import DigitizedCurve
-from bayesurv.digitized_io import read_curves_csv, read_digitizer_csv, read_risk_table_csv
-from bayesurv.exceptions import (
+from bayesurv import (  # noqa: F401
+    base,
+    datasets,
+    frequentist,
+)
+from bayesurv.base.exceptions import (
     BayesurvError,
     BayesurvInputError,
     BayesurvWarning,
@@ -21,13 +19,20 @@ from bayesurv.exceptions import (
     ReconstructionWarning,
     SpecError,
 )
-from bayesurv.fit import Fit
-from bayesurv.model_comparison import compare_models
-from bayesurv.piecewise import PiecewiseExponential
-from bayesurv.reconstruct import reconstruct_ipd
-from bayesurv.reconstruct_diagnostics import at_risk_comparison, reconstruction_diagnostics
-from bayesurv.risk_table import RiskTable
-from bayesurv.simulate import simulate_trial
+from bayesurv.comparison.tables import compare, compare_priors
+from bayesurv.data.simulate import simulate_trial
+from bayesurv.data.survival_data import SurvivalData
+from bayesurv.digitized.curve import DigitizedCurve
+from bayesurv.digitized.diagnostics import at_risk_comparison, reconstruction_diagnostics
+from bayesurv.digitized.io import read_curves_csv, read_digitizer_csv, read_risk_table_csv
+from bayesurv.digitized.reconstruct import reconstruct_ipd, survival_data_from_digitized
+from bayesurv.digitized.risk_table import RiskTable
+from bayesurv.digitized.simulate import km_step_corners, simulate_digitization
+from bayesurv.inference.comparison import compare_models
+from bayesurv.inference.fit import Fit
+from bayesurv.model import priors
+from bayesurv.model.changepoint import ChangePoint
+from bayesurv.model.piecewise import PiecewiseExponential
 
 __version__ = "0.1.0"
 
@@ -66,4 +71,5 @@ __all__ = [
     "reconstruction_diagnostics",
     "simulate_digitization",
     "simulate_trial",
+    "survival_data_from_digitized",
 ]

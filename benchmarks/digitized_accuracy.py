@@ -43,11 +43,11 @@ import numpy as np
 import pandas as pd
 from lifelines import CoxPHFitter, datasets
 
-from bayesurv.digitize_sim import km_step_corners, simulate_digitization
-from bayesurv.digitized import DigitizedCurve, RiskTable
-from bayesurv.exceptions import DataWarning, ReconstructionWarning
-from bayesurv.reconstruct import reconstruct_ipd
-from bayesurv.reconstruct_diagnostics import km_bounds
+from bayesurv.base.exceptions import DataWarning, ReconstructionWarning
+from bayesurv.digitized.curve import DigitizedCurve, RiskTable
+from bayesurv.digitized.diagnostics import km_bounds
+from bayesurv.digitized.reconstruct import reconstruct_ipd
+from bayesurv.digitized.simulate import km_step_corners, simulate_digitization
 
 CANVAS = (1000, 600)
 SEED = 20120201  # Guyot et al. was published on 1 Feb 2012

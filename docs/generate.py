@@ -3,7 +3,7 @@
 ``make docs`` runs this before Sphinx.  Everything lands in ``docs/generated/`` (git-ignored):
 
 - ``reports/<spec>/``: the report folders of the reference-trial specs in ``models/``
-  (``bayesurv.report.run_analysis`` and ``write_report``, the specs' own sampler settings),
+  (``bayesurv.runner.report.run_analysis`` and ``write_report``, the specs' own sampler settings),
   whose figures the pages show;
 - ``accuracy/``: the digitized-curve accuracy harness (``benchmarks/digitized_accuracy.py``,
   fast tier);
@@ -54,27 +54,27 @@ ARM_COLOURS = ("#1a1a1a", "#d95f02")  # black and orange: they also separate in 
 # ---------------------------------------------------------------------------- formatting
 def fmt_hr(hr, lower, upper) -> str:
     """``0.32 (0.13-0.71)``."""
-    from bayesurv.markdown import format_hr
+    from bayesurv.base.formatting import format_hr
 
     return format_hr(hr, lower, upper)
 
 
 def fmt_p(p: float) -> str:
     """A probability or p-value with 3 decimals, bounded away from 0 and 1."""
-    from bayesurv.markdown import format_probability
+    from bayesurv.base.formatting import format_probability
 
     return format_probability(p)
 
 
 def fmt_rel(p: float) -> str:
     """A probability for running text: ``= 0.958``, ``> 0.999`` or ``< 0.001``."""
-    from bayesurv.plot_data import format_probability
+    from bayesurv.plotting.plot_data import format_probability
 
     return format_probability(p)
 
 
 def md_table(df: pd.DataFrame, floatfmt: str = ".3g") -> str:
-    from bayesurv.markdown import markdown_table
+    from bayesurv.base.formatting import markdown_table
 
     return markdown_table(df, floatfmt=floatfmt) + "\n"
 
@@ -98,8 +98,8 @@ def inputs_hash() -> str:
 # ---------------------------------------------------------------------------- workers
 def run_spec(name: str) -> tuple[str, float]:
     """Fit one spec with its own sampler settings and write its report folder."""
-    from bayesurv.report import run_analysis, write_report
-    from bayesurv.spec import load_spec
+    from bayesurv.runner.report import run_analysis, write_report
+    from bayesurv.runner.spec import load_spec
 
     start = time.perf_counter()
     spec = load_spec(ROOT / "models" / f"{name}.toml")
@@ -144,20 +144,20 @@ def read_table(name: str, table: str, **kwargs) -> pd.DataFrame:
 
 
 def comparison_markdown(name: str, unit: str = "months") -> str:
-    from bayesurv.report import comparison_display
+    from bayesurv.runner.report import comparison_display
 
     return md_table(comparison_display(read_table(name, "comparison"), unit))
 
 
 def sensitivity_markdown(name: str) -> str:
-    from bayesurv.report import sensitivity_display
+    from bayesurv.runner.report import sensitivity_display
 
     return md_table(sensitivity_display(read_table(name, "prior_sensitivity")))
 
 
 def spec_values(name: str) -> dict:
     """Numbers of one report quoted in the pages (keys prefixed by the endpoint)."""
-    from bayesurv.spec import load_spec
+    from bayesurv.runner.spec import load_spec
 
     p = PREFIX[name]
     spec = load_spec(ROOT / "models" / f"{name}.toml")
@@ -241,7 +241,7 @@ def calibration_markdown() -> str:
 # ---------------------------------------------------------------------------- priors
 def prior_markdown() -> str:
     """What each named prior set implies for the treatment HR, computed from the objects."""
-    from bayesurv.priors import named_prior_sets
+    from bayesurv.model.priors import named_prior_sets
 
     rows = []
     for name, prior_set in named_prior_sets().items():
@@ -255,7 +255,7 @@ def prior_markdown() -> str:
 
 
 def prior_values() -> dict:
-    from bayesurv.priors import PriorSet
+    from bayesurv.model.priors import PriorSet
 
     d = PriorSet.named("default")
     level = float(np.exp(1.96 * d.baseline_level.sigma))
@@ -398,7 +398,7 @@ def cli_help() -> None:
     folder.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, COLUMNS="92")
     for name, args in (("bayesurv", []), ("run", ["run"]), ("reconstruct", ["reconstruct"])):
-        text = subprocess.run([sys.executable, "-m", "bayesurv.cli", *args, "--help"],
+        text = subprocess.run([sys.executable, "-m", "bayesurv.runner.cli", *args, "--help"],
                               check=True, capture_output=True, text=True, env=env).stdout
         (folder / f"{name}.txt").write_text(text, encoding="utf-8")
 
@@ -414,7 +414,7 @@ def copy_notebooks() -> None:
 def check_reference_pages() -> None:
     """Fail when the API or spec reference misses a name the code has."""
     import bayesurv
-    from bayesurv.spec import SECTIONS
+    from bayesurv.runner.spec import SECTIONS
 
     api = (DOCS / "api.rst").read_text(encoding="utf-8").split()
     missing = [n for n in bayesurv.__all__ if n != "__version__" and n not in api]

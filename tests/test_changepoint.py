@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import bayesurv as bs
-from bayesurv.changepoint import default_grid, nice_step
+from bayesurv.model.changepoint import default_grid, nice_step
 
 
 @pytest.mark.slow

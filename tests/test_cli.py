@@ -11,7 +11,7 @@ import pytest
 
 import bayesurv as bs
 from bayesurv import frequentist
-from bayesurv.cli import main
+from bayesurv.runner.cli import main
 
 TINY = ["--draws", "60", "--chains", "2", "--seed", "3", "--quiet"]
 

@@ -8,9 +8,9 @@ import pytest
 
 import bayesurv as bs
 from bayesurv import frequentist
-from bayesurv import likelihood as lik
-from bayesurv.compare import invert_published
-from bayesurv.summaries import draws, fine_log_hazards
+from bayesurv.comparison.tables import invert_published
+from bayesurv.inference.summaries import draws, fine_log_hazards
+from bayesurv.model import likelihood as lik
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,6 @@ loaders or the generator is caught.  The cohort is synthetic, calibrated to thos
 
 from __future__ import annotations
 
-import sys
-import types
 from importlib import resources
 
 import numpy as np
@@ -17,7 +15,7 @@ import pytest
 from lifelines import CoxPHFitter
 
 import bayesurv.datasets as ds
-from bayesurv.exceptions import BayesurvError, BayesurvInputError, DataError
+from bayesurv.base.exceptions import BayesurvInputError, DataError
 
 # (endpoint, start, end, HR, lower, upper, p), control vs UC-MSC, as published.
 PUBLISHED = [
@@ -155,24 +153,16 @@ def test_bad_arguments_raise_clear_errors(kwargs, message):
         ds.shi2021(**kwargs)
 
 
-def test_digitized_is_delegated_lazily(monkeypatch):
-    calls = []
-
-    def load_digitized(endpoint):
-        calls.append(endpoint)
-        return "curve", "risk table"
-
-    fake = types.ModuleType("bayesurv.datasets._shi2021_digitized")
-    fake.load_digitized = load_digitized
-    monkeypatch.setitem(sys.modules, "bayesurv.datasets._shi2021_digitized", fake)
-    assert ds.shi2021(endpoint="hcc", digitized=True) == ("curve", "risk table")
-    assert calls == ["hcc"]
-
-
-def test_digitized_without_its_module_says_so(monkeypatch):
-    monkeypatch.setitem(sys.modules, "bayesurv.datasets._shi2021_digitized", None)
-    with pytest.raises(BayesurvError, match=r"digitized rendition .* is not available"):
-        ds.shi2021(endpoint="death", digitized=True)
+def test_digitized_rendition_matches_the_cohort_it_was_drawn_from():
+    """The shipped risk table is the cohort's own numbers at risk, every 12 months."""
+    curve, risk = ds.shi2021(endpoint="hcc", digitized=True)
+    cohort = ds.shi2021("hcc")
+    assert curve.groups == ("control", "UC-MSC")
+    for arm in curve.groups:
+        times, at_risk = risk.group_table(arm)
+        follow_up = cohort.loc[cohort["arm"] == arm, "time"].to_numpy()
+        expected = [int((follow_up >= u).sum()) for u in times]
+        assert at_risk.tolist() == expected
 
 
 def test_everything_says_the_cohort_is_synthetic():

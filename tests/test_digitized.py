@@ -15,14 +15,13 @@ import pytest
 from lifelines import KaplanMeierFitter
 from lifelines.datasets import load_gbsg2
 
-from bayesurv.data import SurvivalData
-from bayesurv.digitize_sim import km_step_corners, simulate_digitization
-from bayesurv.digitized import DigitizedCurve
-from bayesurv.digitized_clean import nonincreasing_fit
-from bayesurv.digitized_io import read_curves_csv, read_digitizer_csv, read_risk_table_csv
-from bayesurv.exceptions import BayesurvInputError, DataWarning, DigitizedCurveError
-from bayesurv.reconstruct import survival_data_from_digitized
-from bayesurv.risk_table import RiskTable
+from bayesurv.base.exceptions import BayesurvInputError, DataWarning, DigitizedCurveError
+from bayesurv.digitized.clean import nonincreasing_fit
+from bayesurv.digitized.curve import DigitizedCurve
+from bayesurv.digitized.io import read_curves_csv, read_digitizer_csv, read_risk_table_csv
+from bayesurv.digitized.reconstruct import survival_data_from_digitized
+from bayesurv.digitized.risk_table import RiskTable
+from bayesurv.digitized.simulate import km_step_corners, simulate_digitization
 
 
 def curve_frame(time, survival, group="A"):
@@ -460,14 +459,10 @@ def test_simulated_digitization_rejects_bad_arguments():
 def test_survival_data_from_digitized_runs_through_from_frame():
     pts = pd.DataFrame({"group": ["ctl"] * 4 + ["new"] * 4, "time": [0, 2, 2, 6] * 2,
                         "survival": [1, 1, 0.5, 0.5, 1, 1, 0.75, 0.75]})
-    data = survival_data_from_digitized(SurvivalData, pts, risk_tables={"ctl": 4, "new": 4},
+    data = survival_data_from_digitized(pts, risk_tables={"ctl": 4, "new": 4},
                                         total_events={"ctl": 2, "new": 1}, reference="ctl",
                                         time_unit="weeks")
     assert data.source == "reconstructed from digitized curves"
     assert data.groups == ("ctl", "new") and data.time_unit == "weeks"
     summary = data.summary().set_index("group")
     assert summary.loc["ctl", "events"] == 2 and summary.loc["new", "events"] == 1
-    # via the classmethod that data.py exposes
-    same = SurvivalData.from_digitized(pts, risk_tables={"ctl": 4, "new": 4},
-                                       total_events={"ctl": 2, "new": 1})
-    assert np.array_equal(same.time, data.time) and np.array_equal(same.event, data.event)

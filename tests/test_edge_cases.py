@@ -24,12 +24,12 @@ import pytest
 from scipy import stats
 
 import bayesurv as bs
-from bayesurv.design import check_data_usable
-from bayesurv.diagnostics import check_convergence
-from bayesurv.digitized import DigitizedCurve, RiskTable
-from bayesurv.digitized_io import read_digitizer_csv
-from bayesurv.exposure import ExposureTable, fine_grid
-from bayesurv.spec import load_spec
+from bayesurv.data.exposure import ExposureTable, fine_grid
+from bayesurv.digitized.curve import DigitizedCurve, RiskTable
+from bayesurv.digitized.io import read_digitizer_csv
+from bayesurv.inference.diagnostics import check_convergence
+from bayesurv.model.arrays import check_data_usable
+from bayesurv.runner.spec import load_spec
 
 SEED = 20261122
 DAYS_PER_MONTH = 30.4375

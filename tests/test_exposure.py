@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import bayesurv as bs
-from bayesurv.exposure import ExposureTable, PatientPieces, fine_grid, piece_index
+from bayesurv.data.exposure import ExposureTable, PatientPieces, fine_grid, piece_index
 
 
 def brute_force_split(time, event, group, edges, n_groups):

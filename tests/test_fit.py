@@ -8,7 +8,7 @@ import pytest
 import xarray as xr
 
 import bayesurv as bs
-from bayesurv.summaries import cumulative_hazard, weighted_quantiles
+from bayesurv.inference.summaries import cumulative_hazard, weighted_quantiles
 
 
 def test_hazard_ratio_table_matches_the_draws(piecewise_fit):

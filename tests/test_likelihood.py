@@ -15,7 +15,7 @@ import pytest
 from scipy.special import logsumexp
 
 import bayesurv as bs
-from bayesurv import likelihood as lik
+from bayesurv.model import likelihood as lik
 
 
 def small_data(covariates: bool, seed: int = 3) -> bs.SurvivalData:

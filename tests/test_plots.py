@@ -20,8 +20,9 @@ from matplotlib.text import Text
 from scipy import stats
 
 import bayesurv as bs
-from bayesurv import frequentist, plots
-from bayesurv import plot_data as pdata
+from bayesurv import frequentist
+from bayesurv.plotting import figures as plots
+from bayesurv.plotting import plot_data as pdata
 
 HR_TICKS = [0.1, 0.2, 0.5, 1.0, 2.0, 5.0]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -26,8 +26,8 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 import bayesurv as bs
-from bayesurv.digitized import DigitizedCurve, RiskTable
-from bayesurv.reconstruct import END_SLACK, reconstruct_ipd
+from bayesurv.digitized.curve import DigitizedCurve, RiskTable
+from bayesurv.digitized.reconstruct import END_SLACK, reconstruct_ipd
 
 
 def property_settings(examples: int) -> settings:

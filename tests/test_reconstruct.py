@@ -19,12 +19,12 @@ import pandas as pd
 import pytest
 from lifelines import CoxPHFitter
 
-from bayesurv.digitize_sim import km_step_corners
-from bayesurv.digitized import DigitizedCurve
-from bayesurv.exceptions import DigitizedCurveError, ReconstructionWarning
-from bayesurv.reconstruct import reconstruct_ipd
-from bayesurv.reconstruct_diagnostics import at_risk_comparison, km_bounds
-from bayesurv.risk_table import RiskTable
+from bayesurv.base.exceptions import DigitizedCurveError, ReconstructionWarning
+from bayesurv.digitized.curve import DigitizedCurve
+from bayesurv.digitized.diagnostics import at_risk_comparison, km_bounds
+from bayesurv.digitized.reconstruct import reconstruct_ipd
+from bayesurv.digitized.risk_table import RiskTable
+from bayesurv.digitized.simulate import km_step_corners
 
 HARNESS = Path(__file__).resolve().parents[1] / "benchmarks" / "digitized_accuracy.py"
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import bayesurv as bs
-from bayesurv.spec import load_spec
+from bayesurv.runner.spec import load_spec
 
 
 def write(tmp_path, text, name="analysis.toml"):

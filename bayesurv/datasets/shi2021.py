@@ -11,13 +11,17 @@ calibrated to the article's published summaries; it is not the trial's patients.
 
 from __future__ import annotations
 
+import warnings
 from functools import cache
 from importlib import resources
 
 import pandas as pd
 
-from bayesurv.checks import check_columns_present, check_frame, describe_rows
-from bayesurv.exceptions import BayesurvError, BayesurvInputError, DataError
+from bayesurv.base.checks import check_columns_present, check_frame, describe_rows
+from bayesurv.base.exceptions import BayesurvInputError, DataError, DataWarning
+from bayesurv.digitized.curve import DigitizedCurve
+from bayesurv.digitized.io import read_curves_csv, read_risk_table_csv
+from bayesurv.digitized.risk_table import RiskTable
 
 __all__ = ["shi2021", "shi2021_published", "to_treated_vs_reference"]
 
@@ -35,7 +39,6 @@ BAYESURV_ORIENTATION = "UC-MSC vs control"
 ENDPOINTS = ("death", "hcc")
 ORIENTATIONS = ("paper", "bayesurv")
 
-_DIGITIZED_MODULE = "bayesurv.datasets._shi2021_digitized"
 _BASELINE = ["id", "arm", "age", "sex", "meld", "child_pugh"]
 _COHORT_DTYPES = {
     "id": "int64", "arm": str, "age": "int64", "sex": str, "meld": "float64",
@@ -134,7 +137,7 @@ def shi2021(endpoint: str | None = "death", digitized: bool = False):
         raise BayesurvInputError(f"shi2021: digitized must be True or False, got {digitized!r}")
     endpoint = _check_endpoint(endpoint, allow_none=not digitized)
     if digitized:
-        return _load_digitized(endpoint)
+        return load_digitized(endpoint)
     cohort = _read_cohort().copy(deep=True)
     if endpoint is not None:
         cohort = cohort[[*_BASELINE, f"{endpoint}_time", endpoint]].rename(
@@ -144,18 +147,45 @@ def shi2021(endpoint: str | None = "death", digitized: bool = False):
     return cohort
 
 
-def _load_digitized(endpoint: str):
-    try:
-        from bayesurv.datasets._shi2021_digitized import load_digitized
-    except ModuleNotFoundError as exc:
-        if exc.name != _DIGITIZED_MODULE:
-            raise
-        raise BayesurvError(
-            "shi2021(digitized=True): the digitized rendition of the synthetic cohort is not "
-            f"available in this installation (module {_DIGITIZED_MODULE} is missing); use "
-            "digitized=False for the patient rows"
-        ) from exc
-    return load_digitized(endpoint)
+def digitized_file_names(endpoint: str) -> tuple[str, str]:
+    return (f"shi2021_{endpoint}_digitized_curves.csv", f"shi2021_{endpoint}_risk_table.csv")
+
+
+def load_digitized(endpoint: str) -> tuple[DigitizedCurve, RiskTable]:
+    """Digitized curves and risk table of the **synthetic** cohort for one endpoint.
+
+    Synthetic data calibrated to published summaries, not the trial's (see the module
+    docstring).  The curves are cleaned as any digitized curve is; the warning about points
+    moved to make them non-increasing is not shown here (the moves, a pixel or so, are in
+    ``curve.cleaning_report``).
+
+    Parameters
+    ----------
+    endpoint : {"death", "hcc"}
+
+    Returns
+    -------
+    (DigitizedCurve, RiskTable)
+        Groups ``"control"`` and ``"UC-MSC"``; time in months.
+
+    Examples
+    --------
+    >>> curve, risk = load_digitized("death")
+    >>> curve.groups, risk.group_table("control")[1][:3].tolist()
+    (('control', 'UC-MSC'), [111, 102, 96])
+    """
+    if endpoint not in ENDPOINTS:
+        raise BayesurvInputError(f"load_digitized: endpoint must be 'death' or 'hcc', got "
+                                 f"{endpoint!r}")
+    curves_name, risk_name = digitized_file_names(endpoint)
+    data = resources.files("bayesurv.datasets").joinpath("data")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        with resources.as_file(data.joinpath(curves_name)) as path:
+            curve = read_curves_csv(path, time_unit="months")
+    with resources.as_file(data.joinpath(risk_name)) as path:
+        risk = read_risk_table_csv(path)
+    return curve, risk
 
 
 def shi2021_published(orientation: str = "paper") -> pd.DataFrame:

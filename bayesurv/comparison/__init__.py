@@ -1,0 +1,1 @@
+"""Bayesian vs frequentist vs published tables, and prior sensitivity."""

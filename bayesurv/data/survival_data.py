@@ -1,0 +1,518 @@
+"""Validated, immutable survival data: the single entry point for patient rows."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from bayesurv.base.checks import (
+    check_binary,
+    check_columns_present,
+    check_frame,
+    check_no_missing,
+    check_nonnegative,
+    check_not_boolean,
+    check_numeric,
+    check_scalar_labels,
+    describe_rows,
+    repr_argument,
+)
+from bayesurv.base.exceptions import DataError
+
+__all__ = ["SurvivalData"]
+
+WHAT = "SurvivalData"
+
+
+def _readonly(array: np.ndarray) -> np.ndarray:
+    array = np.array(array, copy=True)
+    array.setflags(write=False)
+    return array
+
+
+class SurvivalData:
+    """Right-censored survival data for two or more groups, validated once.
+
+    Build it with :meth:`from_frame` (patient rows) or :func:`bayesurv.survival_data_from_digitized`
+    (Kaplan-Meier curves digitized from a paper).  The object is immutable: its arrays are
+    read-only and its attributes cannot be reassigned.  The caller's DataFrame is never
+    modified.
+
+    Attributes
+    ----------
+    time : numpy.ndarray
+        Follow-up time of each patient (float, >= 0), in ``time_unit``.
+    event : numpy.ndarray
+        1 if the follow-up ended with the event, 0 if censored.
+    group_index : numpy.ndarray
+        Integer code of each patient's group: 0 is the reference group.
+    groups : tuple of str
+        Group names, the reference first.
+    covariates : numpy.ndarray
+        Covariate matrix (patients x covariates), categorical ones expanded to indicators.
+    covariate_names : tuple of str
+        Names of the covariate columns, e.g. ``"meld"`` or ``"child_pugh[B]"``.
+    time_unit : str
+        Unit of ``time`` (e.g. ``"months"``); cuts and grids are given in the same unit.
+    row_labels : pandas.Index
+        The original row labels, used in messages about individual patients.
+    source : str
+        Where the data came from (e.g. ``"patient rows"``, ``"reconstructed from digitized
+        curves"``); shown in summaries.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import bayesurv as bs
+    >>> df = pd.DataFrame({"months": [3.0, 8.5, 12.0, 20.0], "died": [1, 0, 1, 0],
+    ...                    "arm": ["control", "control", "new", "new"]})
+    >>> data = bs.SurvivalData.from_frame(df, time="months", event="died", group="arm",
+    ...                                   reference="control")
+    >>> data.groups
+    ('control', 'new')
+    """
+
+    __slots__ = (
+        "_frozen",
+        "covariate_names",
+        "covariates",
+        "event",
+        "group_index",
+        "groups",
+        "row_labels",
+        "source",
+        "time",
+        "time_unit",
+    )
+
+    def __init__(
+        self,
+        time: np.ndarray,
+        event: np.ndarray,
+        group_index: np.ndarray,
+        groups: Sequence[str],
+        covariates: np.ndarray | None = None,
+        covariate_names: Sequence[str] = (),
+        time_unit: str = "months",
+        row_labels: pd.Index | None = None,
+        source: str = "patient rows",
+    ):
+        time = np.asarray(time, dtype=float)
+        n = time.shape[0]
+        if covariates is None:
+            covariates = np.zeros((n, 0))
+        covariates = np.asarray(covariates, dtype=float).reshape(n, -1)
+        if covariates.shape[1] != len(covariate_names):
+            raise DataError(f"{WHAT}: {covariates.shape[1]} covariate columns but "
+                            f"{len(covariate_names)} names")
+        object.__setattr__(self, "time", _readonly(time))
+        object.__setattr__(self, "event", _readonly(np.asarray(event, dtype=np.int8)))
+        object.__setattr__(self, "group_index", _readonly(np.asarray(group_index, dtype=np.intp)))
+        object.__setattr__(self, "groups", tuple(str(g) for g in groups))
+        object.__setattr__(self, "covariates", _readonly(covariates))
+        object.__setattr__(self, "covariate_names", tuple(covariate_names))
+        object.__setattr__(self, "time_unit", str(time_unit))
+        labels = pd.RangeIndex(n) if row_labels is None else pd.Index(row_labels)
+        object.__setattr__(self, "row_labels", labels)
+        object.__setattr__(self, "source", str(source))
+        object.__setattr__(self, "_frozen", True)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"SurvivalData is immutable; cannot set {name!r}")
+
+    def __delattr__(self, name):
+        raise AttributeError(f"SurvivalData is immutable; cannot delete {name!r}")
+
+    # ------------------------------------------------------------------ constructors
+    @classmethod
+    def from_frame(
+        cls,
+        df: pd.DataFrame,
+        time: str = "time",
+        event: str = "event",
+        group: str = "arm",
+        reference=None,
+        covariates: Sequence[str] | None = None,
+        time_unit: str = "months",
+    ) -> SurvivalData:
+        """Validate patient rows and build a :class:`SurvivalData`.
+
+        Parameters
+        ----------
+        df : pandas.DataFrame
+            One row per patient.  It is read, never modified.
+        time : str
+            Column of follow-up times (numbers >= 0; 0 is allowed).
+        event : str
+            Column of event indicators: 1/0 or True/False.
+        group : str
+            Column of group labels (at least two levels).
+        reference : optional
+            The reference (control) level; hazard ratios are other groups vs this one.
+            Default: the first level in sorted order (or the first category of a
+            categorical column).
+        covariates : sequence of str, optional
+            Columns adjusted for.  Numeric and boolean columns are used as they are;
+            text or categorical columns are expanded to 0/1 indicators named
+            ``"column[level]"`` (the first level is the baseline).
+        time_unit : str
+            Unit of ``time``, e.g. ``"days"``, ``"months"``; used in labels.
+
+        Returns
+        -------
+        SurvivalData
+
+        Raises
+        ------
+        DataError
+            When a column is missing or holds missing values, negative, non-numeric or
+            True/False times, events other than 0/1, fewer than two groups, group labels
+            that are not single values or that clash (``1`` and ``1.0``, ``1`` and
+            ``"1"``), an unknown reference, or an unusable covariate.  The message names
+            the column, the first rows and their values.
+
+        Examples
+        --------
+        >>> import bayesurv as bs
+        >>> df = bs.datasets.shi2021("death")
+        >>> data = bs.SurvivalData.from_frame(df, time="time", event="event", group="arm",
+        ...                                   reference="control", covariates=["meld"])
+        >>> data.n
+        219
+        """
+        df = check_frame(df, WHAT)
+        covariates = [] if covariates is None else _as_name_list(covariates, "covariates")
+        check_columns_present(df, {"time": time, "event": event, "group": group}, WHAT)
+        for c in covariates:
+            check_columns_present(df, {"covariate": c}, WHAT)
+        roles = {time: "time", event: "event", group: "group"}
+        if len(roles) < 3:
+            raise DataError(f"{WHAT}: time, event and group must be three different columns, "
+                            f"got time={time!r}, event={event!r}, group={group!r}")
+        for c in covariates:
+            if c in roles:
+                raise DataError(f"{WHAT}: column {c!r} is the {roles[c]} column and cannot "
+                                "also be a covariate")
+        if len(set(covariates)) != len(covariates):
+            raise DataError(f"{WHAT}: covariates are listed twice: {covariates}")
+
+        for column in (time, event, group, *covariates):
+            check_no_missing(df[column], column, WHAT)
+        check_not_boolean(df[time], time, "time", WHAT)
+        times = check_numeric(df[time], time, WHAT)
+        check_nonnegative(times, df.index, time, WHAT)
+        events = check_binary(df[event], event, WHAT)
+        group_index, levels = _encode_groups(df[group], group, reference)
+        design, names = _design_matrix(df, covariates)
+        return cls(times, events, group_index, levels, design, names, time_unit,
+                   row_labels=df.index, source="patient rows")
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def n(self) -> int:
+        """Number of patients.
+
+        Examples
+        --------
+        >>> data.n, len(data)
+        (219, 219)
+        """
+        return int(self.time.shape[0])
+
+    @property
+    def n_events(self) -> int:
+        """Total number of events.
+
+        Examples
+        --------
+        >>> data.n_events, int(data.event.sum())
+        (44, 44)
+        """
+        return int(self.event.sum())
+
+    @property
+    def reference(self) -> str:
+        """Name of the reference group.
+
+        Examples
+        --------
+        >>> data.reference
+        'control'
+        """
+        return self.groups[0]
+
+    @property
+    def treated(self) -> tuple[str, ...]:
+        """Names of the non-reference groups, in order.
+
+        Examples
+        --------
+        >>> data.treated
+        ('UC-MSC',)
+        """
+        return self.groups[1:]
+
+    @property
+    def group(self) -> np.ndarray:
+        """Group name of each patient.
+
+        Examples
+        --------
+        >>> data.group[:2]
+        array(['control', 'control'], dtype=object)
+        >>> int((data.group == "UC-MSC").sum())
+        108
+        """
+        return np.asarray(self.groups, dtype=object)[self.group_index]
+
+    @property
+    def max_time(self) -> float:
+        """Longest follow-up.
+
+        Examples
+        --------
+        >>> data.max_time
+        84.99
+        """
+        return float(self.time.max())
+
+    def frame(self) -> pd.DataFrame:
+        """A new DataFrame: ``time``, ``event``, ``group`` and one column per covariate.
+
+        Examples
+        --------
+        >>> df = data.frame()
+        >>> df.columns.tolist(), df.shape
+        (['time', 'event', 'group'], (219, 3))
+        """
+        out = pd.DataFrame({"time": self.time, "event": self.event.astype(int),
+                            "group": self.group}, index=self.row_labels.copy())
+        for j, name in enumerate(self.covariate_names):
+            out[name] = self.covariates[:, j]
+        return out
+
+    def subset(self, mask: np.ndarray, source: str | None = None) -> SurvivalData:
+        """A new SurvivalData with the patients where ``mask`` is true (groups kept).
+
+        Examples
+        --------
+        >>> treated_only = data.subset(data.group == "UC-MSC")
+        >>> treated_only.groups, treated_only.summary()["n"].tolist()
+        (('control', 'UC-MSC'), [0, 108])
+        """
+        mask = np.asarray(mask, dtype=bool)
+        return SurvivalData(self.time[mask], self.event[mask], self.group_index[mask],
+                            self.groups, self.covariates[mask], self.covariate_names,
+                            self.time_unit, self.row_labels[mask], source or self.source)
+
+    def replace(self, time=None, event=None, source: str | None = None) -> SurvivalData:
+        """A new SurvivalData with the same patients but other times or events.
+
+        Examples
+        --------
+        Administrative censoring at 24 months:
+
+        >>> cut = data.replace(time=np.minimum(data.time, 24.0),
+        ...                    event=np.where(data.time > 24.0, 0, data.event),
+        ...                    source="censored at 24 months")
+        >>> cut.max_time, cut.n_events, cut.n
+        (24.0, 24, 219)
+        """
+        return SurvivalData(self.time if time is None else time,
+                            self.event if event is None else event, self.group_index,
+                            self.groups, self.covariates, self.covariate_names, self.time_unit,
+                            self.row_labels, source or self.source)
+
+    def summary(self) -> pd.DataFrame:
+        """Per group: patients, events, median and maximum follow-up, person-time.
+
+        Examples
+        --------
+        >>> data.summary()[["group", "n", "events", "max_followup"]]
+             group    n  events  max_followup
+        0  control  111      29         82.00
+        1   UC-MSC  108      15         84.99
+        """
+        rows = []
+        for g, name in enumerate(self.groups):
+            m = self.group_index == g
+            t = self.time[m]
+            rows.append({
+                "group": name,
+                "n": int(m.sum()),
+                "events": int(self.event[m].sum()),
+                "median_followup": float(np.median(t)) if t.size else np.nan,
+                "max_followup": float(t.max()) if t.size else np.nan,
+                "person_time": float(t.sum()),
+            })
+        return pd.DataFrame(rows)
+
+    def to_dict(self) -> dict:
+        """A JSON-friendly description (stored inside saved fits).
+
+        Examples
+        --------
+        >>> d = data.to_dict()
+        >>> d["n"], d["events"], d["groups"], d["time_unit"]
+        (219, 44, ['control', 'UC-MSC'], 'months')
+        """
+        summary = self.summary()
+        return {
+            "n": self.n,
+            "events": self.n_events,
+            "groups": list(self.groups),
+            "reference": self.reference,
+            "covariates": list(self.covariate_names),
+            "time_unit": self.time_unit,
+            "source": self.source,
+            "per_group": summary.to_dict(orient="records"),
+        }
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __repr__(self) -> str:
+        s = self.summary()
+        lines = [f"SurvivalData: {self.n} patients, {self.n_events} events, time in "
+                 f"{self.time_unit} ({self.source}); reference group {self.reference!r}"]
+        for row in s.itertuples():
+            lines.append(f"  {row.group}: n={row.n}, events={row.events}, follow-up median "
+                         f"{row.median_followup:.3g} (max {row.max_followup:.3g}) "
+                         f"{self.time_unit}")
+        if self.covariate_names:
+            lines.append("  covariates: " + ", ".join(self.covariate_names))
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        head = html.escape(repr(self).splitlines()[0])
+        return f"<p>{head}</p>" + self.summary().to_html(index=False, float_format="%.3g")
+
+
+def _as_name_list(value, what: str) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    try:
+        return list(value)
+    except TypeError:
+        raise DataError(f"{WHAT}: {what} must be a list of column names, got {value!r}") from None
+
+
+def _encode_groups(series: pd.Series, column: str, reference) -> tuple[np.ndarray, list[str]]:
+    """Integer codes with the reference level first.
+
+    Levels are the distinct values; each is named by its text (``str``).  Values that are
+    equal but written differently (``1``, ``1.0``, ``True``) or different but written the
+    same (``1``, ``"1"``) would be merged or split silently, so they are errors.
+    """
+    check_scalar_labels(series, column, WHAT)
+    if reference is not None and not pd.api.types.is_hashable(reference):
+        raise DataError(f"{WHAT}: reference must be a single group label, got "
+                        f"{repr_argument(reference)}")
+    names_per_row = series.astype(object).map(str)
+    clash = _clashing_labels(series, names_per_row)
+    if clash:
+        raise DataError(f"{WHAT}: group column {column!r} has labels that are equal as values "
+                        f"but written differently, or written the same but of different types: "
+                        f"{clash}; make the column one type (e.g. text)")
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        levels = [c for c in series.cat.categories if (series == c).any()]
+    else:
+        try:
+            levels = sorted(pd.unique(series))
+        except TypeError:  # mixed types cannot be sorted: keep order of appearance
+            levels = list(pd.unique(series))
+    names = [str(level) for level in levels]
+    if len(levels) < 2:
+        raise DataError(f"{WHAT}: group column {column!r} must have at least two levels, "
+                        f"found {len(levels)}: {names}")
+    if reference is None:
+        ref_pos = 0
+    else:
+        matches = [i for i, level in enumerate(levels) if _same_label(level, reference)
+                   or names[i] == str(reference)]
+        if not matches:
+            raise DataError(f"{WHAT}: reference {repr_argument(reference)} is not a level of "
+                            f"group column {column!r}; levels are {names}")
+        ref_pos = matches[0]
+    order = [ref_pos] + [i for i in range(len(levels)) if i != ref_pos]
+    lookup = {names[i]: k for k, i in enumerate(order)}
+    codes = names_per_row.map(lookup).to_numpy(dtype=np.intp)
+    return codes, [names[i] for i in order]
+
+
+def _same_label(level, reference) -> bool:
+    """``level == reference``, except that True is not 1; never raises (``pd.NA``)."""
+    if isinstance(level, bool | np.bool_) != isinstance(reference, bool | np.bool_):
+        return False
+    try:
+        return bool(level == reference)
+    except (TypeError, ValueError):
+        return False
+
+
+def _clashing_labels(series: pd.Series, names_per_row: pd.Series) -> str:
+    """Labels whose values and texts do not match one to one, with their rows ("" if none)."""
+    values = series.astype(object)
+    level = pd.factorize(values)[0]  # equal values (1, 1.0, True) share a level
+    frame = pd.DataFrame({"level": level, "name": names_per_row.to_numpy()})
+    pairs = frame.drop_duplicates()
+    if pairs["level"].is_unique and pairs["name"].is_unique:
+        return ""
+    frame["type"] = values.map(lambda v: type(v).__name__).to_numpy()
+    split = frame.groupby("level")["name"].transform("nunique") > 1
+    merged = frame.groupby("name")["level"].transform("nunique") > 1
+    parts = []
+    for _, part in frame[split | merged].groupby(["name", "type"], sort=False):
+        rows = part.index.to_numpy()
+        parts.append(f"{values.iloc[rows[0]]!r} at {describe_rows(series.index[rows])}")
+    return "; ".join(parts[:6])
+
+
+def _design_matrix(df: pd.DataFrame, covariates: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Numeric columns as they are, categorical columns as indicators (first level dropped)."""
+    columns: list[np.ndarray] = []
+    names: list[str] = []
+    for c in covariates:
+        s = df[c]
+        if _is_categorical(s):
+            levels = (list(s.cat.categories) if isinstance(s.dtype, pd.CategoricalDtype)
+                      else sorted(pd.unique(s), key=str))
+            levels = [lv for lv in levels if (s == lv).any()]
+            if len(levels) < 2:
+                raise DataError(f"{WHAT}: covariate {c!r} has a single level {levels}; "
+                                "it cannot be estimated")
+            for level in levels[1:]:
+                columns.append((s == level).to_numpy(dtype=float))
+                names.append(f"{c}[{level}]")
+        else:
+            values = check_numeric(s, c, WHAT)
+            if values.min() == values.max():
+                raise DataError(f"{WHAT}: covariate {c!r} takes the single value "
+                                f"{float(values[0])!r} in every row; it cannot be estimated")
+            columns.append(values)
+            names.append(str(c))
+    if not columns:
+        return np.zeros((len(df), 0)), []
+    return np.column_stack(columns), names
+
+
+def _is_categorical(s: pd.Series) -> bool:
+    """Text or categorical columns become indicators; mixed text/number columns are errors."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return True
+    if pd.api.types.is_string_dtype(s.dtype) and not pd.api.types.is_object_dtype(s.dtype):
+        return True
+    if pd.api.types.is_object_dtype(s.dtype):
+        is_text = s.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+        if is_text.all():
+            return True
+        if is_text.any():
+            raise DataError(
+                f"{WHAT}: covariate {s.name!r} mixes text and numbers; "
+                f"text at {describe_rows(s.index[is_text], s[is_text])}, numbers at "
+                f"{describe_rows(s.index[~is_text], s[~is_text])}"
+            )
+    return False

@@ -1,0 +1,285 @@
+"""Cleaning of one digitized Kaplan-Meier curve, every step reported.
+
+The steps, in order: sort by time; clip slightly out-of-range values; put the curve's
+start at ``(0, 1)``; check that the points can be a survival curve at all; remove isolated
+spikes; force the curve non-increasing (pool-adjacent-violators, i.e. the least-squares
+non-increasing fit).  Each step adds a row to the cleaning report; the two steps that drop
+or move points the caller gave (spikes, monotone) also warn (:class:`DataWarning`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bayesurv.base.checks import describe_rows
+from bayesurv.base.checks_digitized import warn_caller
+from bayesurv.base.exceptions import DataWarning, DigitizedCurveError
+
+__all__ = ["CleaningSettings", "clean_curve", "nonincreasing_fit"]
+
+REPORT_COLUMNS = ["group", "step", "points", "max_change", "detail"]
+MAX_SPIKES_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class CleaningSettings:
+    """Tolerances of the cleaning steps.
+
+    Attributes
+    ----------
+    survival_slack : float
+        Survival values within this distance outside [0, 1] are clipped; further out they
+        are errors (a pixel or two of overshoot is normal, 0.2 is not).
+    time_slack : float
+        Negative times down to ``-time_slack`` times the curve's time span are set to 0.
+    spike_tolerance : float
+        A point more than this above both neighbours is removed (a survival curve cannot
+        rise); a point more than this below both neighbours is removed when it is isolated
+        (neither neighbour is such a spike).
+    max_adjustment : float
+        Largest move the monotone step may make to a point; beyond it the curve is
+        rejected rather than silently reshaped.
+    tie_tolerance : float
+        Consecutive points less than this fraction of the time span apart, the later one
+        higher, are the two corners of one vertical step whose x coordinates noise has
+        swapped: they are put in order of survival at their mean time.
+    flat_tolerance : float
+        Points less than this fraction of the time span apart belong to one vertical step
+        when the ends of horizontal segments are levelled (see ``_level_flats``).
+    """
+
+    survival_slack: float = 0.05
+    time_slack: float = 0.01
+    spike_tolerance: float = 0.05
+    max_adjustment: float = 0.10
+    tie_tolerance: float = 0.01
+    flat_tolerance: float = 0.003
+
+
+def nonincreasing_fit(y: np.ndarray) -> np.ndarray:
+    """Least-squares non-increasing fit of ``y`` (pool-adjacent-violators).
+
+    Examples
+    --------
+    >>> nonincreasing_fit(np.array([1.0, 0.8, 0.9, 0.5])).round(6).tolist()
+    [1.0, 0.85, 0.85, 0.5]
+    """
+    means: list[float] = []
+    sizes: list[int] = []
+    for value in np.asarray(y, dtype=float):
+        means.append(float(value))
+        sizes.append(1)
+        while len(means) > 1 and means[-2] < means[-1]:
+            m, s = means.pop(), sizes.pop()
+            total = sizes[-1] + s
+            means[-1] = (means[-1] * sizes[-1] + m * s) / total
+            sizes[-1] = total
+    return np.repeat(means, sizes)
+
+
+def clean_curve(time: np.ndarray, survival: np.ndarray, labels: np.ndarray, group: str,
+                settings: CleaningSettings, where: str,
+                ) -> tuple[np.ndarray, np.ndarray, list[dict]]:
+    """Clean the points of one group; return time, survival and the report rows.
+
+    ``labels`` are the points' row labels (used in error messages); ``where`` names the
+    input (e.g. ``"digitized curve (file km.csv)"``).
+    """
+    report: list[dict] = []
+
+    def add(step, points, max_change, detail):
+        report.append({"group": group, "step": step, "points": int(points),
+                       "max_change": float(max_change), "detail": detail})
+
+    prefix = f"{where}, group {group!r}"
+    if time.size < 2:
+        raise DigitizedCurveError(f"{prefix}: needs at least 2 points, got {time.size}")
+
+    order = np.lexsort((-survival, time))
+    moved = int(np.sum(order != np.arange(order.size)))
+    time, survival, labels = time[order], survival[order], labels[order]
+    add("sort", moved, 0.0, f"{moved} points reordered by time" if moved else "already sorted")
+
+    time, survival = _clip(time, survival, labels, settings, prefix, add)
+    time, survival, labels = _untangle_steps(time, survival, labels, settings, add)
+    _check_survival_shape(time, survival, labels, prefix)
+
+    if time[0] == 0.0:
+        change = 1.0 - survival[0]
+        survival = survival.copy()
+        survival[0] = 1.0
+        add("origin", int(change > 0), change,
+            f"survival at time 0 set from {1 - change:.4g} to 1" if change > 0
+            else "starts at (0, 1)")
+    else:
+        time = np.concatenate([[0.0], time])
+        survival = np.concatenate([[1.0], survival])
+        labels = np.concatenate([np.array(["(added origin)"], dtype=object), labels])
+        add("origin", 1, 0.0, "point (0, 1) added")
+
+    time, survival, labels, removed = _remove_spikes(time, survival, labels, settings, add)
+    if removed:
+        warn_caller(f"{prefix}: {removed}", DataWarning)
+    survival = _level_flats(time, survival, settings, add)
+
+    fitted = nonincreasing_fit(survival)
+    change = np.abs(fitted - survival)
+    n_moved = int(np.sum(change > 1e-12))
+    if n_moved:
+        worst = int(np.argmax(change))
+        if change[worst] > settings.max_adjustment:
+            raise DigitizedCurveError(
+                f"{prefix}: cannot be a survival curve without moving points by more than "
+                f"{settings.max_adjustment:g}; at {describe_rows([labels[worst]])} (time "
+                f"{time[worst]:.6g}, survival {survival[worst]:.6g}) it rises above earlier "
+                f"points by {change[worst]:.3g} (check for a misplaced click or a point of "
+                f"another curve)")
+        detail = (f"{n_moved} of {survival.size} points moved to make the curve "
+                  f"non-increasing (largest move {change[worst]:.4f} at time "
+                  f"{time[worst]:.6g}, mean move {change[change > 1e-12].mean():.4f})")
+        warn_caller(f"{prefix}: {detail}", DataWarning)
+    else:
+        detail = "already non-increasing"
+    add("monotone", n_moved, change.max(initial=0.0), detail)
+    return time, fitted, report
+
+
+def _clip(time, survival, labels, settings, prefix, add):
+    span = float(np.max(time) - min(np.min(time), 0.0)) or 1.0
+    too_early = time < -settings.time_slack * span
+    if too_early.any():
+        raise DigitizedCurveError(
+            f"{prefix}: time must not be negative; found "
+            f"{describe_rows(labels[too_early], time[too_early])}")
+    low, high = -settings.survival_slack, 1.0 + settings.survival_slack
+    outside = (survival < low) | (survival > high)
+    if outside.any():
+        raise DigitizedCurveError(
+            f"{prefix}: survival must lie in [0, 1] (as a fraction); found "
+            f"{describe_rows(labels[outside], survival[outside])}")
+    new_time = np.maximum(time, 0.0)
+    new_surv = np.clip(survival, 0.0, 1.0)
+    change = np.maximum(np.abs(new_time - time) / span, np.abs(new_surv - survival))
+    n = int(np.sum(change > 0))
+    add("clip", n, float(np.max(np.abs(new_surv - survival), initial=0.0)),
+        f"{n} points clipped to time >= 0 and survival in [0, 1]" if n else "all within range")
+    return new_time, new_surv
+
+
+def _untangle_steps(time, survival, labels, settings, add):
+    """Put swapped corners of a vertical step back in order, at their mean time."""
+    span = float(time[-1] - time[0]) or 1.0
+    time, survival, labels = time.copy(), survival.copy(), labels.copy()
+    touched = np.zeros(time.size, dtype=bool)
+    steps = 0
+    for _ in range(10):  # a reordered run can expose a swap with its neighbour
+        swapped = (np.diff(survival) > 0) & (np.diff(time) <= settings.tie_tolerance * span)
+        if not swapped.any():
+            break
+        # runs of consecutive swapped pairs form one cluster of points
+        edges = np.diff(np.concatenate([[0], swapped.astype(int), [0]]))
+        starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) + 1
+        for a, b in zip(starts, ends, strict=True):
+            order = a + np.argsort(-survival[a:b], kind="stable")
+            survival[a:b], labels[a:b] = survival[order], labels[order]
+            time[a:b] = time[a:b].mean()
+            touched[a:b] = True
+        steps += starts.size
+    n = int(touched.sum())
+    add("steps", n, 0.0,
+        f"{n} points of vertical steps whose corners were swapped in time put in order "
+        "of survival at their mean time" if n else "no swapped step corners")
+    return time, survival, labels
+
+
+def _check_survival_shape(time, survival, labels, prefix):
+    if survival[0] < 0.5:
+        raise DigitizedCurveError(
+            f"{prefix}: a survival curve starts near 1, but the first point "
+            f"{describe_rows(labels[:1])} (time {time[0]:.6g}) has survival {survival[0]:.4g}; "
+            "if this is a cumulative incidence curve, give 1 - y")
+    down = np.sqrt(np.mean((survival - nonincreasing_fit(survival)) ** 2))
+    up = np.sqrt(np.mean((survival + nonincreasing_fit(-survival)) ** 2))
+    if down > max(2.0 * up, 0.01):
+        raise DigitizedCurveError(
+            f"{prefix}: the points are mostly increasing (root-mean-square distance "
+            f"{down:.3g} to the nearest non-increasing curve, {up:.3g} to the nearest "
+            "non-decreasing one), so they cannot be a survival curve; if this is a "
+            "cumulative incidence curve, give 1 - y")
+
+
+def _level_flats(time, survival, settings, add):
+    """Average the two ends of each horizontal segment between two drawn vertical steps.
+
+    When both corners of consecutive steps were captured, the bottom of one step and the
+    top of the next lie on the same horizontal line; their mean is a better estimate of
+    that level than either point (noise then decides fewer event counts).  Pairs that
+    differ by as much as the smaller of the two steps' heights are left alone (a step may
+    have been missed between them).
+    """
+    span = float(time[-1] - time[0]) or 1.0
+    new_cluster = np.concatenate([[True], np.diff(time) > settings.flat_tolerance * span])
+    starts = np.flatnonzero(new_cluster)
+    ends = np.concatenate([starts[1:], [time.size]])
+    sizes = ends - starts
+    out = survival.copy()
+    count, largest = 0, 0.0
+    for c in range(1, starts.size):
+        last_cluster = c == starts.size - 1
+        if sizes[c - 1] < 2 or (sizes[c] < 2 and not last_cluster) or c - 1 == 0:
+            continue
+        low = ends[c - 1] - 1  # bottom of the earlier step
+        high = starts[c]  # top of the next step (or the curve's end)
+        step = survival[starts[c - 1]] - survival[low]
+        if not last_cluster:
+            step = min(step, survival[high] - survival[ends[c] - 1])
+        diff = survival[low] - survival[high]
+        if abs(diff) >= 1.0 * step:
+            continue
+        if diff == 0:
+            continue
+        out[low] = out[high] = 0.5 * (survival[low] + survival[high])
+        largest = max(largest, abs(diff) / 2)
+        count += 2
+    add("flats", count, largest,
+        f"{count // 2} horizontal segment(s) levelled to the mean of their ends" if count
+        else "no horizontal segments between captured steps")
+    return out
+
+
+def _remove_spikes(time, survival, labels, settings, add):
+    tol = settings.spike_tolerance
+    n = survival.size
+    up = np.zeros(n, dtype=bool)
+    down = np.zeros(n, dtype=bool)
+    if n >= 3:
+        prev, mid, nxt = survival[:-2], survival[1:-1], survival[2:]
+        up[1:-1] = mid > np.maximum(prev, nxt) + tol
+        down[1:-1] = mid < np.minimum(prev, nxt) - tol
+    flagged = up | down
+    neighbour = np.zeros(n, dtype=bool)
+    neighbour[1:] |= flagged[:-1]
+    neighbour[:-1] |= flagged[1:]
+    # a point far above both neighbours cannot lie on a survival curve; one far below both
+    # is removed only when isolated (next to a point far above, it is the real level)
+    isolated = up | (down & ~neighbour)
+    if not isolated.any():
+        add("spikes", 0, 0.0, "no spikes")
+        return time, survival, labels, None
+    idx = np.flatnonzero(isolated)
+    size = np.array([min(abs(survival[i] - survival[i - 1]), abs(survival[i] - survival[i + 1]))
+                     for i in idx])
+    detail = (f"removed {idx.size} spike(s): "
+              + ", ".join(f"time {time[i]:.6g} survival {survival[i]:.4g}" for i in idx[:5])
+              + (" ..." if idx.size > 5 else ""))
+    add("spikes", idx.size, float(size.max()), detail)
+    shown = [f"{describe_rows([labels[i]])} at time {time[i]:.6g} (survival {survival[i]:.4g}, "
+             f"{size[k]:.3g} {'above' if up[i] else 'below'} both neighbours)"
+             for k, i in enumerate(idx[:MAX_SPIKES_SHOWN])]
+    more = f" and {idx.size - MAX_SPIKES_SHOWN} more" if idx.size > MAX_SPIKES_SHOWN else ""
+    removed = (f"removed {idx.size} isolated spike(s), point(s) more than {tol:g} above or "
+               f"below both neighbours (a misplaced click or a point of another curve?): "
+               + "; ".join(shown) + more + "; they are listed in cleaning_report")
+    return time[~isolated], survival[~isolated], labels[~isolated], removed

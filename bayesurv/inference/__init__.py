@@ -1,0 +1,1 @@
+"""Sampling, the Fit result, diagnostics, posterior summaries and model comparison."""

@@ -1,0 +1,174 @@
+"""MCMC convergence diagnostics with thresholds, messages and suggestions."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import arviz as az
+import numpy as np
+import pandas as pd
+
+from bayesurv.base.exceptions import ConvergenceWarning
+
+__all__ = ["ESS_MIN", "RHAT_MAX", "Diagnostics", "check_convergence"]
+
+RHAT_MAX = 1.01  # Vehtari et al. (2021), Bayesian Analysis 16(2):667-718
+ESS_MIN = 400  # ibid.: 100 per chain for 4 chains
+SAMPLED = ("log_baseline", "log_hr", "beta")
+
+
+@dataclass(frozen=True)
+class Diagnostics:
+    """Convergence diagnostics of a fit.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per sampled parameter: ``parameter, r_hat, ess_bulk, ess_tail, ok``.
+    divergences : int
+        Number of divergent transitions after tuning.
+    draws, chains : int
+        Posterior size.
+    problems : list of str
+        One message per problem, each naming the parameter and a suggestion.
+
+    Examples
+    --------
+    >>> d = check_convergence(fit.idata, warn=False)
+    >>> d.chains, d.draws, d.table.columns.tolist()
+    (2, 200, ['parameter', 'r_hat', 'ess_bulk', 'ess_tail', 'ok'])
+    """
+
+    table: pd.DataFrame
+    divergences: int
+    draws: int
+    chains: int
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when no problem was found.
+
+        Examples
+        --------
+        >>> d = fit.diagnostics(warn=False)
+        >>> d.ok == (len(d.problems) == 0)
+        True
+        """
+        return not self.problems
+
+    @property
+    def max_r_hat(self) -> float:
+        """Largest R-hat (NaN with a single chain).
+
+        Examples
+        --------
+        >>> d = fit.diagnostics(warn=False)
+        >>> d.max_r_hat == float(d.table["r_hat"].max()), d.max_r_hat < 1.1
+        (True, True)
+        """
+        return float(self.table["r_hat"].max())
+
+    @property
+    def min_ess_bulk(self) -> float:
+        """Smallest bulk effective sample size.
+
+        Examples
+        --------
+        >>> d = fit.diagnostics(warn=False)
+        >>> d.min_ess_bulk == float(d.table["ess_bulk"].min())
+        True
+        """
+        return float(self.table["ess_bulk"].min())
+
+    def to_dict(self) -> dict:
+        """Headline figures.
+
+        Examples
+        --------
+        >>> sorted(fit.diagnostics(warn=False).to_dict())
+        ['chains', 'divergences', 'draws', 'max_r_hat', 'min_ess_bulk', 'ok']
+        """
+        return {"ok": self.ok, "max_r_hat": self.max_r_hat, "min_ess_bulk": self.min_ess_bulk,
+                "divergences": self.divergences, "chains": self.chains, "draws": self.draws}
+
+    def __repr__(self) -> str:
+        head = (f"Diagnostics: {'OK' if self.ok else 'PROBLEMS'}; max R-hat "
+                f"{self.max_r_hat:.3f}, min bulk ESS {self.min_ess_bulk:.0f}, "
+                f"{self.divergences} divergences ({self.chains} chains x {self.draws} draws)")
+        return "\n".join([head, *[f"  - {p}" for p in self.problems]])
+
+
+def check_convergence(idata, warn: bool = True, stacklevel: int = 3) -> Diagnostics:
+    """Compute R-hat, ESS and divergences; warn (ConvergenceWarning) about each problem.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     d = check_convergence(fit.idata)
+    >>> len(caught) == len(d.problems)  # one ConvergenceWarning per problem
+    True
+    >>> d.table["parameter"].tolist()[:2]
+    ['log_baseline[0-6.66]', 'log_baseline[6.66-15.8]']
+    """
+    names = [v for v in SAMPLED if v in idata.posterior]
+    posterior = idata.posterior[names]
+    chains, n_draws = posterior.sizes["chain"], posterior.sizes["draw"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        rhat = az.rhat(posterior) if chains > 1 else None
+        ess_bulk = az.ess(posterior, method="bulk")
+        ess_tail = az.ess(posterior, method="tail")
+    rows = []
+    for name in names:
+        values = ess_bulk[name]
+        for position in np.ndindex(values.shape):
+            label = _label(values, name, position)
+            r = float(rhat[name].to_numpy()[position]) if rhat is not None else np.nan
+            rows.append({"parameter": label, "r_hat": r,
+                         "ess_bulk": float(values.to_numpy()[position]),
+                         "ess_tail": float(ess_tail[name].to_numpy()[position])})
+    table = pd.DataFrame(rows)
+    table["ok"] = ~((table["r_hat"] > RHAT_MAX) | (table["ess_bulk"] < ESS_MIN))
+    divergences = int(idata.sample_stats["diverging"].sum()) if "sample_stats" in idata else 0
+    problems = _problems(table, divergences, chains)
+    if warn:
+        for message in problems:
+            warnings.warn(message, ConvergenceWarning, stacklevel=stacklevel)
+    return Diagnostics(table, divergences, n_draws, chains, problems)
+
+
+def _label(values, name: str, position: tuple) -> str:
+    if not position:
+        return name
+    coords = [str(values[dim].to_numpy()[i]) for dim, i in zip(values.dims, position,
+                                                                strict=True)]
+    return f"{name}[{', '.join(coords)}]"
+
+
+def _problems(table: pd.DataFrame, divergences: int, chains: int) -> list[str]:
+    problems = []
+    bad_rhat = table[table["r_hat"] > RHAT_MAX]
+    if len(bad_rhat):
+        worst = bad_rhat.loc[bad_rhat["r_hat"].idxmax()]
+        problems.append(
+            f"R-hat above {RHAT_MAX} for {len(bad_rhat)} parameter(s), worst "
+            f"{worst['parameter']} = {worst['r_hat']:.3f}: the chains disagree; run more tuning "
+            "steps (tune=) and draws, or use a stronger prior or a narrower change-point grid")
+    low_ess = table[table["ess_bulk"] < ESS_MIN]
+    if len(low_ess):
+        worst = low_ess.loc[low_ess["ess_bulk"].idxmin()]
+        problems.append(
+            f"bulk ESS below {ESS_MIN} for {len(low_ess)} parameter(s), lowest "
+            f"{worst['parameter']} = {worst['ess_bulk']:.0f}: increase draws= (or chains=)")
+    if divergences:
+        problems.append(
+            f"{divergences} divergent transition(s): the posterior may be biased; raise "
+            "target_accept (e.g. 0.95), run more tuning steps, or use a stronger prior "
+            "(e.g. priors='skeptical') or fewer baseline pieces")
+    if chains < 2:
+        problems.append("a single chain: R-hat cannot be computed; run chains >= 2")
+    return problems

@@ -1,0 +1,292 @@
+"""Change-point model: the treatment effect switches at an unknown time tau.
+
+tau takes values on a grid of candidate times with prior weights ``pi_k``.  The likelihood
+``log sum_k pi_k exp(loglik(tau_k))`` is computed for every candidate at once from
+cumulative sums over the fine grid, so tau is marginalized exactly and NUTS samples only
+continuous parameters.  Per draw, ``tau_probability`` (dimension ``candidate``, whose
+coordinates are the grid times) holds P(tau = tau_k | parameters, data), the Rao-Blackwellized
+conditional posterior, and ``tau`` one draw from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Set
+
+import numpy as np
+import pymc as pm
+import pytensor.tensor as pt
+import xarray as xr
+
+from bayesurv.base.checks import check_positive, check_times
+from bayesurv.base.exceptions import ModelError, PriorError
+from bayesurv.data.survival_data import SurvivalData
+from bayesurv.model import likelihood as lik
+from bayesurv.model.arrays import Design
+from bayesurv.model.kind import HazardModel
+
+__all__ = ["ChangePoint", "default_grid"]
+
+MIN_EVENTS_EACH_SIDE = 3
+TARGET_GRID_POINTS = 60
+
+
+def nice_step(span: float, target: int = TARGET_GRID_POINTS) -> float:
+    """A round step (1, 2 or 5 times a power of ten) giving about ``target`` points.
+
+    Examples
+    --------
+    >>> [float(nice_step(span)) for span in (85.0, 850.0, 2.5)]
+    [1.0, 10.0, 0.02]
+    """
+    raw = span / target
+    power = 10.0 ** np.floor(np.log10(raw))
+    for multiple in (5.0, 2.0, 1.0):
+        if multiple * power <= raw:
+            return multiple * power
+    return power
+
+
+def default_grid(data: SurvivalData, min_events: int = MIN_EVENTS_EACH_SIDE) -> np.ndarray:
+    """Round times inside the follow-up leaving ``min_events`` events on each side.
+
+    Examples
+    --------
+    >>> import bayesurv as bs
+    >>> data = bs.SurvivalData.from_frame(bs.datasets.shi2021("death"), reference="control")
+    >>> grid = default_grid(data)
+    >>> float(grid[1] - grid[0])
+    1.0
+    """
+    event_times = np.sort(data.time[data.event == 1])
+    step = nice_step(data.max_time)
+    candidates = np.arange(step, data.max_time, step)
+    before = np.searchsorted(event_times, candidates, side="right")
+    keep = (before >= min_events) & (event_times.size - before >= min_events)
+    if not keep.any():
+        raise ModelError(f"no change-point candidate leaves {min_events} events on each side "
+                         f"({event_times.size} events in all); give a grid explicitly")
+    return np.round(candidates[keep], 10)
+
+
+class ChangePoint(HazardModel):
+    """Piecewise-exponential model with a treatment effect that changes at an estimated time.
+
+    The treatment log HR is ``before`` up to tau and ``after`` from tau on; tau is given a
+    discrete prior on ``grid`` and marginalized exactly.
+
+    Parameters
+    ----------
+    grid : sequence of float, optional
+        Candidate change-point times (data's time unit).  Default: round times (about 60
+        over the follow-up; every month for the reference trial) that leave at least 3 events
+        on each side.
+    near : float, optional
+        Centre of a discretized normal prior on tau (e.g. a suspected 13 months).
+    spread : float, optional
+        Standard deviation of that prior; default ``max(near / 4, 2 grid steps)``.
+    prior : sequence of float, optional
+        Prior weights over ``grid`` (non-negative, normalized here); overrides ``near``.
+        Default: uniform when ``near`` is not given.
+    baseline : None, int or sequence of float
+        Baseline pieces, as in :class:`PiecewiseExponential`.
+    priors : None, str, dict or PriorSet
+        Priors of the continuous parameters (the ``log_hr`` prior applies before and after).
+
+    Examples
+    --------
+    >>> import bayesurv as bs
+    >>> data = bs.SurvivalData.from_frame(bs.datasets.shi2021("death"), reference="control")
+    >>> fit = bs.ChangePoint(near=13).fit(data, draws=200, tune=200, chains=2,
+    ...                                   random_seed=1, progressbar=False)
+    >>> float(fit.changepoint()["probability"].sum().round(6))
+    1.0
+    """
+
+    kind = "changepoint"
+
+    def __init__(self, grid=None, near=None, spread=None, prior=None, baseline=None,
+                 priors=None):
+        super().__init__(baseline=baseline, priors=priors)
+        self.grid = None if grid is None else check_times(grid, "grid", "ChangePoint",
+                                                          ModelError, allow_empty=False)
+        if self.grid is not None and (self.grid <= 0).any():
+            raise ModelError(f"ChangePoint: grid points must be > 0, got {self.grid.tolist()}")
+        self.near = None if near is None else check_positive(near, "near", "ChangePoint",
+                                                             ModelError)
+        self.spread = None if spread is None else check_positive(spread, "spread",
+                                                                 "ChangePoint", PriorError)
+        if spread is not None and near is None:
+            raise PriorError("ChangePoint: spread needs near (the centre of the tau prior)")
+        self.prior = None if prior is None else _check_weights(prior, self.grid)
+
+    def settings(self) -> dict:
+        """JSON-friendly settings.
+
+        Examples
+        --------
+        >>> s = ChangePoint(near=13).settings()
+        >>> s["kind"], s["near"], s["grid"]
+        ('changepoint', 13.0, None)
+        """
+        baseline = self.baseline
+        if baseline is not None and not isinstance(baseline, int):
+            baseline = [float(b) for b in baseline]
+        return {
+            "kind": self.kind,
+            "grid": None if self.grid is None else self.grid.tolist(),
+            "near": self.near,
+            "spread": self.spread,
+            "prior": None if self.prior is None else self.prior.tolist(),
+            "baseline": baseline,
+            "priors": self.priors.to_dict(),
+        }
+
+    # ------------------------------------------------------------------ design
+    def resolve_grid(self, data: SurvivalData) -> np.ndarray:
+        """The candidate times, validated against the data.
+
+        Examples
+        --------
+        >>> grid = ChangePoint(near=13).resolve_grid(data)  # the default grid
+        >>> float(grid[0]), float(grid[-1]), grid.size
+        (4.0, 56.0, 53)
+        >>> ChangePoint(grid=[12, 90]).resolve_grid(data)
+        Traceback (most recent call last):
+        ...
+        bayesurv.base.exceptions.ModelError: change-point grid point 90 is not inside the ...
+        """
+        if self.grid is None:
+            return default_grid(data)
+        event_times = data.time[data.event == 1]
+        for tau in self.grid:
+            if tau >= data.max_time:
+                raise ModelError(f"change-point grid point {tau:g} is not inside the follow-up "
+                                 f"(longest {data.max_time:g} {data.time_unit})")
+            n_before = int((event_times <= tau).sum())
+            if n_before == 0 or n_before == event_times.size:
+                side = "before" if n_before == 0 else "after"
+                raise ModelError(f"change-point grid point {tau:g} has no events {side} it; "
+                                 "remove it from the grid")
+        return self.grid
+
+    def tau_prior(self, grid: np.ndarray) -> np.ndarray:
+        """Prior probabilities over ``grid``.
+
+        Examples
+        --------
+        >>> model = ChangePoint(grid=[6, 12, 18], near=12, spread=6)
+        >>> model.tau_prior(model.grid).round(3)
+        array([0.274, 0.452, 0.274])
+        >>> ChangePoint(grid=[6, 12, 18]).tau_prior(model.grid)  # uniform without near
+        array([0.33333333, 0.33333333, 0.33333333])
+        """
+        if self.prior is not None:
+            return self.prior
+        if self.near is None:
+            return np.full(grid.size, 1.0 / grid.size)
+        step = np.median(np.diff(grid)) if grid.size > 1 else 1.0
+        spread = self.spread if self.spread is not None else max(self.near / 4.0, 2.0 * step)
+        with np.errstate(all="ignore"):  # far-off points (or a vanishing spread) get weight 0
+            log_weights = -0.5 * ((grid - self.near) / spread) ** 2
+        top = np.max(log_weights)
+        if not np.isfinite(top) or top < -700:
+            raise PriorError(f"ChangePoint: near={self.near:g} with spread={spread:g} puts no "
+                             f"prior mass on the grid ({grid.min():g} to {grid.max():g})")
+        with np.errstate(under="ignore"):
+            weights = np.exp(log_weights - top)
+        return weights / weights.sum()
+
+    def design(self, data: SurvivalData) -> Design:
+        """Validate the grid and build the fine grid (baseline cuts and candidates).
+
+        Examples
+        --------
+        >>> design = ChangePoint(near=13).design(data)
+        >>> design.extra["tau_grid"].size, round(float(design.extra["tau_prior"].sum()), 6)
+        (53, 1.0)
+        """
+        grid = self.resolve_grid(data)
+        weights = self.tau_prior(grid)
+        design = Design.build(data, self._baseline_cuts(data), grid)
+        design.extra.update(tau_grid=grid, tau_prior=weights,
+                            tau_index=np.searchsorted(design.fine_edges, grid))
+        return design
+
+    def build_model(self, design: Design) -> pm.Model:
+        """PyMC graph with tau marginalized over the grid.
+
+        Examples
+        --------
+        >>> model = ChangePoint(near=13)
+        >>> pm_model = model.build_model(model.design(data))
+        >>> [v.name for v in pm_model.free_RVs], len(pm_model.coords["candidate"])
+        (['log_baseline', 'log_hr'], 53)
+        """
+        grid, tau_index = design.extra["tau_grid"], design.extra["tau_index"]
+        with np.errstate(divide="ignore"):  # a zero prior weight is a -inf term: exp() is 0
+            log_prior = np.log(design.extra["tau_prior"])
+        coords = self._coords(design) | {"period": ["before", "after"], "candidate": grid}
+        with pm.Model(coords=coords) as model:
+            log_baseline = self._log_baseline(design)
+            log_hr = self.priors.log_hr.create("log_hr", dims=("group", "period"))
+            xb = self._linear_predictor(design)
+            lh0 = log_baseline[design.baseline_map][:, None]
+            lh_before = lh0 + pt.concatenate([pt.zeros(1), log_hr[:, 0]])[None, :]
+            lh_after = lh0 + pt.concatenate([pt.zeros(1), log_hr[:, 1]])[None, :]
+            if design.has_covariates:
+                p = design.patients
+                per_tau = lik.changepoint_patient_totals(
+                    pt, p.piece, p.offset, p.event, p.group, design.widths, lh_before,
+                    lh_after, xb, tau_index)
+            else:
+                per_tau = lik.changepoint_aggregated_loglik(
+                    pt, design.table.events, design.table.exposure, lh_before, lh_after,
+                    tau_index)
+            joint = per_tau + log_prior
+            pm.Potential("loglik", pt.logsumexp(joint))
+            pm.Deterministic("tau_probability", pt.special.softmax(joint), dims="candidate")
+        return model
+
+    def postprocess(self, idata, design: Design, rng: np.random.Generator) -> None:
+        """Draw one tau per posterior draw from its conditional posterior.
+
+        Examples
+        --------
+        Redraw tau on a copy of a fit's posterior:
+
+        >>> idata = fit.idata.copy()
+        >>> model = ChangePoint(near=13)
+        >>> model.postprocess(idata, model.design(data), np.random.default_rng(0))
+        >>> idata.posterior["tau"].shape
+        (2, 200)
+        >>> bool(np.isin(idata.posterior["tau"], model.resolve_grid(data)).all())
+        True
+        """
+        prob = idata.posterior["tau_probability"].to_numpy()
+        cum = prob.cumsum(axis=-1)
+        u = rng.random((*cum.shape[:-1], 1)) * cum[..., -1:]
+        which = np.minimum((cum < u).sum(axis=-1), prob.shape[-1] - 1)
+        tau = design.extra["tau_grid"][which]
+        idata.posterior["tau"] = xr.DataArray(tau, dims=("chain", "draw"),
+                                              coords={"chain": idata.posterior.chain,
+                                                      "draw": idata.posterior.draw})
+
+
+def _check_weights(prior, grid) -> np.ndarray:
+    if isinstance(prior, str | bytes | Mapping | Set):
+        raise PriorError(f"ChangePoint: prior must be a sequence of weights, one per grid point, "
+                         f"got {type(prior).__name__} {prior!r}")
+    try:
+        weights = np.asarray(list(prior), dtype=float)
+    except (TypeError, ValueError):
+        raise PriorError(f"ChangePoint: prior must be a sequence of weights, got {prior!r}") \
+            from None
+    if grid is None:
+        raise PriorError("ChangePoint: prior weights need an explicit grid of the same length")
+    if weights.shape != grid.shape:
+        raise PriorError(f"ChangePoint: prior has {weights.size} weights but the grid has "
+                         f"{grid.size} points")
+    if not np.isfinite(weights).all() or (weights < 0).any() or weights.max() <= 0:
+        raise PriorError("ChangePoint: prior weights must be finite, non-negative and not all 0")
+    scaled = weights / weights.max()  # dividing by the largest first cannot overflow
+    return scaled / scaled.sum()

@@ -1,0 +1,1 @@
+"""Figures: plot data computed apart from drawing, and the drawing itself."""

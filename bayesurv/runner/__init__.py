@@ -1,0 +1,1 @@
+"""Specs, report folders and the command line."""

@@ -1,0 +1,228 @@
+"""The ``bayesurv`` command line: run analysis specs, reconstruct digitized curves."""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import sys
+import time
+import warnings
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+from bayesurv.base.exceptions import BayesurvError
+
+__all__ = ["main"]
+
+REFERENCE_SPECS = ("shi2021_death.toml", "shi2021_hcc.toml", "shi2021_death_digitized.toml")
+
+
+def _parser() -> argparse.ArgumentParser:
+    from bayesurv import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="bayesurv",
+        description="Bayesian survival analysis of trials whose treatment effect changes over "
+                    "time: piecewise-exponential models with fixed or estimated change-points, "
+                    "side by side with landmark Cox analyses and published results.",
+        epilog="Examples:\n  bayesurv run                      # the reference-trial analyses\n"
+               "  bayesurv run models/my.toml --out results --draws 2000\n"
+               "  bayesurv reconstruct curves.csv --risk-table risk.csv -o patients.csv",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"bayesurv {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser(
+        "run", help="run analysis specs and write a report folder per spec",
+        description="Fit each spec's model, compare with landmark Cox models and published "
+                    "HRs, run the prior sensitivity analysis and write a report folder "
+                    "(summary.md, tables/*.csv, figures/*.png, posterior.nc) per spec. With no "
+                    "SPEC, runs the reference trial's analyses in models/ (synthetic, "
+                    "calibrated data).")
+    run.add_argument("specs", nargs="*", metavar="SPEC", help="TOML analysis specification(s)")
+    run.add_argument("--out", default="report", metavar="DIR",
+                     help="folder for the reports, one subfolder per spec (default: report)")
+    run.add_argument("--draws", type=_positive, metavar="N",
+                     help="posterior draws per chain (overrides the spec; tuning steps follow "
+                          "unless --tune is given)")
+    run.add_argument("--tune", type=_positive, metavar="N", help="tuning steps per chain")
+    run.add_argument("--chains", type=_positive, metavar="N", help="number of chains")
+    run.add_argument("--seed", type=_non_negative, metavar="N", help="random seed")
+    run.add_argument("--jobs", type=_positive, metavar="N",
+                     help="specs run in parallel on N processes (default: one per CPU core, "
+                          "at most one per spec); progress bars show only with --jobs 1")
+    run.add_argument("--quiet", action="store_true",
+                     help="no progress bars or stage messages; only where reports went")
+
+    rec = sub.add_parser(
+        "reconstruct", help="reconstruct patient rows from digitized Kaplan-Meier curves",
+        description="Reconstruct patient-level rows (time, event, group) from digitized "
+                    "Kaplan-Meier curves with the algorithm of Guyot et al. (BMC Med Res "
+                    "Methodol 2012;12:9) and print the reconstruction diagnostics.")
+    rec.add_argument("curves", metavar="CURVES.csv",
+                     help="digitized curves: tidy CSV (group,time,survival) or a plot "
+                          "digitizer's export (see --format)")
+    rec.add_argument("--risk-table", metavar="RISK.csv",
+                     help="numbers at risk: CSV with columns group,time,n_at_risk")
+    rec.add_argument("--total-events", action="append", default=[], metavar="GROUP=N",
+                     help="total events reported for a group (repeat per group)")
+    rec.add_argument("--format", choices=("tidy", "digitizer"), default="tidy",
+                     help="layout of CURVES.csv (default: tidy)")
+    rec.add_argument("--scale", choices=("auto", "fraction", "percent"), default="auto",
+                     help="survival given as a fraction or a percentage (default: auto)")
+    rec.add_argument("-o", "--output", required=True, metavar="IPD.csv",
+                     help="where to write the reconstructed patient rows")
+    return parser
+
+
+def _positive(text: str) -> int:
+    value = _integer(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {text}")
+    return value
+
+
+def _non_negative(text: str) -> int:
+    value = _integer(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
+
+
+def _integer(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+
+
+def reference_specs() -> list[Path]:
+    """The reference trial's specs: ``models/`` here, else next to the package's source.
+
+    Examples
+    --------
+    >>> [path.name for path in reference_specs()]
+    ['shi2021_death.toml', 'shi2021_hcc.toml', 'shi2021_death_digitized.toml']
+    """
+    for folder in (Path.cwd() / "models", Path(__file__).resolve().parents[1] / "models"):
+        paths = [folder / name for name in REFERENCE_SPECS]
+        if all(p.is_file() for p in paths):
+            return paths
+    raise BayesurvError("the reference-trial specs (models/shi2021_*.toml) were not found; run "
+                        "from the repository folder or give SPEC paths")
+
+
+def _run_one(path: Path, args, progress: bool, quiet: bool) -> tuple[str, Path, float]:
+    """Run one spec and write its report; returns (name, folder, seconds)."""
+    from bayesurv.runner.report import run_analysis, write_report
+    from bayesurv.runner.spec import load_spec
+
+    start = time.perf_counter()
+    spec = load_spec(path)
+    log = (lambda message: None) if quiet else (lambda message: print(message, flush=True))
+    result = run_analysis(spec, draws=args.draws, tune=args.tune, chains=args.chains,
+                          seed=args.seed, progress=progress, log=log)
+    folder = write_report(result, Path(args.out) / spec.name, log=lambda message: None)
+    return spec.name, folder, time.perf_counter() - start
+
+
+def _run(args) -> int:
+    from bayesurv.runner.spec import load_spec
+
+    paths = [Path(p) for p in args.specs] or reference_specs()
+    specs = [load_spec(p) for p in paths]  # validate every spec before any sampling
+    jobs = min(args.jobs or os.cpu_count() or 1, len(specs))
+    start = time.perf_counter()
+    if jobs == 1:
+        for k, (path, spec) in enumerate(zip(paths, specs, strict=True), start=1):
+            if not args.quiet:
+                print(f"[{k}/{len(specs)}] {spec.title}", flush=True)
+            _report_done(*_run_one(path, args, progress=not args.quiet, quiet=args.quiet))
+    else:
+        if not args.quiet:
+            print(f"running {len(specs)} specs on {jobs} processes", flush=True)
+        # fork: workers inherit the imported packages and the warning format
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            futures = [pool.submit(_run_one, path, args, False, args.quiet) for path in paths]
+            for future in as_completed(futures):
+                _report_done(*future.result())
+    if not args.quiet and len(specs) > 1:
+        print(f"all {len(specs)} reports written in {time.perf_counter() - start:.0f} s",
+              flush=True)
+    return 0
+
+
+def _report_done(name: str, folder: Path, seconds: float) -> None:
+    print(f"{name}: report in {folder / 'summary.md'} ({seconds:.0f} s)", flush=True)
+
+
+def _reconstruct(args) -> int:
+    import pandas as pd
+
+    from bayesurv.base.formatting import markdown_table
+    from bayesurv.digitized.io import read_curves_csv, read_digitizer_csv, read_risk_table_csv
+    from bayesurv.digitized.reconstruct import reconstruct_ipd
+
+    reader = read_digitizer_csv if args.format == "digitizer" else read_curves_csv
+    curves = reader(args.curves, scale=args.scale)
+    risk = read_risk_table_csv(args.risk_table) if args.risk_table else None
+    totals = {}
+    for item in args.total_events:
+        group, _, count = item.rpartition("=")
+        if not group or not count.isdigit():
+            raise BayesurvError(f"--total-events expects GROUP=N, got {item!r}")
+        totals[group] = int(count)
+    ipd = reconstruct_ipd(curves, risk, total_events=totals or None)
+    ipd.to_csv(args.output, index=False)
+    print(f"wrote {len(ipd)} patient rows to {args.output}")
+    diagnostics = ipd.attrs.get("diagnostics")
+    if diagnostics:
+        print(markdown_table(pd.DataFrame(diagnostics), floatfmt=".4g"))
+    return 0
+
+
+def _one_line_warning(message, category, filename, lineno, line=None):
+    return f"bayesurv: warning: {message}\n"
+
+
+def main(argv=None) -> int:
+    """Entry point of the ``bayesurv`` console script.
+
+    Examples
+    --------
+    Errors are printed (to standard error) and give exit status 2:
+
+    >>> main(["run", "no_such_spec.toml"])
+    2
+
+    ``bayesurv run`` with no spec runs the reference-trial analyses (long):
+
+    >>> main(["run", "--out", "report", "--quiet"])  # doctest: +SKIP
+    0
+    """
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    warnings.formatwarning = _one_line_warning
+    try:
+        if args.command == "run":
+            return _run(args)
+        return _reconstruct(args)
+    except BayesurvError as exc:
+        print(f"bayesurv: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"bayesurv: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
+              file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("bayesurv: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
