@@ -118,7 +118,7 @@ def usable_trial(setup: Setup, rng: np.random.Generator) -> tuple[dict, bs.Survi
         params = draw_parameters(setup, rng)
         data = simulate(setup, params, rng)
         try:
-            model.design(data)
+            model.arrays(data)
         except bs.ModelError:
             rejected += 1
             continue

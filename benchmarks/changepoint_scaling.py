@@ -135,7 +135,7 @@ def scaling(sizes, draws: int, tune: int, chains: int) -> pd.DataFrame:
         data = simulate(n)
         model = bayesurv_model()
         start = time.perf_counter()
-        design = model.design(data)
+        design = model.arrays(data)
         design_s = time.perf_counter() - start
         result = sample(model.build_model(design), draws, tune, chains, SEED)
         idata = result.pop("idata")
@@ -154,7 +154,7 @@ def versus_hand_rolled(sizes, draws: int, tune: int, chains: int) -> pd.DataFram
     for n in sizes:
         data = simulate(n)
         model = bayesurv_model()
-        design = model.design(data)
+        design = model.arrays(data)
         for name, pm_model in (("bayesurv", model.build_model(design)),
                                ("hand-rolled", hand_rolled_model(data, model.priors))):
             result = sample(pm_model, draws, tune, chains, SEED)

@@ -105,7 +105,7 @@ def exposure_model(data: bs.SurvivalData) -> tuple[pm.Model, float, bs.priors.Pr
     """bayesurv's model: the design (exposure table) and its PyMC graph."""
     model = bs.PiecewiseExponential(cuts=CUTS, baseline=BASELINE_CUTS)
     start = time.perf_counter()
-    design = model.design(data)
+    design = model.arrays(data)
     prep = time.perf_counter() - start
     return model.build_model(design), prep, model.priors
 

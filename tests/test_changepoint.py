@@ -145,14 +145,14 @@ def test_bad_arguments(kwargs, error, message):
 def test_grid_point_without_events_on_one_side_is_rejected(reference_like_data):
     first_event = reference_like_data.time[reference_like_data.event == 1].min()
     with pytest.raises(bs.ModelError, match=r"grid point 0.01 has no events before it"):
-        bs.ChangePoint(grid=[min(0.01, first_event / 2), 13]).design(reference_like_data)
+        bs.ChangePoint(grid=[min(0.01, first_event / 2), 13]).arrays(reference_like_data)
     with pytest.raises(bs.ModelError, match=r"grid point 200 is not inside the follow-up"):
-        bs.ChangePoint(grid=[13, 200]).design(reference_like_data)
+        bs.ChangePoint(grid=[13, 200]).arrays(reference_like_data)
 
 
 def test_near_far_from_the_grid_is_rejected(reference_like_data):
     with pytest.raises(bs.PriorError, match="puts no prior mass on the grid"):
-        bs.ChangePoint(grid=[5, 10], near=500, spread=1).design(reference_like_data)
+        bs.ChangePoint(grid=[5, 10], near=500, spread=1).arrays(reference_like_data)
 
 
 def test_changepoint_methods_need_a_changepoint_fit(piecewise_fit):

@@ -25,10 +25,10 @@ from scipy import stats
 
 import bayesurv as bs
 from bayesurv.data.exposure import ExposureTable, fine_grid
+from bayesurv.data.usable import check_data_usable
 from bayesurv.digitized.curve import DigitizedCurve, RiskTable
 from bayesurv.digitized.io import read_digitizer_csv
 from bayesurv.inference.diagnostics import check_convergence
-from bayesurv.model.arrays import check_data_usable
 from bayesurv.runner.spec import load_spec
 
 SEED = 20261122
@@ -147,7 +147,7 @@ def test_everyone_censored_at_one_time_is_a_clear_error():
                                                r"censored\): there is nothing to estimate"):
             model.fit(data, draws=10, tune=10, chains=1, progressbar=False)
     with pytest.raises(bs.DataError, match=r"baseline: the data have no events"):
-        bs.PiecewiseExponential(baseline=3).design(data)
+        bs.PiecewiseExponential(baseline=3).arrays(data)
     with pytest.raises(bs.DataError, match="no events"):
         bs.frequentist.cox(data)
 
@@ -405,9 +405,9 @@ def test_baseline_arguments_are_checked_against_the_data(reference_like_data):
     n_events = reference_like_data.n_events
     with pytest.raises(bs.ModelError, match=r"baseline must be None, a number of pieces \(an "
                                             r"int\) or a sequence of cut points; got 1\.5"):
-        bs.PiecewiseExponential(baseline=1.5).design(reference_like_data)
+        bs.PiecewiseExponential(baseline=1.5).arrays(reference_like_data)
     with pytest.raises(bs.ModelError, match=rf"baseline: 1000 pieces for {n_events} events"):
-        bs.PiecewiseExponential(baseline=1000).design(reference_like_data)
+        bs.PiecewiseExponential(baseline=1000).arrays(reference_like_data)
 
 
 def test_overflowing_times_and_covariates_are_refused():
@@ -452,15 +452,15 @@ def test_gap_tiny_spread_overflows_in_the_tau_prior(reference_like_data):
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
         with pytest.raises(bs.PriorError, match="puts no prior mass"):
-            bs.ChangePoint(near=13.5, spread=1e-300).design(reference_like_data)
+            bs.ChangePoint(near=13.5, spread=1e-300).arrays(reference_like_data)
 
 
 def test_prior_weights_near_the_float_limit_are_normalized_exactly(reference_like_data):
     """Summing [1e308, 1e308] overflows; the weights are scaled by their maximum first."""
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
-        design = bs.ChangePoint(grid=[5, 10], prior=[1e308, 1e308]).design(reference_like_data)
-    np.testing.assert_array_equal(design.extra["tau_prior"], [0.5, 0.5])
+        design = bs.ChangePoint(grid=[5, 10], prior=[1e308, 1e308]).arrays(reference_like_data)
+    np.testing.assert_array_equal(design["tau_prior"], [0.5, 0.5])
 
 
 def test_gap_prior_weights_given_as_a_dict_are_rejected():

@@ -16,6 +16,7 @@ from scipy.special import logsumexp
 
 import bayesurv as bs
 from bayesurv.model import likelihood as lik
+from bayesurv.model.kind import log_hazards
 
 
 def small_data(covariates: bool, seed: int = 3) -> bs.SurvivalData:
@@ -58,7 +59,7 @@ def brute_force_loglik(data, x, baseline_edges, log_baseline, log_hr_of, xb_coef
 
 
 def model_potential(model, data, point):
-    design = model.design(data)
+    design = model.arrays(data)
     pm_model = model.build_model(design)
     expression = pm_model.logp(vars=pm_model.potentials, jacobian=False)
     fn = pm_model.compile_fn(expression, point_fn=True)
@@ -115,7 +116,7 @@ def test_piecewise_loglik_equals_brute_force(covariates):
 
 def test_patient_and_aggregated_forms_agree():
     data = small_data(False, seed=9)
-    design = bs.PiecewiseExponential(cuts=[10]).design(data)
+    design = bs.PiecewiseExponential(cuts=[10]).arrays(data)
     rng = np.random.default_rng(2)
     lh = rng.normal(-3, 0.5, (design.fine_edges.size, 3))
     p = design.patients
@@ -127,12 +128,12 @@ def test_patient_and_aggregated_forms_agree():
 
 def test_changepoint_patient_and_aggregated_forms_agree():
     data = small_data(False, seed=11)
-    design = bs.ChangePoint(grid=[5, 10, 15]).design(data)
+    design = bs.ChangePoint(grid=[5, 10, 15]).arrays(data)
     rng = np.random.default_rng(4)
     before = rng.normal(-3, 0.5, (design.fine_edges.size, 3))
     after = before + rng.normal(0, 0.5, (1, 3))
     after[:, 0] = before[:, 0]
-    tau_index = design.extra["tau_index"]
+    tau_index = design["tau_index"]
     p = design.patients
     per_patient = lik.changepoint_patient_loglik(np, p.piece, p.offset, p.event, p.group,
                                                  design.widths, before, after, 0.0, tau_index)
@@ -145,13 +146,40 @@ def test_changepoint_patient_and_aggregated_forms_agree():
 def test_changepoint_totals_equal_the_per_patient_matrix():
     """The O(N) per-piece form used in the model equals the (patients x candidates) form."""
     data = small_data(True, seed=13)
-    design = bs.ChangePoint(grid=[5, 10, 15, 20]).design(data)
+    design = bs.ChangePoint(grid=[5, 10, 15, 20]).arrays(data)
     rng = np.random.default_rng(4)
     before = rng.normal(-3, 0.5, (design.fine_edges.size, 3))
     after = before + rng.normal(0, 0.5, (1, 3))
     after[:, 0] = before[:, 0]
     xb = design.covariates @ rng.normal(0, 0.3, design.covariates.shape[1])
-    p, tau_index = design.patients, design.extra["tau_index"]
+    p, tau_index = design.patients, design["tau_index"]
     args = (np, p.piece, p.offset, p.event, p.group, design.widths, before, after, xb, tau_index)
     np.testing.assert_allclose(lik.changepoint_patient_totals(*args),
                                lik.changepoint_patient_loglik(*args).sum(axis=0), atol=1e-9)
+
+
+@pytest.mark.parametrize("which", ["piecewise_fit", "changepoint_fit"])
+def test_numpy_loglik_on_posterior_draws_equals_the_pymc_graph(which, request,
+                                                                reference_like_data):
+    """The kind's one log-hazard function, evaluated in NumPy on posterior draws, gives the
+    log-likelihood PyMC's graph gives at the same draws, and the change-point probabilities
+    PyMC recorded during sampling: the summaries cannot drift from the fitted likelihood."""
+    fit = request.getfixturevalue(which)
+    model = fit.model  # rebuilt from the settings stored in the fit
+    arrays = model.arrays(reference_like_data)
+    pm_model = model.build_model(arrays)
+    potential = pm_model.compile_fn(pm_model.logp(vars=pm_model.potentials, jacobian=False),
+                                    point_fn=True)
+    posterior = fit.idata.posterior
+    for chain, draw in ((0, 0), (1, 123), (0, 299)):
+        log_baseline = posterior["log_baseline"].to_numpy()[chain, draw]
+        log_hr = posterior["log_hr"].to_numpy()[chain, draw]
+        lh = log_hazards(np, log_baseline, model.effects(np, log_hr, arrays),
+                         arrays.baseline_map)
+        joint = model.state_loglik(np, lh, 0.0, arrays) + model.state_log_prior(arrays)
+        expected = potential({"log_baseline": log_baseline, "log_hr": log_hr})
+        # same terms, NumPy vs PyTensor summation: agreement to floating-point rounding
+        assert logsumexp(joint) == pytest.approx(expected, rel=1e-12, abs=1e-9)
+        if model.state_name is not None:
+            recorded = posterior[f"{model.state_name}_probability"].to_numpy()[chain, draw]
+            np.testing.assert_allclose(np.exp(joint - logsumexp(joint)), recorded, atol=1e-12)

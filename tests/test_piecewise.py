@@ -63,8 +63,8 @@ def test_gbsg2_agrees_with_poisson_glm():
 
 def test_constant_hr_with_no_cuts(reference_like_data):
     model = bs.PiecewiseExponential(cuts=[])
-    design = model.design(reference_like_data)
-    assert design.extra["period_edges"].tolist() == [0.0]
+    design = model.arrays(reference_like_data)
+    assert design["period_edges"].tolist() == [0.0]
 
 
 @pytest.mark.parametrize(
@@ -79,22 +79,22 @@ def test_constant_hr_with_no_cuts(reference_like_data):
 )
 def test_bad_arguments_are_rejected(reference_like_data, kwargs, message):
     with pytest.raises(bs.ModelError, match=message):
-        bs.PiecewiseExponential(**kwargs).design(reference_like_data)
+        bs.PiecewiseExponential(**kwargs).arrays(reference_like_data)
 
 
 def test_cut_outside_followup_is_rejected(reference_like_data):
     with pytest.raises(bs.ModelError, match=r"cut 90 is not inside the follow-up: the longest "
                                             r"follow-up is 8\d\.\d+ months"):
-        bs.PiecewiseExponential(cuts=[13, 90]).design(reference_like_data)
+        bs.PiecewiseExponential(cuts=[13, 90]).arrays(reference_like_data)
 
 
 def test_period_without_events_warns(reference_like_data):
     with pytest.warns(bs.DataWarning, match="no events in period 0-0.5"):
-        bs.PiecewiseExponential(cuts=[0.5]).design(reference_like_data)
+        bs.PiecewiseExponential(cuts=[0.5]).arrays(reference_like_data)
 
 
 def test_default_baseline_pieces_sit_at_event_quantiles(reference_like_data):
-    design = bs.PiecewiseExponential(cuts=[13]).design(reference_like_data)
+    design = bs.PiecewiseExponential(cuts=[13]).arrays(reference_like_data)
     event_times = reference_like_data.time[reference_like_data.event == 1]
     cuts = design.baseline_edges[1:]
     assert len(cuts) == min(6, event_times.size // 10) - 1

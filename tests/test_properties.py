@@ -378,7 +378,7 @@ def test_piecewise_arguments_build_or_raise_a_bayesurv_error(small_data, cuts, b
 
     def build():
         model = bs.PiecewiseExponential(cuts=cuts, baseline=baseline)
-        return model, model.design(small_data)
+        return model, model.arrays(small_data)
 
     built = outcome(build, describe)
     if built is not None:
@@ -421,11 +421,11 @@ def test_changepoint_arguments_build_or_raise_a_bayesurv_error(small_data, grid,
 
     def build():
         model = bs.ChangePoint(grid=grid, near=near, spread=spread, prior=prior)
-        return model.design(small_data)
+        return model.arrays(small_data)
 
     design = outcome(build, describe)
     if design is not None:
-        weights = design.extra["tau_prior"]
+        weights = design["tau_prior"]
         assert np.isfinite(weights).all() and (weights >= 0).all(), describe
         np.testing.assert_allclose(weights.sum(), 1.0, err_msg=describe)
-        assert np.isin(design.extra["tau_grid"], design.fine_edges).all(), describe
+        assert np.isin(design["tau_grid"], design.fine_edges).all(), describe

@@ -47,12 +47,9 @@ def invert_published(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _default_landmarks(fit: Fit) -> list[float]:
-    settings = fit.settings
-    if fit.kind == "piecewise":
-        return list(settings["cuts"])
-    if settings.get("near") is not None:
-        return [float(settings["near"])]
-    return [float(fit.changepoint_summary()["mode"])]
+    """The model's own landmarks (its cuts, or ``near``), else the posterior mode of tau."""
+    landmarks = fit.model.default_landmarks()
+    return [float(fit.changepoint_summary()["mode"])] if landmarks is None else landmarks
 
 
 def _published_orientation(published: pd.DataFrame, orientation, data: SurvivalData) -> str:
@@ -170,7 +167,7 @@ def compare(fit: Fit, data: SurvivalData, published: pd.DataFrame | None = None,
         row = {"window": b.window, "start": b.start, "end": b.end, "group": b.group,
                "bayes_hr": b.median, "bayes_lower": b.lower, "bayes_upper": b.upper,
                "p_benefit": b.p_benefit}
-        if fit.kind == "changepoint":
+        if fit.has_changepoint:
             row["p_tau_in_window"] = fit.changepoint_probability(b.start, b.end)
         f = freq[np.isclose(freq["start"], b.start) & (freq["term"] == b.group)].iloc[0]
         row.update(freq_hr=f["hr"], freq_lower=f["lower"], freq_upper=f["upper"],
@@ -230,7 +227,7 @@ def compare_priors(model, data: SurvivalData,
         table = fit.hazard_ratios()
         table.insert(0, "log_hr_prior", candidate.priors.log_hr.describe())
         table.insert(0, "prior", name)
-        if fit.kind == "changepoint":
+        if fit.has_changepoint:
             summary = fit.changepoint_summary()
             table["tau_mode"] = summary["mode"]
             table["tau_lower"], table["tau_upper"] = summary["lower"], summary["upper"]

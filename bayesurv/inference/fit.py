@@ -1,119 +1,30 @@
-"""Sampling and the Fit result: posterior tables, diagnostics, save and load."""
+"""The Fit result: posterior tables, diagnostics, save and load.
+
+A Fit holds an ArviZ InferenceData and rebuilds the model kind object from the settings
+stored in it; every table asks that object (through :mod:`bayesurv.inference.summaries`)
+for the kind's math, so a loaded fit answers exactly as the fit that was saved.
+"""
 
 from __future__ import annotations
 
 import html
 import json
-import logging
 import os
-import time
 import warnings
-from typing import TYPE_CHECKING
 
 import arviz as az
 import numpy as np
 import pandas as pd
-import pymc as pm
 
 from bayesurv.base.exceptions import BayesurvInputError, FitFileError
 from bayesurv.inference import summaries
 from bayesurv.inference.diagnostics import Diagnostics, check_convergence
+from bayesurv.model.kind import HazardModel, kind_from_settings
 from bayesurv.model.priors import PriorSet
 
-if TYPE_CHECKING:
-    from bayesurv.data.survival_data import SurvivalData
-    from bayesurv.model.arrays import Design
-    from bayesurv.model.kind import HazardModel
+__all__ = ["Fit"]
 
-__all__ = ["Fit", "sample_fit"]
-
-SAMPLERS = ("pymc", "nutpie")
 ATTR_PREFIX = "bayesurv_"
-
-
-def _check_count(value, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        raise BayesurvInputError(f"fit: {name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def sample_fit(model: HazardModel, design: Design, data: SurvivalData, *, draws: int,
-               tune: int, chains: int, random_seed, sampler: str, cores, target_accept: float,
-               progressbar: bool) -> Fit:
-    """Build the PyMC model of ``design``, sample it and wrap the result (see ``model.fit``).
-
-    Examples
-    --------
-    What ``model.fit(data, ...)`` runs once the data are checked:
-
-    >>> model = bs.PiecewiseExponential(cuts=[13])
-    >>> small = sample_fit(model, model.design(data), data, draws=100, tune=100, chains=2,
-    ...                    random_seed=3, sampler="pymc", cores=1, target_accept=0.9,
-    ...                    progressbar=False)
-    >>> small.kind, small.idata.posterior.sizes["chain"], small.idata.posterior.sizes["draw"]
-    ('piecewise', 2, 100)
-    """
-    draws = _check_count(draws, "draws", 1)
-    tune = _check_count(tune, "tune", 0)
-    chains = _check_count(chains, "chains", 1)
-    cores = 1 if cores is None else _check_count(cores, "cores", 1)
-    if sampler not in SAMPLERS:
-        raise BayesurvInputError(f"fit: sampler must be one of {SAMPLERS}, got {sampler!r}")
-    if not 0 < float(target_accept) < 1:
-        raise BayesurvInputError(f"fit: target_accept must be in (0, 1), got {target_accept!r}")
-    if random_seed is None:
-        random_seed = int(np.random.SeedSequence().generate_state(1)[0])
-    random_seed = _check_count(random_seed, "random_seed", 0)
-
-    pm_model = model.build_model(design)
-    kwargs = {"draws": draws, "tune": tune, "chains": chains, "cores": cores,
-              "random_seed": random_seed, "progressbar": progressbar,
-              "target_accept": float(target_accept), "compute_convergence_checks": False,
-              "return_inferencedata": True}
-    if sampler == "nutpie":
-        _require_nutpie()
-        kwargs = {k: v for k, v in kwargs.items() if k != "cores"}
-        kwargs["nuts_sampler"] = "nutpie"
-        kwargs["nuts_sampler_kwargs"] = {"cores": cores}
-    start = time.perf_counter()
-    with pm_model, _quiet_pymc(not progressbar):
-        idata = pm.sample(**kwargs)
-    elapsed = time.perf_counter() - start
-
-    model.postprocess(idata, design, np.random.default_rng(random_seed))
-    if "constant_data" in idata:
-        del idata.constant_data
-    idata.add_groups(constant_data=design.constant_data())
-    from bayesurv import __version__
-
-    attrs = {
-        "version": __version__,
-        "model": json.dumps(model.settings()),
-        "data": json.dumps(data.to_dict()),
-        "sampler": json.dumps({"sampler": sampler, "draws": draws, "tune": tune,
-                               "chains": chains, "cores": cores, "random_seed": random_seed,
-                               "target_accept": float(target_accept),
-                               "wall_seconds": round(elapsed, 3),
-                               "sampling_seconds": _sampling_seconds(idata, elapsed)}),
-    }
-    idata.posterior.attrs.update({ATTR_PREFIX + k: v for k, v in attrs.items()})
-    fit = Fit(idata)
-    check_convergence(idata, warn=True, stacklevel=4)  # points at the caller of model.fit
-    return fit
-
-
-def _sampling_seconds(idata, fallback: float) -> float:
-    """Time spent drawing samples, after compilation (as PyMC records it)."""
-    value = idata.posterior.attrs.get("sampling_time", fallback)
-    return round(float(value), 3)
-
-
-def _require_nutpie() -> None:
-    try:
-        import nutpie  # noqa: F401
-    except ImportError:
-        raise BayesurvInputError("sampler='nutpie' needs the nutpie package: "
-                                 "pip install 'bayesurv[fast]'") from None
 
 
 REQUIRED_POSTERIOR = ("log_baseline", "log_hr")
@@ -122,15 +33,13 @@ REQUIRED_CONSTANT = ("fine_edges", "baseline_edges", "events", "exposure", "pati
 REQUIRED_ATTRS = ("version", "model", "data", "sampler")
 
 
-def _check_complete(idata) -> None:
-    """Refuse a damaged fit on load rather than on first use."""
+def _check_complete(idata) -> HazardModel:
+    """Refuse a damaged fit on load rather than on first use; return its model kind."""
     missing = [f"posterior.{v}" for v in REQUIRED_POSTERIOR if v not in idata.posterior]
     missing += [f"constant_data.{v}" for v in REQUIRED_CONSTANT if v not in idata.constant_data]
     attrs = idata.posterior.attrs
     missing += [f"attribute {ATTR_PREFIX}{a}" for a in REQUIRED_ATTRS
                 if ATTR_PREFIX + a not in attrs]
-    if "period_edges" not in idata.constant_data and "tau_grid" not in idata.constant_data:
-        missing.append("constant_data.period_edges or constant_data.tau_grid")
     if missing:
         raise FitFileError(f"this bayesurv fit is incomplete or damaged: missing "
                            f"{', '.join(missing)}")
@@ -140,22 +49,23 @@ def _check_complete(idata) -> None:
         except (TypeError, ValueError):
             raise FitFileError(f"this bayesurv fit is damaged: attribute {ATTR_PREFIX}{a} is not "
                                "valid JSON") from None
-
-
-class _quiet_pymc:
-    """Silence PyMC's INFO log lines (sampler choice, timings) when progress is hidden."""
-
-    def __init__(self, quiet: bool):
-        self.quiet = quiet
-        self.logger = logging.getLogger("pymc")
-
-    def __enter__(self):
-        self.level = self.logger.level
-        if self.quiet:
-            self.logger.setLevel(logging.WARNING)
-
-    def __exit__(self, *exc):
-        self.logger.setLevel(self.level)
+    try:
+        model = kind_from_settings(json.loads(attrs[ATTR_PREFIX + "model"]))
+    except (TypeError, ValueError, KeyError) as exc:
+        if isinstance(exc, FitFileError):
+            raise
+        raise FitFileError(f"this bayesurv fit is damaged: its model settings do not describe "
+                           f"a model ({type(exc).__name__}: {exc})") from None
+    missing = [f"constant_data.{v}" for v in model.kind_array_names
+               if v not in idata.constant_data]
+    if model.state_name is not None:
+        missing += [f"posterior.{v}" for v in (model.state_name,
+                                               f"{model.state_name}_probability")
+                    if v not in idata.posterior]
+    if missing:
+        raise FitFileError(f"this bayesurv fit is incomplete or damaged: missing "
+                           f"{', '.join(missing)}")
+    return model
 
 
 class Fit:
@@ -187,7 +97,7 @@ class Fit:
         if ATTR_PREFIX + "model" not in attrs or "constant_data" not in idata:
             raise FitFileError("this InferenceData was not made by bayesurv (no bayesurv model "
                                "settings or constant data in it)")
-        _check_complete(idata)
+        self.model = _check_complete(idata)
         self.idata = idata
 
     # ------------------------------------------------------------------ context
@@ -196,14 +106,15 @@ class Fit:
 
     @property
     def kind(self) -> str:
-        """``"piecewise"`` or ``"changepoint"``.
+        """The model kind's name, ``"piecewise"`` or ``"changepoint"`` (the kind object
+        itself is :attr:`model`).
 
         Examples
         --------
         >>> fit.kind, pw_fit.kind
         ('changepoint', 'piecewise')
         """
-        return summaries.kind_of(self.idata)
+        return self.model.kind
 
     @property
     def settings(self) -> dict:
@@ -299,7 +210,7 @@ class Fit:
         >>> bool(hr["upper"].iloc[1] < 1)  # the 95% interval after 13 months excludes HR = 1
         True
         """
-        return summaries.hazard_ratio_table(self.idata, mass)
+        return summaries.hazard_ratio_table(self.idata, self.model, mass)
 
     def window_hazard_ratios(self, windows, mass: float = 0.95) -> pd.DataFrame:
         """HR over time windows ``[(start, end), ...]`` (see :mod:`bayesurv.inference.summaries`).
@@ -315,7 +226,8 @@ class Fit:
         >>> bool(np.allclose(w["median"], pw_fit.hazard_ratios()["median"]))
         True
         """
-        return summaries.window_hazard_ratios(self.idata, windows, self.max_time, mass)
+        return summaries.window_hazard_ratios(self.idata, self.model, windows, self.max_time,
+                                              mass)
 
     def hazard_ratio_curve(self, times, mass: float = 0.95) -> pd.DataFrame:
         """Posterior of HR(t) at ``times``: median, mean, band and P(HR(t) < 1).
@@ -328,7 +240,7 @@ class Fit:
         >>> bool(curve["median"].iloc[1] < curve["median"].iloc[0])  # the effect comes later
         True
         """
-        return summaries.hazard_ratio_curve(self.idata, times, mass)
+        return summaries.hazard_ratio_curve(self.idata, self.model, times, mass)
 
     def survival(self, times, mass: float = 0.95) -> pd.DataFrame:
         """Survival per group at ``times`` (median and band), at average covariates.
@@ -345,7 +257,7 @@ class Fit:
         >>> bool((s["lower"] <= s["median"]).all() and (s["median"] <= s["upper"]).all())
         True
         """
-        return summaries.survival_table(self.idata, times, mass)
+        return summaries.survival_table(self.idata, self.model, times, mass)
 
     def changepoint(self) -> pd.DataFrame:
         """Posterior and prior probability of each candidate change-point (tau, probability).
@@ -361,7 +273,7 @@ class Fit:
         (1.0, 1.0)
         """
         self._require_changepoint("changepoint")
-        return summaries.changepoint_table(self.idata)
+        return summaries.state_table(self.idata, self.model)
 
     def changepoint_summary(self, mass: float = 0.90) -> pd.Series:
         """Mode, median, mean and 90% interval of the change-point posterior.
@@ -375,7 +287,7 @@ class Fit:
         True
         """
         self._require_changepoint("changepoint_summary")
-        return summaries.changepoint_summary(self.idata, mass)
+        return summaries.state_summary(self.idata, self.model, mass)
 
     def changepoint_probability(self, start: float, end: float) -> float:
         """Posterior P(start < tau <= end).
@@ -388,7 +300,7 @@ class Fit:
         True
         """
         self._require_changepoint("changepoint_probability")
-        return summaries.changepoint_probability(self.idata, start, end)
+        return summaries.state_probability(self.idata, self.model, start, end)
 
     def summary(self) -> pd.DataFrame:
         """ArviZ summary of every sampled parameter, indexed by readable names.
@@ -426,12 +338,23 @@ class Fit:
         >>> fit.log_likelihood().shape  # chains, draws, patients
         (2, 200, 219)
         """
-        return summaries.pointwise_log_likelihood(self.idata)
+        return summaries.pointwise_log_likelihood(self.idata, self.model)
+
+    @property
+    def has_changepoint(self) -> bool:
+        """Whether the model estimates a change-point (its posterior is in :meth:`changepoint`).
+
+        Examples
+        --------
+        >>> fit.has_changepoint, pw_fit.has_changepoint
+        (True, False)
+        """
+        return self.model.state_name is not None
 
     def _require_changepoint(self, method: str) -> None:
-        if self.kind != "changepoint":
+        if not self.has_changepoint:
             raise BayesurvInputError(f"Fit.{method}() needs a ChangePoint fit; this fit is "
-                                     f"{self.kind}")
+                                     f"a {self.model.label} model ({self.kind})")
 
     # ------------------------------------------------------------------ files
     def to_netcdf(self, path) -> str:
@@ -487,7 +410,7 @@ class Fit:
         for row in table.itertuples():
             lines.append(f"  HR {row.period}: {row.median:.3f} ({row.lower:.3f}-{row.upper:.3f})"
                          f", P(HR<1) = {row.p_benefit:.3f}")
-        if self.kind == "changepoint":
+        if self.has_changepoint:
             cp = self.changepoint_summary()
             lines.append(f"  change-point: mode {cp['mode']:g}, median {cp['median']:g}, 90% "
                          f"interval {cp['lower']:g}-{cp['upper']:g} {self.time_unit}")

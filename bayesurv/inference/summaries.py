@@ -1,8 +1,12 @@
-"""Posterior summaries as functions of a bayesurv InferenceData.
+"""Posterior summaries of any model kind, from its InferenceData and its kind object.
 
-Hazard ratios by period, the change-point posterior, HR(t), survival curves and pointwise
-log-likelihoods.  :class:`bayesurv.Fit` methods call these; they never call the Fit.
-Survival and hazards are for a patient with average covariates (covariates are centred).
+Hazard ratios by period, HR(t), HR over windows, survival curves, pointwise log-likelihoods
+and the posterior of the kind's discrete parameter (the change-point).  Every function asks
+the kind for its math (:func:`bayesurv.model.kind.log_hazards` and the kind's ``effects``,
+``regimes`` and ``period_rows``), so a survival curve comes from the same function as the
+likelihood that was fitted; nothing here knows which kind it is.  :class:`bayesurv.Fit`
+methods call these.  Survival and hazards are for a patient with average covariates
+(covariates are centred).
 """
 
 from __future__ import annotations
@@ -13,28 +17,22 @@ import pandas as pd
 from bayesurv.base.vocabulary import window_label
 from bayesurv.data.exposure import piece_index, piece_of_edges
 from bayesurv.model import likelihood as lik
+from bayesurv.model.kind import HazardModel, log_hazards
 
 __all__ = [
-    "changepoint_probability",
-    "changepoint_summary",
-    "changepoint_table",
+    "constant_arrays",
+    "draw_log_hazards",
     "hazard_ratio_curve",
     "hazard_ratio_table",
-    "kind_of",
     "pointwise_log_likelihood",
+    "state_probability",
+    "state_summary",
+    "state_table",
+    "summarize_hr",
     "survival_table",
+    "weighted_quantiles",
     "window_hazard_ratios",
 ]
-
-def kind_of(idata) -> str:
-    """``"piecewise"`` or ``"changepoint"``.
-
-    Examples
-    --------
-    >>> kind_of(fit.idata), kind_of(pw_fit.idata)
-    ('changepoint', 'piecewise')
-    """
-    return "changepoint" if "tau_grid" in idata.constant_data else "piecewise"
 
 
 def draws(idata, name: str) -> np.ndarray:
@@ -49,8 +47,15 @@ def draws(idata, name: str) -> np.ndarray:
     return values.reshape((-1, *values.shape[2:]))
 
 
-def _const(idata, name: str) -> np.ndarray:
-    return idata.constant_data[name].to_numpy()
+def constant_arrays(idata) -> dict[str, np.ndarray]:
+    """The model arrays stored in a fit (``constant_data``), by name.
+
+    Examples
+    --------
+    >>> constant_arrays(pw_fit.idata)["period_edges"]
+    array([ 0., 13.])
+    """
+    return {name: value.to_numpy() for name, value in idata.constant_data.data_vars.items()}
 
 
 def summarize_hr(log_hr: np.ndarray, mass: float = 0.95) -> dict:
@@ -84,58 +89,56 @@ def treated_groups(idata) -> list[str]:
     return [str(g) for g in idata.posterior["group"].to_numpy()]
 
 
-def hazard_ratio_table(idata, mass: float = 0.95) -> pd.DataFrame:
+def hazard_ratio_table(idata, model: HazardModel, mass: float = 0.95) -> pd.DataFrame:
     """One row per (period, treated group): HR summaries, treated vs reference.
 
     Examples
     --------
-    >>> table = hazard_ratio_table(pw_fit.idata)
-    >>> table["period"].tolist(), table.equals(pw_fit.hazard_ratios())
-    (['0-13', '13+'], True)
+    >>> table = hazard_ratio_table(pw_fit.idata, pw_fit.model)
+    >>> table["period"].tolist(), table["end"].tolist()
+    (['0-13', '13+'], [13.0, inf])
     """
     log_hr = draws(idata, "log_hr")  # (S, groups, periods)
-    periods = [str(p) for p in idata.posterior["period"].to_numpy()]
-    if kind_of(idata) == "changepoint":
-        starts, ends = [0.0, np.nan], [np.nan, np.inf]
-    else:
-        edges = _const(idata, "period_edges")
-        starts, ends = edges.tolist(), [*edges[1:].tolist(), np.inf]
     rows = []
     for g, group in enumerate(treated_groups(idata)):
-        for k, period in enumerate(periods):
-            rows.append({"period": period, "start": starts[k], "end": ends[k],
+        for k, (period, start, end) in enumerate(model.period_rows(constant_arrays(idata))):
+            rows.append({"period": period, "start": start, "end": end,
                          **summarize_hr(log_hr[:, g, k], mass), "group": group})
     return pd.DataFrame(rows)
 
 
-def fine_log_hazards(idata) -> tuple[np.ndarray, np.ndarray]:
-    """Log hazards on the fine grid, (draws, pieces, groups), before and after any change.
+def _state_index(idata, model: HazardModel, arrays) -> np.ndarray:
+    """Index of each draw's state (0 for a kind with a single state)."""
+    if model.state_name is None:
+        return np.zeros(draws(idata, "log_hr").shape[0], dtype=int)
+    return np.searchsorted(model.state_values(arrays), draws(idata, model.state_name))
 
-    For a fixed-cut model both are the same array.
+
+def _regime_per_draw(idata, model: HazardModel, arrays) -> np.ndarray:
+    """Regime of each fine piece in each draw's own state, (draws, fine pieces)."""
+    return model.regimes(arrays)[_state_index(idata, model, arrays)]
+
+
+def _effects(idata, model: HazardModel, arrays) -> np.ndarray:
+    """Treatment log HR per (draw, regime, fine piece, treated group)."""
+    return model.effects(np, draws(idata, "log_hr"), arrays)
+
+
+def draw_log_hazards(idata, model: HazardModel) -> np.ndarray:
+    """Log hazards on the fine grid per draw, in the draw's own state: (draws, pieces, groups).
 
     Examples
     --------
-    >>> before, after = fine_log_hazards(fit.idata)
-    >>> before.shape  # draws, fine pieces, groups
+    >>> lh = draw_log_hazards(fit.idata, fit.model)
+    >>> lh.shape  # draws, fine pieces, groups
     (400, 57, 2)
-    >>> bool(np.array_equal(before[:, :, 0], after[:, :, 0]))  # the reference group never changes
-    True
     """
-    log_baseline = draws(idata, "log_baseline")
-    fine = _const(idata, "fine_edges")
-    base_map = piece_of_edges(_const(idata, "baseline_edges"), fine)
-    lh0 = log_baseline[:, base_map][:, :, None]
-    log_hr = draws(idata, "log_hr")
-    zeros = np.zeros((log_hr.shape[0], 1))
-    if kind_of(idata) == "changepoint":
-        before = lh0 + np.concatenate([zeros, log_hr[:, :, 0]], axis=1)[:, None, :]
-        after = lh0 + np.concatenate([zeros, log_hr[:, :, 1]], axis=1)[:, None, :]
-        return before, after
-    period_map = piece_of_edges(_const(idata, "period_edges"), fine)
-    effect = np.concatenate([np.zeros((*log_hr.shape[:1], 1, fine.size)),
-                             log_hr[:, :, period_map]], axis=1)
-    lh = lh0 + np.transpose(effect, (0, 2, 1))
-    return lh, lh
+    arrays = constant_arrays(idata)
+    baseline_map = piece_of_edges(arrays["baseline_edges"], arrays["fine_edges"])
+    every = log_hazards(np, draws(idata, "log_baseline"), _effects(idata, model, arrays),
+                        baseline_map)  # (S, regimes, pieces, groups)
+    regime = _regime_per_draw(idata, model, arrays)
+    return np.take_along_axis(every, regime[:, None, :, None], axis=1)[:, 0]
 
 
 def cumulative_hazard(edges: np.ndarray, lh: np.ndarray, times: np.ndarray) -> np.ndarray:
@@ -149,8 +152,7 @@ def cumulative_hazard(edges: np.ndarray, lh: np.ndarray, times: np.ndarray) -> n
     >>> cumulative_hazard(np.array([0.0, 10.0]), lh, np.array([5.0, 20.0])).ravel().round(6)
     array([0.5, 3. ])
     """
-    widths = np.diff(edges)
-    increments = widths[None, :, None] * np.exp(lh[:, :-1, :])
+    increments = np.diff(edges)[None, :, None] * np.exp(lh[:, :-1, :])
     at_edges = np.concatenate([np.zeros_like(lh[:, :1, :]), increments.cumsum(axis=1)], axis=1)
     times = np.broadcast_to(times, (lh.shape[0], np.shape(times)[-1]))
     piece = piece_index(edges, times)
@@ -159,32 +161,33 @@ def cumulative_hazard(edges: np.ndarray, lh: np.ndarray, times: np.ndarray) -> n
     return at_edges[rows, piece, :] + offset * np.exp(lh[rows, piece, :])
 
 
-def survival_table(idata, times, mass: float = 0.95) -> pd.DataFrame:
-    """Survival per group at ``times``: posterior median and equal-tailed band.
-
-    For a change-point fit each draw uses its own tau draw.
+def survival_draws(idata, model: HazardModel, times) -> np.ndarray:
+    """Survival per draw at ``times`` per group: (draws, times, groups).
 
     Examples
     --------
-    >>> table = survival_table(pw_fit.idata, [0.0, 12.0])
+    >>> survival_draws(pw_fit.idata, pw_fit.model, [0.0, 12.0]).shape
+    (400, 2, 2)
+    """
+    times = np.asarray(times, dtype=float)
+    edges = idata.constant_data["fine_edges"].to_numpy()
+    return np.exp(-cumulative_hazard(edges, draw_log_hazards(idata, model), times))
+
+
+def survival_table(idata, model: HazardModel, times, mass: float = 0.95) -> pd.DataFrame:
+    """Survival per group at ``times``: posterior median and equal-tailed band.
+
+    Each draw uses its own state (for a change-point fit, its own tau draw).
+
+    Examples
+    --------
+    >>> table = survival_table(pw_fit.idata, pw_fit.model, [0.0, 12.0])
     >>> table[["time", "group", "median"]].head(1)
        time    group  median
     0   0.0  control     1.0
-    >>> len(table)  # times x groups
-    4
     """
     times = np.asarray(times, dtype=float)
-    edges = _const(idata, "fine_edges")
-    before, after = fine_log_hazards(idata)
-    cum = cumulative_hazard(edges, before, times)
-    if kind_of(idata) == "changepoint":
-        tau = draws(idata, "tau")[:, None]
-        cum_after = cumulative_hazard(edges, after, times)
-        switch_b = cumulative_hazard(edges, before, tau)
-        switch_a = cumulative_hazard(edges, after, tau)
-        later = (times[None, :] > tau)[:, :, None]
-        cum = np.where(later, switch_b - switch_a + cum_after, cum)
-    surv = np.exp(-cum)
+    surv = survival_draws(idata, model, times)
     tail = (1 - mass) / 2
     groups = [str(g) for g in idata.constant_data["arm"].to_numpy()]
     rows = []
@@ -196,47 +199,55 @@ def survival_table(idata, times, mass: float = 0.95) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def hazard_ratio_curve(idata, times, mass: float = 0.95) -> pd.DataFrame:
-    """Posterior of HR(t) (treated vs reference) at ``times``: median, mean and band.
-
-    For a change-point fit tau is averaged out exactly: the posterior of HR(t) is the
-    mixture putting weight P(tau >= t | draw) on the draw's ``before`` HR and the rest on
-    its ``after`` HR.
+def regime_weights(idata, model: HazardModel) -> np.ndarray:
+    """P(regime r holds on fine piece j | draw), (draws, pieces, regimes), averaging over the
+    kind's states with their conditional posterior (Rao-Blackwellized).
 
     Examples
     --------
-    >>> curve = hazard_ratio_curve(fit.idata, [6.0, 24.0])
+    >>> w = regime_weights(fit.idata, fit.model)
+    >>> w.shape, bool(np.allclose(w.sum(axis=-1), 1))
+    ((400, 57, 2), True)
+    """
+    arrays = constant_arrays(idata)
+    regimes = model.regimes(arrays)  # (states, pieces)
+    n_regimes = int(regimes.max()) + 1
+    one_hot = np.eye(n_regimes)[regimes]  # (states, pieces, regimes)
+    if model.state_name is None:
+        return np.broadcast_to(one_hot[0], (draws(idata, "log_hr").shape[0], *one_hot.shape[1:]))
+    prob = draws(idata, f"{model.state_name}_probability")
+    return np.einsum("sk,kpr->spr", prob, one_hot)
+
+
+def hazard_ratio_curve(idata, model: HazardModel, times, mass: float = 0.95) -> pd.DataFrame:
+    """Posterior of HR(t) (treated vs reference) at ``times``: median, mean and band.
+
+    The kind's discrete parameter is averaged out exactly: the posterior of HR(t) is the
+    mixture over regimes with weight P(regime at t | draw) (for a change-point fit,
+    P(tau >= t) on the draw's ``before`` HR and the rest on its ``after`` HR).
+
+    Examples
+    --------
+    >>> curve = hazard_ratio_curve(fit.idata, fit.model, [6.0, 24.0])
     >>> curve["time"].tolist(), curve["group"].tolist()
     ([6.0, 24.0], ['UC-MSC', 'UC-MSC'])
-    >>> bool(curve["p_benefit"].iloc[1] > curve["p_benefit"].iloc[0])
-    True
     """
     times = np.asarray(times, dtype=float)
-    log_hr = draws(idata, "log_hr")
+    arrays = constant_arrays(idata)
+    effects = _effects(idata, model, arrays)  # (S, regimes, pieces, treated)
+    weights = regime_weights(idata, model)  # (S, pieces, regimes)
+    pieces = piece_index(arrays["fine_edges"], times)
     tail = (1 - mass) / 2
-    is_changepoint = kind_of(idata) == "changepoint"
-    if is_changepoint:
-        grid = _const(idata, "tau_grid")
-        prob = draws(idata, "tau_probability")
-        # P(tau >= t | draw) for every t at once, from reverse cumulative sums over the grid
-        at_or_after = np.concatenate([prob[:, ::-1].cumsum(axis=1)[:, ::-1],
-                                      np.zeros((prob.shape[0], 1))], axis=1)
-        before_weight = at_or_after[:, np.searchsorted(grid, times, side="left")]
-    else:
-        periods = piece_index(_const(idata, "period_edges"), times)
     rows = []
     for g, group in enumerate(treated_groups(idata)):
         for i, time in enumerate(times):
-            if is_changepoint:
-                values = log_hr[:, g, :].T.ravel()  # the before draws, then the after draws
-                weights = np.r_[before_weight[:, i], 1.0 - before_weight[:, i]]
-            else:
-                values, weights = log_hr[:, g, periods[i]], np.ones(log_hr.shape[0])
-            lo, med, hi = weighted_quantiles(values, weights, [tail, 0.5, 1 - tail])
-            mean = float(np.sum(weights * np.exp(values)) / weights.sum())
+            values = effects[:, :, pieces[i], g].T.ravel()  # regime by regime
+            w = weights[:, pieces[i], :].T.ravel()
+            lo, med, hi = weighted_quantiles(values, w, [tail, 0.5, 1 - tail])
             rows.append({"time": time, "group": group, "median": float(np.exp(med)),
-                         "mean": mean, "lower": float(np.exp(lo)), "upper": float(np.exp(hi)),
-                         "p_benefit": float(np.sum(weights * (values < 0)) / weights.sum())})
+                         "mean": float(np.sum(w * np.exp(values)) / w.sum()),
+                         "lower": float(np.exp(lo)), "upper": float(np.exp(hi)),
+                         "p_benefit": float(np.sum(w * (values < 0)) / w.sum())})
     return pd.DataFrame(rows)
 
 
@@ -256,70 +267,68 @@ def weighted_quantiles(values: np.ndarray, weights: np.ndarray, probs) -> np.nda
     return v[np.minimum(idx, v.size - 1)]
 
 
-def window_hazard_ratios(idata, windows, max_time: float, mass: float = 0.95) -> pd.DataFrame:
+def window_hazard_ratios(idata, model: HazardModel, windows, max_time: float,
+                         mass: float = 0.95) -> pd.DataFrame:
     """HR summaries over time windows (e.g. landmark windows), treated vs reference.
 
     The HR of a window ``(a, b]`` is ``exp`` of the time-average of log HR(t) over it (``b``
-    capped at ``max_time``, the longest follow-up).  For a fixed-cut fit whose periods match
-    the windows this is the period HR; for a change-point fit each draw uses its tau draw.
+    capped at ``max_time``, the longest follow-up), each draw in its own state.
 
     Examples
     --------
-    >>> w = window_hazard_ratios(pw_fit.idata, [(0, 13), (13, np.inf)], pw_fit.max_time)
-    >>> w["window"].tolist(), bool(np.allclose(w["median"], pw_fit.hazard_ratios()["median"]))
-    (['0-13', '13+'], True)
+    >>> w = window_hazard_ratios(pw_fit.idata, pw_fit.model, [(0, 13), (13, np.inf)],
+    ...                          pw_fit.max_time)
+    >>> w["window"].tolist()
+    ['0-13', '13+']
     """
-    log_hr = draws(idata, "log_hr")
-    groups = treated_groups(idata)
-    is_changepoint = kind_of(idata) == "changepoint"
-    if is_changepoint:
-        tau = draws(idata, "tau")
-    else:
-        edges = np.r_[_const(idata, "period_edges"), np.inf]
+    arrays = constant_arrays(idata)
+    effects = _effects(idata, model, arrays)
+    regime = _regime_per_draw(idata, model, arrays)
+    per_draw = np.take_along_axis(effects, regime[:, None, :, None], axis=1)[:, 0]  # (S, P, G)
+    starts = arrays["fine_edges"]
+    ends = np.r_[starts[1:], np.inf]
     rows = []
     for a, b in windows:
         end = min(b, max_time)
-        if is_changepoint:
-            frac_before = np.clip((tau - a) / (end - a), 0.0, 1.0)
-            weights = np.stack([frac_before, 1.0 - frac_before], axis=1)  # per draw
-        else:
-            overlap = np.clip(np.minimum(edges[1:], end) - np.maximum(edges[:-1], a), 0, None)
-            weights = np.broadcast_to(overlap / overlap.sum(), (log_hr.shape[0], overlap.size))
-        for g, group in enumerate(groups):
-            values = np.sum(weights * log_hr[:, g, :], axis=1)
+        overlap = np.clip(np.minimum(ends, end) - np.maximum(starts, a), 0.0, None)
+        for g, group in enumerate(treated_groups(idata)):
+            values = per_draw[:, :, g] @ (overlap / (end - a))
             rows.append({"window": window_label(a, b), "start": a, "end": b,
                          **summarize_hr(values, mass), "group": group})
     return pd.DataFrame(rows)
 
 
-def changepoint_table(idata) -> pd.DataFrame:
-    """Posterior (Rao-Blackwellized) and prior probability of each candidate tau.
+def state_table(idata, model: HazardModel) -> pd.DataFrame:
+    """Posterior (Rao-Blackwellized) and prior probability of each state of the kind's
+    discrete parameter; for a change-point fit, columns ``tau, probability, prior,
+    cumulative``.
 
     Examples
     --------
-    >>> table = changepoint_table(fit.idata)
-    >>> table.columns.tolist(), round(float(table["cumulative"].iloc[-1]), 6)
-    (['tau', 'probability', 'prior', 'cumulative'], 1.0)
+    >>> table = state_table(fit.idata, fit.model)
+    >>> table.columns.tolist(), len(table)
+    (['tau', 'probability', 'prior', 'cumulative'], 53)
     """
-    grid = _const(idata, "tau_grid")
-    prob = draws(idata, "tau_probability").mean(axis=0)
-    return pd.DataFrame({"tau": grid, "probability": prob, "prior": _const(idata, "tau_prior"),
+    arrays = constant_arrays(idata)
+    prob = draws(idata, f"{model.state_name}_probability").mean(axis=0)
+    return pd.DataFrame({model.state_name: model.state_values(arrays), "probability": prob,
+                         "prior": np.exp(model.state_log_prior(arrays)),
                          "cumulative": np.cumsum(prob)})
 
 
-def changepoint_summary(idata, mass: float = 0.90) -> pd.Series:
-    """Mode, median, mean and equal-tailed interval of the tau posterior.
+def state_summary(idata, model: HazardModel, mass: float = 0.90) -> pd.Series:
+    """Mode, median, mean and equal-tailed interval of the discrete parameter's posterior.
 
     Examples
     --------
-    >>> s = changepoint_summary(fit.idata, mass=0.5)
+    >>> s = state_summary(fit.idata, fit.model, mass=0.5)
     >>> float(s["mass"]), bool(s["lower"] <= s["median"] <= s["upper"])
     (0.5, True)
     """
-    table = changepoint_table(idata)
+    table = state_table(idata, model)
     tail = (1 - mass) / 2
     cdf = table["cumulative"].to_numpy() / table["cumulative"].iloc[-1]
-    grid = table["tau"].to_numpy()
+    grid = table[model.state_name].to_numpy()
 
     def quantile(p):
         return float(grid[min(np.searchsorted(cdf, p - 1e-12), grid.size - 1)])
@@ -334,53 +343,40 @@ def changepoint_summary(idata, mass: float = 0.90) -> pd.Series:
     })
 
 
-def changepoint_probability(idata, start: float, end: float) -> float:
-    """P(start < tau <= end).
+def state_probability(idata, model: HazardModel, start: float, end: float) -> float:
+    """P(start < value <= end) for the discrete parameter (e.g. tau in a window).
 
     Examples
     --------
-    >>> early = changepoint_probability(fit.idata, 0, 13)
-    >>> late = changepoint_probability(fit.idata, 13, fit.max_time)
+    >>> early = state_probability(fit.idata, fit.model, 0, 13)
+    >>> late = state_probability(fit.idata, fit.model, 13, fit.max_time)
     >>> round(early + late, 6)
     1.0
     """
-    table = changepoint_table(idata)
-    inside = (table["tau"] > start) & (table["tau"] <= end)
-    return float(table.loc[inside, "probability"].sum())
+    table = state_table(idata, model)
+    values = table[model.state_name]
+    return float(table.loc[(values > start) & (values <= end), "probability"].sum())
 
 
-def pointwise_log_likelihood(idata) -> np.ndarray:
-    """Log-likelihood of each patient per draw, shape (chains, draws, patients).
-
-    For a change-point fit it is conditional on the draw's tau.
+def pointwise_log_likelihood(idata, model: HazardModel) -> np.ndarray:
+    """Log-likelihood of each patient per draw, shape (chains, draws, patients), each draw in
+    its own state (for a change-point fit: conditional on the draw's tau).
 
     Examples
     --------
-    >>> ll = pointwise_log_likelihood(pw_fit.idata)
+    >>> ll = pointwise_log_likelihood(pw_fit.idata, pw_fit.model)
     >>> ll.shape, bool(np.isfinite(ll).all())
     ((2, 200, 219), True)
     """
-    c = idata.constant_data
-    piece = c["patient_piece"].to_numpy()
-    offset = c["patient_offset"].to_numpy()
-    event = c["patient_event"].to_numpy()
-    group = c["patient_group"].to_numpy()
-    x = c["patient_covariates"].to_numpy()
-    widths = np.diff(_const(idata, "fine_edges"))
-    before, after = fine_log_hazards(idata)
-    beta = draws(idata, "beta") if x.shape[1] else np.zeros((before.shape[0], 0))
-    is_cp = kind_of(idata) == "changepoint"
-    if is_cp:
-        tau_index = _const(idata, "tau_index")
-        which = np.searchsorted(_const(idata, "tau_grid"), draws(idata, "tau"))
-    out = np.empty((before.shape[0], piece.size))
-    for s in range(before.shape[0]):
-        xb = x @ beta[s]
-        if is_cp:
-            out[s] = lik.changepoint_patient_loglik(
-                np, piece, offset, event, group, widths, before[s], after[s], xb,
-                tau_index[which[s]: which[s] + 1])[:, 0]
-        else:
-            out[s] = lik.patient_loglik(np, piece, offset, event, group, widths, before[s], xb)
+    a = constant_arrays(idata)
+    lh = draw_log_hazards(idata, model)
+    x = a["patient_covariates"]
+    beta = draws(idata, "beta") if x.shape[1] else np.zeros((lh.shape[0], 0))
+    widths = np.diff(a["fine_edges"])
+    out = np.empty((lh.shape[0], a["patient_piece"].size))
+    for s in range(lh.shape[0]):
+        out[s] = lik.patient_loglik(np, a["patient_piece"], a["patient_offset"],
+                                    a["patient_event"], a["patient_group"], widths, lh[s],
+                                    x @ beta[s])
     shape = idata.posterior.sizes
-    return out.reshape(shape["chain"], shape["draw"], piece.size)
+    return out.reshape(shape["chain"], shape["draw"], out.shape[1])

@@ -1,1 +1,7 @@
-"""The model layer: exposure-table likelihood, priors, model arrays and one module per kind."""
+"""The model layer: exposure-table likelihood, priors, model arrays and one module per kind.
+
+Importing it registers every kind (:data:`bayesurv.model.kind.KINDS`), so a saved fit can
+rebuild its kind object by name.
+"""
+
+from bayesurv.model import changepoint, piecewise  # noqa: F401 (registers the kinds)

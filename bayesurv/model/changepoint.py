@@ -13,15 +13,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Set
 
 import numpy as np
-import pymc as pm
-import pytensor.tensor as pt
-import xarray as xr
 
 from bayesurv.base.checks import check_positive, check_times
 from bayesurv.base.exceptions import ModelError, PriorError
 from bayesurv.data.survival_data import SurvivalData
 from bayesurv.model import likelihood as lik
-from bayesurv.model.arrays import Design
+from bayesurv.model.arrays import ModelArrays
 from bayesurv.model.kind import HazardModel
 
 __all__ = ["ChangePoint", "default_grid"]
@@ -103,6 +100,11 @@ class ChangePoint(HazardModel):
     """
 
     kind = "changepoint"
+    label = "change-point"
+    state_name = "tau"
+    state_dim = "candidate"
+    setting_names = ("grid", "near", "spread", "prior", "baseline")
+    kind_array_names = ("tau_grid", "tau_prior", "tau_index")
 
     def __init__(self, grid=None, near=None, spread=None, prior=None, baseline=None,
                  priors=None):
@@ -118,28 +120,6 @@ class ChangePoint(HazardModel):
         if spread is not None and near is None:
             raise PriorError("ChangePoint: spread needs near (the centre of the tau prior)")
         self.prior = None if prior is None else _check_weights(prior, self.grid)
-
-    def settings(self) -> dict:
-        """JSON-friendly settings.
-
-        Examples
-        --------
-        >>> s = ChangePoint(near=13).settings()
-        >>> s["kind"], s["near"], s["grid"]
-        ('changepoint', 13.0, None)
-        """
-        baseline = self.baseline
-        if baseline is not None and not isinstance(baseline, int):
-            baseline = [float(b) for b in baseline]
-        return {
-            "kind": self.kind,
-            "grid": None if self.grid is None else self.grid.tolist(),
-            "near": self.near,
-            "spread": self.spread,
-            "prior": None if self.prior is None else self.prior.tolist(),
-            "baseline": baseline,
-            "priors": self.priors.to_dict(),
-        }
 
     # ------------------------------------------------------------------ design
     def resolve_grid(self, data: SurvivalData) -> np.ndarray:
@@ -196,80 +176,133 @@ class ChangePoint(HazardModel):
             weights = np.exp(log_weights - top)
         return weights / weights.sum()
 
-    def design(self, data: SurvivalData) -> Design:
+    def arrays(self, data: SurvivalData) -> ModelArrays:
         """Validate the grid and build the fine grid (baseline cuts and candidates).
 
         Examples
         --------
-        >>> design = ChangePoint(near=13).design(data)
-        >>> design.extra["tau_grid"].size, round(float(design.extra["tau_prior"].sum()), 6)
+        >>> arrays = ChangePoint(near=13).arrays(data)
+        >>> arrays["tau_grid"].size, round(float(arrays["tau_prior"].sum()), 6)
         (53, 1.0)
         """
         grid = self.resolve_grid(data)
         weights = self.tau_prior(grid)
-        design = Design.build(data, self._baseline_cuts(data), grid)
-        design.extra.update(tau_grid=grid, tau_prior=weights,
-                            tau_index=np.searchsorted(design.fine_edges, grid))
-        return design
+        return ModelArrays.build(data, self._baseline_cuts(data), grid, kind_arrays=lambda edges: {
+            "tau_grid": ("candidate", grid), "tau_prior": ("candidate", weights),
+            "tau_index": ("candidate", np.searchsorted(edges, grid))})
 
-    def build_model(self, design: Design) -> pm.Model:
-        """PyMC graph with tau marginalized over the grid.
+    def period_rows(self, arrays) -> list[tuple[str, float, float]]:
+        """``before`` (from 0 to tau) and ``after`` (from tau on).
 
         Examples
         --------
-        >>> model = ChangePoint(near=13)
-        >>> pm_model = model.build_model(model.design(data))
-        >>> [v.name for v in pm_model.free_RVs], len(pm_model.coords["candidate"])
-        (['log_baseline', 'log_hr'], 53)
+        >>> ChangePoint().period_rows(None)
+        [('before', 0.0, nan), ('after', nan, inf)]
         """
-        grid, tau_index = design.extra["tau_grid"], design.extra["tau_index"]
-        with np.errstate(divide="ignore"):  # a zero prior weight is a -inf term: exp() is 0
-            log_prior = np.log(design.extra["tau_prior"])
-        coords = self._coords(design) | {"period": ["before", "after"], "candidate": grid}
-        with pm.Model(coords=coords) as model:
-            log_baseline = self._log_baseline(design)
-            log_hr = self.priors.log_hr.create("log_hr", dims=("group", "period"))
-            xb = self._linear_predictor(design)
-            lh0 = log_baseline[design.baseline_map][:, None]
-            lh_before = lh0 + pt.concatenate([pt.zeros(1), log_hr[:, 0]])[None, :]
-            lh_after = lh0 + pt.concatenate([pt.zeros(1), log_hr[:, 1]])[None, :]
-            if design.has_covariates:
-                p = design.patients
-                per_tau = lik.changepoint_patient_totals(
-                    pt, p.piece, p.offset, p.event, p.group, design.widths, lh_before,
-                    lh_after, xb, tau_index)
-            else:
-                per_tau = lik.changepoint_aggregated_loglik(
-                    pt, design.table.events, design.table.exposure, lh_before, lh_after,
-                    tau_index)
-            joint = per_tau + log_prior
-            pm.Potential("loglik", pt.logsumexp(joint))
-            pm.Deterministic("tau_probability", pt.special.softmax(joint), dims="candidate")
-        return model
+        return [("before", 0.0, np.nan), ("after", np.nan, np.inf)]
 
-    def postprocess(self, idata, design: Design, rng: np.random.Generator) -> None:
-        """Draw one tau per posterior draw from its conditional posterior.
+    def effects(self, xp, log_hr, arrays):
+        """Two regimes, every piece before the change and every piece after it:
+        (..., 2, pieces, treated groups).
 
         Examples
         --------
-        Redraw tau on a copy of a fit's posterior:
+        >>> arrays = {"fine_edges": np.array([0.0, 6.0, 13.0])}
+        >>> ChangePoint().effects(np, np.array([[0.1, -0.9]]), arrays)[:, 0]  # first piece
+        array([[ 0.1],
+               [-0.9]])
+        """
+        n_fine = np.size(arrays["fine_edges"])
+        per_regime = xp.swapaxes(log_hr, -1, -2)[..., :, None, :]  # (..., 2, 1, groups)
+        return per_regime + xp.zeros((n_fine, 1))
 
-        >>> idata = fit.idata.copy()
-        >>> model = ChangePoint(near=13)
-        >>> model.postprocess(idata, model.design(data), np.random.default_rng(0))
-        >>> idata.posterior["tau"].shape
-        (2, 200)
-        >>> bool(np.isin(idata.posterior["tau"], model.resolve_grid(data)).all())
+    def regimes(self, arrays) -> np.ndarray:
+        """State k (tau = k-th candidate): pieces before its fine edge are ``before`` (0),
+        the others ``after`` (1).
+
+        Examples
+        --------
+        >>> arrays = {"fine_edges": np.array([0.0, 6.0, 13.0]), "tau_index": np.array([1, 2])}
+        >>> ChangePoint().regimes(arrays).tolist()
+        [[0, 1, 1], [0, 0, 1]]
+        """
+        pieces = np.arange(np.size(arrays["fine_edges"]))
+        return (pieces[None, :] >= np.asarray(arrays["tau_index"])[:, None]).astype(int)
+
+    def state_log_prior(self, arrays) -> np.ndarray:
+        """log of the prior weights of the candidates (a zero weight gives -inf).
+
+        Examples
+        --------
+        >>> ChangePoint().state_log_prior({"tau_prior": np.array([0.5, 0.5, 0.0])}).round(3)
+        array([-0.693, -0.693,   -inf])
+        """
+        with np.errstate(divide="ignore"):  # a zero prior weight is a -inf term: exp() is 0
+            return np.log(np.asarray(arrays["tau_prior"], dtype=float))
+
+    def state_values(self, arrays) -> np.ndarray:
+        """The candidate change-point times.
+
+        Examples
+        --------
+        >>> ChangePoint(grid=[6, 12]).state_values({"tau_grid": np.array([6.0, 12.0])})
+        array([ 6., 12.])
+        """
+        return np.asarray(arrays["tau_grid"])
+
+    def state_loglik(self, xp, lh, xb, arrays: ModelArrays):
+        """Log-likelihood at every candidate at once, from cumulative sums over the fine grid.
+
+        Examples
+        --------
+        At each candidate, the plain log-likelihood of the log hazards that switch there:
+
+        >>> model = ChangePoint(grid=[6, 12])
+        >>> arrays = model.arrays(data)
+        >>> lh = np.log(np.full((2, arrays.fine_edges.size, 2), 0.005))
+        >>> lh[1, :, 1] = np.log(0.0025)  # after tau the treated hazard halves
+        >>> per_tau = model.state_loglik(np, lh, 0.0, arrays)
+        >>> switch = model.regimes(arrays)[0]  # tau = 6
+        >>> mixed = np.where(switch[:, None] == 0, lh[0], lh[1])
+        >>> from bayesurv.model.kind import patient_or_table_loglik
+        >>> bool(np.isclose(per_tau[0], patient_or_table_loglik(np, mixed, 0.0, arrays)))
         True
         """
-        prob = idata.posterior["tau_probability"].to_numpy()
-        cum = prob.cumsum(axis=-1)
-        u = rng.random((*cum.shape[:-1], 1)) * cum[..., -1:]
-        which = np.minimum((cum < u).sum(axis=-1), prob.shape[-1] - 1)
-        tau = design.extra["tau_grid"][which]
-        idata.posterior["tau"] = xr.DataArray(tau, dims=("chain", "draw"),
-                                              coords={"chain": idata.posterior.chain,
-                                                      "draw": idata.posterior.draw})
+        tau_index = arrays["tau_index"]
+        if arrays.has_covariates:
+            p = arrays.patients
+            return lik.changepoint_patient_totals(xp, p.piece, p.offset, p.event, p.group,
+                                                  arrays.widths, lh[0], lh[1], xb, tau_index)
+        return lik.changepoint_aggregated_loglik(xp, arrays.table.events, arrays.table.exposure,
+                                                 lh[0], lh[1], tau_index)
+
+    def describe(self, arrays, time_unit: str) -> str:
+        """The model in one sentence.
+
+        Examples
+        --------
+        >>> model = ChangePoint(grid=[6, 12, 18], near=12)
+        >>> model.describe(model.arrays(data), "months")[:56]
+        'Change-point model: the treatment log HR is `before` up '
+        """
+        grid = np.asarray(arrays["tau_grid"])
+        spread = self.spread or "default"
+        prior = ("uniform" if self.near is None and self.prior is None
+                 else "user weights" if self.near is None
+                 else f"discretized normal near {self.near:g} (sd {spread})")
+        return (f"Change-point model: the treatment log HR is `before` up to tau and `after` "
+                f"from tau on; tau on {grid.size} grid points from {grid.min():g} to "
+                f"{grid.max():g} {time_unit}, prior {prior}; tau is marginalized exactly.")
+
+    def default_landmarks(self) -> list[float] | None:
+        """``near`` when given; otherwise None (the posterior mode of tau is used).
+
+        Examples
+        --------
+        >>> ChangePoint(near=13).default_landmarks(), ChangePoint().default_landmarks()
+        ([13.0], None)
+        """
+        return None if self.near is None else [float(self.near)]
 
 
 def _check_weights(prior, grid) -> np.ndarray:

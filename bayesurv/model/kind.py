@@ -1,27 +1,99 @@
-"""What every bayesurv model shares: priors, baseline pieces, covariates and ``fit``."""
+"""What every model kind shares, and the contract a kind fulfils.
+
+A kind (:class:`~bayesurv.PiecewiseExponential`, :class:`~bayesurv.ChangePoint`, ...) owns
+its math in its own module.  It says
+
+- which arrays it needs from the data (:meth:`HazardModel.arrays`);
+- the treatment log HR of every treated group on every fine piece, in each of its
+  **regimes** (:meth:`HazardModel.effects`): one regime for fixed cuts; ``before`` and
+  ``after`` for a change-point;
+- its **states**, the values of a discrete parameter marginalized out of the likelihood
+  (the change-point candidates; a single state for fixed cuts), with their prior weights and
+  which regime holds on each fine piece in each state (:meth:`HazardModel.regimes`);
+- the log-likelihood of each state (:meth:`HazardModel.state_loglik`);
+- its period rows, its words and its settings.
+
+:func:`log_hazards` turns the effects into log hazards on the fine grid for the PyMC graph
+and for NumPy posterior draws alike, so a survival curve is computed by the same function as
+the likelihood that was fitted.  Nothing above the model layer branches on the kind.
+"""
 
 from __future__ import annotations
 
 import copy
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import ClassVar
 
 import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
 
+from bayesurv.base.exceptions import FitFileError
 from bayesurv.base.vocabulary import interval_labels
-from bayesurv.model.arrays import Design, check_data_usable, resolve_baseline
+from bayesurv.data.survival_data import SurvivalData
+from bayesurv.model import likelihood as lik
+from bayesurv.model.arrays import ModelArrays, resolve_baseline
 from bayesurv.model.priors import PriorSet, get_prior_set
 
-if TYPE_CHECKING:
-    from bayesurv.data.survival_data import SurvivalData
-    from bayesurv.inference.fit import Fit
+__all__ = ["KINDS", "HazardModel", "kind_from_settings", "log_hazards", "register_sampler"]
 
-__all__ = ["HazardModel"]
+KINDS: dict[str, type[HazardModel]] = {}
+# The inference layer, above this one, registers the function that samples a model
+# (``register_sampler``), so that ``model.fit(data)`` works without the model layer
+# importing the layer above it.
+_SAMPLER = None
+
+
+def register_sampler(sample) -> None:
+    """Install the function :meth:`HazardModel.fit` delegates to (called by the inference
+    layer when it is imported).
+
+    Examples
+    --------
+    >>> from bayesurv.inference.sampling import sample
+    >>> register_sampler(sample)  # what importing bayesurv.inference does
+    """
+    global _SAMPLER
+    _SAMPLER = sample
+
+
+def log_hazards(xp, log_baseline, effects, baseline_map):
+    """Log hazards on the fine grid, (..., regimes, pieces, groups), from baseline and effects.
+
+    ``log_baseline`` is (..., baseline pieces); ``effects`` (..., regimes, pieces, treated
+    groups); the reference group (column 0) has no treatment effect.  ``xp`` is ``numpy`` or
+    ``pytensor.tensor``: the PyMC graph and the posterior summaries call this same function.
+
+    Examples
+    --------
+    >>> lh = log_hazards(np, np.log([0.1, 0.2]), np.log([[[0.5], [0.5], [0.5]]]),
+    ...                  np.array([0, 0, 1]))
+    >>> np.exp(lh).round(3).tolist()  # one regime, 3 fine pieces, reference and treated
+    [[[0.1, 0.05], [0.1, 0.05], [0.2, 0.1]]]
+    """
+    base = log_baseline[..., baseline_map]
+    zeros = xp.zeros_like(effects[..., :1])
+    return base[..., None, :, None] + xp.concatenate([zeros, effects], axis=-1)
+
+
+def kind_from_settings(settings: Mapping) -> HazardModel:
+    """Rebuild the model object of a saved fit from its settings.
+
+    Examples
+    --------
+    >>> import bayesurv as bs
+    >>> kind_from_settings(bs.ChangePoint(near=13).settings())
+    ChangePoint(grid=None, near=13.0, spread=None, prior=None, baseline=None, priors='default')
+    """
+    name = settings.get("kind") if isinstance(settings, Mapping) else None
+    if name not in KINDS:
+        raise FitFileError(f"unknown model kind {name!r} in the saved settings; this version "
+                           f"of bayesurv knows {sorted(KINDS)}")
+    return KINDS[name].from_settings(settings)
 
 
 class HazardModel:
-    """Base class of the piecewise-exponential models (not used directly).
+    """Base class of the piecewise-exponential model kinds (not used directly).
 
     Construction only records the settings; nothing touches data until :meth:`fit`.
 
@@ -35,36 +107,23 @@ class HazardModel:
     PiecewiseExponential(cuts=[13.0], baseline=None, priors='default')
     """
 
-    kind = "base"
+    kind: ClassVar[str] = "base"
+    label: ClassVar[str] = "piecewise-exponential"  # words for titles: "fixed-cut", ...
+    # the marginalized discrete parameter: its name, dimension and whether it exists
+    state_name: ClassVar[str | None] = None
+    state_dim: ClassVar[str] = "candidate"
+    setting_names: ClassVar[tuple[str, ...]] = ("baseline",)
+    kind_array_names: ClassVar[tuple[str, ...]] = ()  # stored in a fit's constant_data
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        KINDS[cls.kind] = cls
 
     def __init__(self, baseline=None, priors=None):
         self.baseline = baseline
         self.priors: PriorSet = get_prior_set(priors)
 
-    # -------------------------------------------------------------- to implement
-    def design(self, data: SurvivalData) -> Design:
-        """Validate the model's arguments against the data and build the arrays.
-
-        Examples
-        --------
-        >>> design = bs.PiecewiseExponential(cuts=[13]).design(data)
-        >>> design.fine_edges.tolist()  # baseline cuts and the cut at 13 months
-        [0.0, 6.66, 13.0, 15.8, 44.2]
-        """
-        raise NotImplementedError
-
-    def build_model(self, design: Design) -> pm.Model:
-        """The PyMC model for ``design``.
-
-        Examples
-        --------
-        >>> model = bs.ChangePoint(near=13)
-        >>> pm_model = model.build_model(model.design(data))
-        >>> sorted(pm_model.named_vars)
-        ['log_baseline', 'log_hr', 'loglik', 'tau_probability']
-        """
-        raise NotImplementedError
-
+    # -------------------------------------------------------------- settings
     def settings(self) -> dict:
         """JSON-friendly model settings (stored in saved fits and reports).
 
@@ -73,32 +132,97 @@ class HazardModel:
         >>> sorted(bs.PiecewiseExponential(cuts=[13]).settings())
         ['baseline', 'cuts', 'kind', 'priors']
         """
-        raise NotImplementedError
+        values = {name: _jsonable(getattr(self, name)) for name in self.setting_names}
+        return {"kind": self.kind, **values, "priors": self.priors.to_dict()}
 
-    def postprocess(self, idata, design: Design, rng: np.random.Generator) -> None:
-        """Add derived draws to the posterior after sampling (default: nothing).
+    @classmethod
+    def from_settings(cls, settings: Mapping) -> HazardModel:
+        """The model of :meth:`settings` (used when a saved fit is loaded).
 
         Examples
         --------
-        A change-point fit gains draws of tau; a fixed-cut fit nothing:
-
-        >>> "tau" in fit.idata.posterior, "tau" in pw_fit.idata.posterior
-        (True, False)
+        >>> model = bs.ChangePoint(grid=[6, 12], priors="skeptical")
+        >>> again = type(model).from_settings(model.settings())
+        >>> again.settings() == model.settings()
+        True
         """
+        known = {k: settings[k] for k in cls.setting_names if k in settings}
+        return cls(**known, priors=PriorSet.from_dict(settings["priors"]))
 
-    # -------------------------------------------------------------- shared API
-    def fit(
-        self,
-        data: SurvivalData,
-        draws: int = 1000,
-        tune: int = 1000,
-        chains: int = 4,
-        random_seed: int | None = None,
-        sampler: str = "pymc",
-        cores: int | None = None,
-        target_accept: float = 0.9,
-        progressbar: bool = True,
-    ) -> Fit:
+    def with_priors(self, priors) -> HazardModel:
+        """A copy of this model with another prior set (name, overrides or PriorSet).
+
+        Examples
+        --------
+        >>> model = bs.ChangePoint(near=13)
+        >>> skeptical = model.with_priors("skeptical")
+        >>> skeptical.priors.name, skeptical.near, model.priors.name
+        ('skeptical', 13.0, 'default')
+        """
+        other = copy.copy(self)
+        other.priors = get_prior_set(priors)
+        return other
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.settings().items()
+                         if k not in ("kind", "priors"))
+        return f"{type(self).__name__}({args}, priors={self.priors.name!r})"
+
+    # -------------------------------------------------------------- a kind provides
+    def arrays(self, data: SurvivalData) -> ModelArrays:
+        """Validate the model's settings against the data and build its arrays."""
+        raise NotImplementedError
+
+    def period_rows(self, arrays) -> list[tuple[str, float, float]]:
+        """``(label, start, end)`` of each treatment-effect period (``log_hr``'s last axis)."""
+        raise NotImplementedError
+
+    def effects(self, xp, log_hr, arrays):
+        """Treatment log HR per (..., regime, fine piece, treated group)."""
+        raise NotImplementedError
+
+    def regimes(self, arrays) -> np.ndarray:
+        """Regime holding on each fine piece in each state, (states, fine pieces).
+
+        Examples
+        --------
+        >>> model = bs.PiecewiseExponential(cuts=[13])
+        >>> model.regimes(model.arrays(data)).tolist()  # one state, one regime
+        [[0, 0, 0, 0, 0]]
+        """
+        return np.zeros((1, np.size(arrays["fine_edges"])), dtype=int)
+
+    def state_log_prior(self, arrays) -> np.ndarray:
+        """Log prior weight of each state (one state, weight 1, unless the kind has more)."""
+        return np.zeros(1)
+
+    def state_values(self, arrays) -> np.ndarray:
+        """The value of the discrete parameter in each state (e.g. the candidate times)."""
+        return np.zeros(1)
+
+    def state_loglik(self, xp, lh, xb, arrays):
+        """Log-likelihood of each state, shape (states,), for log hazards ``lh`` (regimes,
+        pieces, groups) and covariate linear predictor ``xb``."""
+        raise NotImplementedError
+
+    def describe(self, arrays, time_unit: str) -> str:
+        """One sentence for a report's model section."""
+        raise NotImplementedError
+
+    def default_landmarks(self) -> list[float] | None:
+        """Landmarks for the frequentist comparison; None: use the posterior of the state.
+
+        Examples
+        --------
+        >>> bs.PiecewiseExponential(cuts=[13]).default_landmarks()
+        [13.0]
+        """
+        return None
+
+    # -------------------------------------------------------------- shared
+    def fit(self, data, draws: int = 1000, tune: int = 1000, chains: int = 4,
+            random_seed: int | None = None, sampler: str = "pymc", cores: int | None = None,
+            target_accept: float = 0.9, progressbar: bool = True):
         """Sample the posterior with NUTS and return a :class:`bayesurv.Fit`.
 
         Parameters
@@ -132,46 +256,46 @@ class HazardModel:
         >>> small.kind, small.sampler_settings["draws"], small.data_summary["n"]
         ('piecewise', 100, 219)
         """
-        from bayesurv.inference.fit import sample_fit
+        if _SAMPLER is None:  # pragma: no cover - bayesurv's __init__ registers it
+            raise RuntimeError("no sampler registered: import bayesurv (or bayesurv.inference)")
+        return _SAMPLER(self, data, draws=draws, tune=tune, chains=chains,
+                        random_seed=random_seed, sampler=sampler, cores=cores,
+                        target_accept=target_accept, progressbar=progressbar)
 
-        check_data_usable(data)
-        design = self.design(data)
-        return sample_fit(self, design, data, draws=draws, tune=tune, chains=chains,
-                          random_seed=random_seed, sampler=sampler, cores=cores,
-                          target_accept=target_accept, progressbar=progressbar)
-
-    def with_priors(self, priors) -> HazardModel:
-        """A copy of this model with another prior set (name, overrides or PriorSet).
+    def build_model(self, arrays: ModelArrays) -> pm.Model:
+        """The PyMC model of ``arrays``: baseline random walk, treatment log HRs, covariates,
+        and the likelihood marginalized over the kind's states.
 
         Examples
         --------
         >>> model = bs.ChangePoint(near=13)
-        >>> skeptical = model.with_priors("skeptical")
-        >>> skeptical.priors.name, skeptical.near, model.priors.name
-        ('skeptical', 13.0, 'default')
+        >>> pm_model = model.build_model(model.arrays(data))
+        >>> sorted(pm_model.named_vars)
+        ['log_baseline', 'log_hr', 'loglik', 'tau_probability']
         """
-        other = copy.copy(self)
-        other.priors = get_prior_set(priors)
-        return other
+        periods = [label for label, _, _ in self.period_rows(arrays)]
+        coords = {"piece": interval_labels(arrays.baseline_edges),
+                  "group": list(arrays.groups[1:]),
+                  "covariate": list(arrays.covariate_names), "period": periods}
+        if self.state_name is not None:
+            coords[self.state_dim] = self.state_values(arrays)
+        with pm.Model(coords=coords) as model:
+            log_baseline = self._log_baseline(arrays)
+            log_hr = self.priors.log_hr.create("log_hr", dims=("group", "period"))
+            xb = self._linear_predictor(arrays)
+            lh = log_hazards(pt, log_baseline, self.effects(pt, log_hr, arrays),
+                             arrays.baseline_map)
+            per_state = self.state_loglik(pt, lh, xb, arrays)
+            if self.state_name is None:
+                pm.Potential("loglik", per_state[0])
+            else:
+                joint = per_state + self.state_log_prior(arrays)
+                pm.Potential("loglik", pt.logsumexp(joint))
+                pm.Deterministic(f"{self.state_name}_probability", pt.special.softmax(joint),
+                                 dims=self.state_dim)
+        return model
 
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.settings().items()
-                         if k not in ("kind", "priors"))
-        return f"{type(self).__name__}({args}, priors={self.priors.name!r})"
-
-    # -------------------------------------------------------------- graph pieces
-    def _baseline_cuts(self, data: SurvivalData) -> np.ndarray:
-        return resolve_baseline(data, self.baseline)
-
-    def _coords(self, design: Design) -> dict:
-        labels = interval_labels(design.baseline_edges)
-        return {
-            "piece": labels,
-            "group": list(design.groups[1:]),
-            "covariate": list(design.covariate_names),
-        }
-
-    def _log_baseline(self, design: Design):
+    def _log_baseline(self, arrays: ModelArrays):
         """Random walk over baseline pieces, its start centred on the crude event rate.
 
         The piece log hazards are sampled directly (a centred random walk): each is pinned
@@ -179,17 +303,48 @@ class HazardModel:
         short trajectories.
         """
         level, step = self.priors.baseline_level, self.priors.baseline_step
-        centre = self.priors.centre(design.crude_log_rate)
+        centre = self.priors.centre(arrays.crude_log_rate)
         init = pm.Normal.dist(mu=level.mu + centre, sigma=level.sigma)
-        n_steps = design.baseline_edges.size - 1
+        n_steps = arrays.baseline_edges.size - 1
         if n_steps == 0:
             return level.create("log_baseline", shift=centre, dims="piece")
         return pm.GaussianRandomWalk("log_baseline", mu=step.mu, sigma=step.sigma,
                                      init_dist=init, steps=n_steps, dims="piece")
 
-    def _linear_predictor(self, design: Design):
-        if not design.has_covariates:
+    def _linear_predictor(self, arrays: ModelArrays):
+        if not arrays.has_covariates:
             return pt.constant(0.0)
         beta = self.priors.covariate.create("beta", dims="covariate")
         # an elementwise product: few covariates, and PyTensor's dot needs a linked BLAS
-        return (pt.constant(design.covariates) * beta[None, :]).sum(axis=1)
+        return (pt.constant(arrays.covariates) * beta[None, :]).sum(axis=1)
+
+    def _baseline_cuts(self, data: SurvivalData) -> np.ndarray:
+        return resolve_baseline(data, self.baseline)
+
+
+def patient_or_table_loglik(xp, lh, xb, arrays: ModelArrays):
+    """Plain log-likelihood of one regime's log hazards ``lh`` (pieces, groups): the exposure
+    table without covariates, the per-patient form with them.
+
+    Examples
+    --------
+    >>> arrays = bs.PiecewiseExponential().arrays(data)
+    >>> lh = np.full((arrays.fine_edges.size, 2), np.log(0.005))
+    >>> round(float(patient_or_table_loglik(np, lh, 0.0, arrays)), 3)
+    -292.705
+
+    That is ``44 log(0.005) - 0.005 x 11915.86``: 44 deaths in 11,915.86 months of follow-up.
+    """
+    if arrays.has_covariates:
+        p = arrays.patients
+        return lik.patient_loglik(xp, p.piece, p.offset, p.event, p.group, arrays.widths, lh,
+                                  xb).sum()
+    return lik.aggregated_loglik(xp, arrays.table.events, arrays.table.exposure, lh)
+
+
+def _jsonable(value):
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, list | tuple):
+        return [float(v) for v in value]
+    return value

@@ -5,16 +5,15 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-import pymc as pm
-import pytensor.tensor as pt
 
 from bayesurv.base.checks import check_times
 from bayesurv.base.exceptions import DataWarning, ModelError
 from bayesurv.base.vocabulary import interval_labels
+from bayesurv.data.exposure import piece_of_edges
 from bayesurv.data.survival_data import SurvivalData
-from bayesurv.model import likelihood as lik
-from bayesurv.model.arrays import Design, check_inside_followup, piece_of_edges
-from bayesurv.model.kind import HazardModel
+from bayesurv.data.usable import check_inside_followup
+from bayesurv.model.arrays import ModelArrays
+from bayesurv.model.kind import HazardModel, patient_or_table_loglik
 
 __all__ = ["PiecewiseExponential"]
 
@@ -50,6 +49,9 @@ class PiecewiseExponential(HazardModel):
     """
 
     kind = "piecewise"
+    label = "fixed-cut"
+    setting_names = ("cuts", "baseline")
+    kind_array_names = ("period_edges",)
 
     def __init__(self, cuts=(), baseline=None, priors=None):
         super().__init__(baseline=baseline, priors=priors)
@@ -68,68 +70,86 @@ class PiecewiseExponential(HazardModel):
         """
         return np.r_[0.0, self.cuts]
 
-    def settings(self) -> dict:
-        """JSON-friendly settings.
-
-        Examples
-        --------
-        >>> s = PiecewiseExponential(cuts=[13], priors="skeptical").settings()
-        >>> s["kind"], s["cuts"], s["priors"]["name"]
-        ('piecewise', [13.0], 'skeptical')
-        """
-        baseline = self.baseline
-        if baseline is not None and not isinstance(baseline, int):
-            baseline = [float(b) for b in baseline]
-        return {"kind": self.kind, "cuts": self.cuts.tolist(), "baseline": baseline,
-                "priors": self.priors.to_dict()}
-
-    def design(self, data: SurvivalData) -> Design:
+    def arrays(self, data: SurvivalData) -> ModelArrays:
         """Validate the cuts against the data and build the fine grid.
 
         Examples
         --------
-        >>> design = PiecewiseExponential(cuts=[13]).design(data)
-        >>> design.extra["period_edges"], design.table.events.sum(axis=0)
+        >>> arrays = PiecewiseExponential(cuts=[13]).arrays(data)
+        >>> arrays["period_edges"], arrays.table.events.sum(axis=0)
         (array([ 0., 13.]), array([29., 15.]))
-        >>> PiecewiseExponential(cuts=[90]).design(data)
+        >>> PiecewiseExponential(cuts=[90]).arrays(data)
         Traceback (most recent call last):
         ...
         bayesurv.base.exceptions.ModelError: cut 90 is not inside the follow-up: ... 84.99 months
         """
         check_inside_followup(self.cuts, data, "cut")
-        design = Design.build(data, self._baseline_cuts(data), self.cuts)
-        design.extra["period_edges"] = self.period_edges
+        arrays = ModelArrays.build(data, self._baseline_cuts(data), self.cuts,
+                                   kind_arrays={"period_edges": ("period", self.period_edges)})
         warn_empty_periods(data, self.period_edges)
-        return design
+        return arrays
 
-    def build_model(self, design: Design) -> pm.Model:
-        """PyMC graph: baseline random walk, log HR per (group, period), covariates.
+    def period_rows(self, arrays) -> list[tuple[str, float, float]]:
+        """One row per period between the cuts.
 
         Examples
         --------
-        >>> model = PiecewiseExponential(cuts=[13])
-        >>> pm_model = model.build_model(model.design(data))
-        >>> [v.name for v in pm_model.free_RVs], pm_model.coords["period"]
-        (['log_baseline', 'log_hr'], ('0-13', '13+'))
+        >>> PiecewiseExponential(cuts=[13]).period_rows({"period_edges": np.array([0.0, 13.0])})
+        [('0-13', 0.0, 13.0), ('13+', 13.0, inf)]
         """
-        period_labels = interval_labels(self.period_edges)
-        period_map = piece_of_edges(self.period_edges, design.fine_edges)
-        coords = self._coords(design) | {"period": period_labels}
-        with pm.Model(coords=coords) as model:
-            log_baseline = self._log_baseline(design)
-            log_hr = self.priors.log_hr.create("log_hr", dims=("group", "period"))
-            xb = self._linear_predictor(design)
-            n_fine = design.fine_edges.size
-            effect = pt.concatenate([pt.zeros((n_fine, 1)), log_hr[:, period_map].T], axis=1)
-            lh = log_baseline[design.baseline_map][:, None] + effect
-            if design.has_covariates:
-                p = design.patients
-                loglik = lik.patient_loglik(pt, p.piece, p.offset, p.event, p.group,
-                                            design.widths, lh, xb).sum()
-            else:
-                loglik = lik.aggregated_loglik(pt, design.table.events, design.table.exposure, lh)
-            pm.Potential("loglik", loglik)
-        return model
+        edges = np.asarray(arrays["period_edges"], dtype=float)
+        ends = [*edges[1:].tolist(), np.inf]
+        return list(zip(interval_labels(edges), edges.tolist(), ends, strict=True))
+
+    def effects(self, xp, log_hr, arrays):
+        """The period's log HR on each fine piece: one regime, (..., 1, pieces, groups).
+
+        Examples
+        --------
+        >>> arrays = {"period_edges": np.array([0.0, 13.0]),
+        ...           "fine_edges": np.array([0.0, 6.0, 13.0, 20.0])}
+        >>> PiecewiseExponential(cuts=[13]).effects(np, np.array([[-0.1, -0.9]]), arrays)
+        array([[[-0.1],
+                [-0.1],
+                [-0.9],
+                [-0.9]]])
+        """
+        period_map = piece_of_edges(arrays["period_edges"], arrays["fine_edges"])
+        per_piece = log_hr[..., period_map]  # (..., treated groups, fine pieces)
+        return xp.swapaxes(per_piece, -1, -2)[..., None, :, :]
+
+    def state_loglik(self, xp, lh, xb, arrays: ModelArrays):
+        """The plain log-likelihood (a single state).
+
+        Examples
+        --------
+        >>> arrays = PiecewiseExponential().arrays(data)
+        >>> lh = np.full((1, arrays.fine_edges.size, 2), np.log(0.005))
+        >>> PiecewiseExponential().state_loglik(np, lh, 0.0, arrays).round(3)  # 44 deaths
+        array([-292.705])
+        """
+        return xp.stack([patient_or_table_loglik(xp, lh[0], xb, arrays)])
+
+    def describe(self, arrays, time_unit: str) -> str:
+        """The model in one sentence.
+
+        Examples
+        --------
+        >>> PiecewiseExponential(cuts=[13]).describe(None, "months")
+        'Piecewise-exponential model with fixed cut(s) at 13 months.'
+        """
+        cuts = ", ".join(f"{c:g}" for c in self.cuts) or "none (constant HR)"
+        return f"Piecewise-exponential model with fixed cut(s) at {cuts} {time_unit}."
+
+    def default_landmarks(self) -> list[float]:
+        """The cuts: the landmark analysis this model is the Bayesian version of.
+
+        Examples
+        --------
+        >>> PiecewiseExponential(cuts=[8, 13]).default_landmarks()
+        [8.0, 13.0]
+        """
+        return self.cuts.tolist()
 
 
 def warn_empty_periods(data: SurvivalData, edges: np.ndarray) -> None:

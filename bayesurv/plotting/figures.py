@@ -193,7 +193,7 @@ def plot_hazard_ratio_curve(fit: Fit, times=None, landmarks=None, mass: float = 
         for g, group in enumerate(treated):
             colour = (DARK, ORANGE, "#7570b3")[g % 3]
             prefix = f"{group}: " if len(treated) > 1 else ""
-            if fit.kind == "piecewise":
+            if not fit.has_changepoint:
                 sub = steps[steps["group"] == group]
                 x = np.r_[sub["start"], sub["end"].iloc[-1]]
                 lower, upper, median = (np.r_[sub[c], sub[c].iloc[-1]]
@@ -221,8 +221,8 @@ def plot_hazard_ratio_curve(fit: Fit, times=None, landmarks=None, mass: float = 
         ax.set_xlabel(f"time since randomisation{unit_suffix(fit.time_unit)}")
         versus = versus_label(treated[0] if len(treated) == 1 else "treated", reference)
         ax.set_ylabel(f"hazard ratio, {versus} (log scale)")
-        model = ("change-point model, τ averaged over its posterior"
-                 if fit.kind == "changepoint" else "fixed-cut model")
+        model = (f"{fit.model.label} model, τ averaged over its posterior"
+                 if fit.has_changepoint else f"{fit.model.label} model")
         ax.set_title(title or f"Hazard ratio over time ({model})")
         ax.legend(loc="best", framealpha=0.9)
         add_caption(fig, caption)
@@ -369,9 +369,8 @@ def plot_survival(fit: Fit, data: SurvivalData, times=None, mass: float = 0.95, 
         ax.set_xlim(0, float(max(post["time"].max(), km["time"].max())))
         ax.set_xlabel(f"time since randomisation{unit_suffix(fit.time_unit)}")
         ax.set_ylabel(f"{outcome} probability")
-        model = "change-point" if fit.kind == "changepoint" else "fixed-cut"
-        ax.set_title(title or f"{outcome[0].upper()}{outcome[1:]} by arm: {model} model vs "
-                     "Kaplan-Meier")
+        ax.set_title(title or f"{outcome[0].upper()}{outcome[1:]} by arm: {fit.model.label} "
+                     "model vs Kaplan-Meier")
         ax.grid(axis="y", color="#e0e0e0", lw=0.8)
         add_caption(fig, caption)
     return fig
@@ -456,7 +455,7 @@ def plot_prior_posterior(fit: Fit, bins: int = 20, ax=None, title: str | None = 
 
 
 def _period_title(fit: Fit, period: str, group: str, with_group: bool) -> str:
-    if fit.kind == "changepoint":
+    if fit.has_changepoint:
         text = {"before": "before the change-point", "after": "after the change-point"}.get(
             period, period)
     else:
@@ -465,8 +464,9 @@ def _period_title(fit: Fit, period: str, group: str, with_group: bool) -> str:
 
 
 # ---------------------------------------------------------------------------- files
-def save_figures(fit: Fit, data: SurvivalData, out_dir, compare_table=None, landmarks=None,
-                 caption: str | None = None, outcome: str = "survival") -> dict[str, str]:
+def save_figures(fit: Fit, data: SurvivalData, out_dir, compare_table: pd.DataFrame,
+                 landmarks=None, caption: str | None = None,
+                 outcome: str = "survival") -> dict[str, str]:
     """Write every applicable figure of a fit as PNG (100 dpi, tight bounding box).
 
     Parameters
@@ -479,9 +479,8 @@ def save_figures(fit: Fit, data: SurvivalData, out_dir, compare_table=None, land
         Folder for the files (created if missing).  Files: ``forest.png``,
         ``hazard_ratio_over_time.png``, ``changepoint_posterior.png`` (change-point fits
         only), ``survival.png``, ``prior_posterior.png``.
-    compare_table : pandas.DataFrame, optional
-        A :func:`bayesurv.compare` table for the forest plot; computed from ``fit`` and
-        ``data`` (at ``landmarks``) when not given.
+    compare_table : pandas.DataFrame
+        The :func:`bayesurv.compare` table of ``fit`` and ``data`` for the forest plot.
     landmarks : sequence of float, optional
         Landmarks marked on the HR-over-time figure; default: the windows' starting times
         (after 0) of the compare table.
@@ -504,15 +503,11 @@ def save_figures(fit: Fit, data: SurvivalData, out_dir, compare_table=None, land
     >>> fit = bs.PiecewiseExponential(cuts=[13]).fit(data, draws=200, tune=200, chains=2,
     ...                                              random_seed=1, progressbar=False)
     >>> with tempfile.TemporaryDirectory() as folder:
-    ...     sorted(save_figures(fit, data, folder))
+    ...     sorted(save_figures(fit, data, folder, bs.compare(fit, data)))
     ['forest', 'hazard_ratio_over_time', 'prior_posterior', 'survival']
     """
-    from bayesurv.comparison.tables import compare
-
     pdata.check_fit(fit, "save_figures")
     pdata.check_data_of_fit(fit, data, "save_figures")
-    if compare_table is None:
-        compare_table = compare(fit, data, landmarks=landmarks)
     if landmarks is None:
         starts = compare_table["start"].to_numpy(dtype=float)
         landmarks = sorted({float(s) for s in starts if s > 0})
@@ -525,7 +520,7 @@ def save_figures(fit: Fit, data: SurvivalData, out_dir, compare_table=None, land
         "survival": lambda: plot_survival(fit, data, caption=caption, outcome=outcome),
         "prior_posterior": lambda: plot_prior_posterior(fit, caption=caption),
     }
-    if fit.kind != "changepoint":
+    if not fit.has_changepoint:
         del makers["changepoint_posterior"]
     os.makedirs(out_dir, exist_ok=True)
     paths = {}

@@ -267,7 +267,7 @@ def hazard_ratio_curve_data(fit: Fit, times=None, landmarks=None, mass: float = 
     marks = ([] if landmarks is None
              else check_times(landmarks, "landmarks", "hazard_ratio_curve_data"))
     curve = fit.hazard_ratio_curve(times, mass)
-    if fit.kind == "piecewise":
+    if not fit.has_changepoint:
         steps = fit.hazard_ratios(mass)
         steps["end"] = np.where(np.isfinite(steps["end"]), steps["end"],
                                 max(float(times[-1]), float(steps["start"].max())))
@@ -300,9 +300,9 @@ def changepoint_data(fit: Fit, mass: float = 0.90) -> dict:
     1.0
     """
     check_fit(fit, "changepoint_data")
-    if fit.kind != "changepoint":
-        raise BayesurvInputError("changepoint_data: needs a ChangePoint fit; this fit has "
-                                 "fixed cuts (kind 'piecewise')")
+    if not fit.has_changepoint:
+        raise BayesurvInputError(f"changepoint_data: needs a ChangePoint fit; this fit is a "
+                                 f"{fit.model.label} model ({fit.kind!r})")
     mass = check_mass(mass, "changepoint_data")
     bars = fit.changepoint()
     summary = fit.changepoint_summary(mass)

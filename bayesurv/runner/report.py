@@ -20,6 +20,7 @@ from bayesurv import frequentist
 from bayesurv.base.formatting import format_hr, format_probability, markdown_table
 from bayesurv.comparison.tables import compare, compare_priors
 from bayesurv.data.survival_data import SurvivalData
+from bayesurv.inference import summaries
 from bayesurv.inference.diagnostics import Diagnostics
 from bayesurv.inference.fit import ATTR_PREFIX, Fit
 from bayesurv.runner.spec import Spec
@@ -174,7 +175,7 @@ def write_report(result: AnalysisResult, out_dir, log: Callable[[str], None] = p
         "logrank": result.logrank,
         "diagnostics": result.diagnostics.table,
     }
-    if fit.kind == "changepoint":
+    if fit.has_changepoint:
         tables["changepoint"] = fit.changepoint()
         tables["changepoint_summary"] = fit.changepoint_summary().to_frame("value")
     if result.prior_sensitivity is not None:
@@ -227,7 +228,7 @@ def summary_markdown(result: AnalysisResult, figures: dict, out: Path) -> str:
                   markdown_table(result.reconstruction, floatfmt=".4f"), ""]
     lines += _model_section(spec, fit)
     lines += _comparison_section(result, unit)
-    if fit.kind == "changepoint":
+    if fit.has_changepoint:
         cp = fit.changepoint_summary()
         lines += ["## When does the effect change?", "",
                   f"Posterior of the change-point tau: mode {cp['mode']:g} {unit}, median "
@@ -248,21 +249,7 @@ def summary_markdown(result: AnalysisResult, figures: dict, out: Path) -> str:
 
 
 def _model_section(spec: Spec, fit: Fit) -> list[str]:
-    settings = fit.settings
-    if fit.kind == "changepoint":
-        grid = fit.changepoint()["tau"]
-        near = settings.get("near")
-        spread = settings.get("spread") or "default"
-        prior = ("uniform" if near is None and settings.get("prior") is None
-                 else "user weights" if near is None
-                 else f"discretized normal near {near:g} (sd {spread})")
-        what = (f"Change-point model: the treatment log HR is `before` up to tau and `after` "
-                f"from tau on; tau on {len(grid)} grid points from {grid.min():g} to "
-                f"{grid.max():g} {fit.time_unit}, prior {prior}; tau is marginalized exactly.")
-    else:
-        cuts = settings["cuts"]
-        what = ("Piecewise-exponential model with fixed cut(s) at "
-                f"{', '.join(f'{c:g}' for c in cuts) or 'none (constant HR)'} {fit.time_unit}.")
+    what = fit.model.describe(summaries.constant_arrays(fit.idata), fit.time_unit)
     baseline = fit.idata.constant_data["baseline_edges"].to_numpy()
     priors = pd.DataFrame(fit.priors.table(), columns=["role", "prior"])
     return ["## Model", "", what,

@@ -1,0 +1,177 @@
+"""Sampling: check the settings once, build the kind's PyMC model, run NUTS, wrap a Fit.
+
+:func:`sample` is what ``model.fit(data, ...)`` runs (the model layer hands it the call;
+see :func:`bayesurv.model.kind.register_sampler`).  Sampler settings are validated here and
+nowhere else before sampling starts.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+import numpy as np
+import pymc as pm
+import xarray as xr
+
+from bayesurv.base.exceptions import BayesurvInputError
+from bayesurv.data.survival_data import SurvivalData
+from bayesurv.data.usable import check_data_usable
+from bayesurv.inference.diagnostics import check_convergence
+from bayesurv.inference.fit import ATTR_PREFIX, Fit
+from bayesurv.model.kind import HazardModel, register_sampler
+
+__all__ = ["SAMPLERS", "check_sampler_settings", "sample"]
+
+SAMPLERS = ("pymc", "nutpie")
+MAX_DRAWS = 10**6
+MAX_CHAINS = 64
+
+
+def _check_count(value, name: str, minimum: int, maximum: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+        raise BayesurvInputError(f"fit: {name} must be an integer >= {minimum}, got {value!r}")
+    if maximum is not None and value > maximum:
+        raise BayesurvInputError(f"fit: {name} = {value} is more than this machine-sized "
+                                 f"sampler is meant for (at most {maximum})")
+    return int(value)
+
+
+def check_sampler_settings(draws, tune, chains, random_seed, sampler, cores,
+                           target_accept) -> dict:
+    """The sampler settings of a fit, validated; a new seed is drawn when none is given.
+
+    Examples
+    --------
+    >>> s = check_sampler_settings(100, 0, 2, 7, "pymc", None, 0.9)
+    >>> s["draws"], s["cores"], s["random_seed"]
+    (100, 1, 7)
+    >>> check_sampler_settings(100, 0, 2, 7, "stan", None, 0.9)
+    Traceback (most recent call last):
+    ...
+    bayesurv.base.exceptions.BayesurvInputError: fit: sampler must be one of ... got 'stan'
+    """
+    settings = {"draws": _check_count(draws, "draws", 1, MAX_DRAWS),
+                "tune": _check_count(tune, "tune", 0, MAX_DRAWS),
+                "chains": _check_count(chains, "chains", 1, MAX_CHAINS),
+                "cores": 1 if cores is None else _check_count(cores, "cores", 1, MAX_CHAINS)}
+    if sampler not in SAMPLERS:
+        raise BayesurvInputError(f"fit: sampler must be one of {SAMPLERS}, got {sampler!r}")
+    try:
+        accept = float(target_accept)
+    except (TypeError, ValueError):
+        accept = np.nan
+    if isinstance(target_accept, bool) or not 0 < accept < 1:
+        raise BayesurvInputError(f"fit: target_accept must be in (0, 1), got {target_accept!r}")
+    if random_seed is None:
+        random_seed = int(np.random.SeedSequence().generate_state(1)[0])
+    settings["random_seed"] = _check_count(random_seed, "random_seed", 0)
+    return settings | {"sampler": sampler, "target_accept": accept}
+
+
+def sample(model: HazardModel, data: SurvivalData, *, draws: int, tune: int, chains: int,
+           random_seed, sampler: str, cores, target_accept: float, progressbar: bool) -> Fit:
+    """Check everything, build the PyMC model of ``model`` on ``data``, sample, wrap a Fit.
+
+    Examples
+    --------
+    What ``model.fit(data, ...)`` runs:
+
+    >>> model = bs.PiecewiseExponential(cuts=[13])
+    >>> small = sample(model, data, draws=100, tune=100, chains=2, random_seed=3,
+    ...                sampler="pymc", cores=1, target_accept=0.9, progressbar=False)
+    >>> small.kind, small.idata.posterior.sizes["chain"], small.idata.posterior.sizes["draw"]
+    ('piecewise', 2, 100)
+    """
+    s = check_sampler_settings(draws, tune, chains, random_seed, sampler, cores, target_accept)
+    check_data_usable(data, stacklevel=3)  # warnings point at the caller of model.fit
+    arrays = model.arrays(data)
+    pm_model = model.build_model(arrays)
+    kwargs = {"draws": s["draws"], "tune": s["tune"], "chains": s["chains"],
+              "cores": s["cores"], "random_seed": s["random_seed"], "progressbar": progressbar,
+              "target_accept": s["target_accept"], "compute_convergence_checks": False,
+              "return_inferencedata": True}
+    if sampler == "nutpie":
+        _require_nutpie()
+        kwargs = {k: v for k, v in kwargs.items() if k != "cores"}
+        kwargs["nuts_sampler"] = "nutpie"
+        kwargs["nuts_sampler_kwargs"] = {"cores": s["cores"]}
+    start = time.perf_counter()
+    with pm_model, _QuietPymc(not progressbar):
+        idata = pm.sample(**kwargs)
+    elapsed = time.perf_counter() - start
+
+    draw_states(idata, model, arrays, np.random.default_rng(s["random_seed"]))
+    if "constant_data" in idata:
+        del idata.constant_data
+    idata.add_groups(constant_data=arrays.constant_data())
+    from bayesurv import __version__
+
+    record = s | {"wall_seconds": round(elapsed, 3),
+                  "sampling_seconds": _sampling_seconds(idata, elapsed)}
+    attrs = {"version": __version__, "model": json.dumps(model.settings()),
+             "data": json.dumps(data.to_dict()), "sampler": json.dumps(record)}
+    idata.posterior.attrs.update({ATTR_PREFIX + k: v for k, v in attrs.items()})
+    fit = Fit(idata)
+    check_convergence(idata, warn=True, stacklevel=4)  # points at the caller of model.fit
+    return fit
+
+
+def draw_states(idata, model: HazardModel, arrays, rng: np.random.Generator) -> None:
+    """Add one draw of the kind's discrete parameter (e.g. tau) per posterior draw, from its
+    conditional posterior; nothing for a kind with a single state.
+
+    Examples
+    --------
+    Redraw tau on a copy of a fit's posterior:
+
+    >>> idata = fit.idata.copy()
+    >>> model = bs.ChangePoint(near=13)
+    >>> draw_states(idata, model, model.arrays(data), np.random.default_rng(0))
+    >>> idata.posterior["tau"].shape
+    (2, 200)
+    """
+    if model.state_name is None:
+        return
+    prob = idata.posterior[f"{model.state_name}_probability"].to_numpy()
+    cum = prob.cumsum(axis=-1)
+    u = rng.random((*cum.shape[:-1], 1)) * cum[..., -1:]
+    which = np.minimum((cum < u).sum(axis=-1), prob.shape[-1] - 1)
+    values = model.state_values(arrays)[which]
+    idata.posterior[model.state_name] = xr.DataArray(
+        values, dims=("chain", "draw"),
+        coords={"chain": idata.posterior.chain, "draw": idata.posterior.draw})
+
+
+def _sampling_seconds(idata, fallback: float) -> float:
+    """Time spent drawing samples, after compilation (as PyMC records it)."""
+    value = idata.posterior.attrs.get("sampling_time", fallback)
+    return round(float(value), 3)
+
+
+def _require_nutpie() -> None:
+    try:
+        import nutpie  # noqa: F401
+    except ImportError:
+        raise BayesurvInputError("sampler='nutpie' needs the nutpie package: "
+                                 "pip install 'bayesurv[fast]'") from None
+
+
+class _QuietPymc:
+    """Silence PyMC's INFO log lines (sampler choice, timings) when progress is hidden."""
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+        self.logger = logging.getLogger("pymc")
+
+    def __enter__(self):
+        self.level = self.logger.level
+        if self.quiet:
+            self.logger.setLevel(logging.WARNING)
+
+    def __exit__(self, *exc):
+        self.logger.setLevel(self.level)
+
+
+register_sampler(sample)
