@@ -1,10 +1,8 @@
 """bayesurv: Bayesian survival analysis of trials whose treatment effect changes over time."""
 
-from bayesurv import (  # noqa: F401
-    base,
-    datasets,
-    frequentist,
-)
+from bayesurv import base  # noqa: F401, I001 (first: quietens third-party notices)
+from bayesurv import datasets, frequentist
+from bayesurv import plotting as plots  # bs.plots: the figure functions
 from bayesurv.base.exceptions import (
     BayesurvError,
     BayesurvInputError,
@@ -63,6 +61,7 @@ __all__ = [
     "datasets",
     "frequentist",
     "km_step_corners",
+    "plots",
     "priors",
     "read_curves_csv",
     "read_digitizer_csv",

@@ -357,8 +357,11 @@ class Fit:
                                      f"a {self.model.label} model ({self.kind})")
 
     # ------------------------------------------------------------------ files
-    def to_netcdf(self, path) -> str:
+    def to_netcdf(self, path, notes: dict[str, str] | None = None) -> str:
         """Save the whole fit (posterior, data tables, settings) to a NetCDF file.
+
+        ``notes`` adds text attributes to the file only (``bayesurv_<key>``), e.g. the spec
+        a report was run from; the fit itself is not changed.
 
         Examples
         --------
@@ -366,11 +369,19 @@ class Fit:
         >>> import tempfile
         >>> with tempfile.TemporaryDirectory() as folder:
         ...     path = os.path.join(folder, "fit.nc")
-        ...     _ = fit.to_netcdf(path)
-        ...     os.path.getsize(path) > 0
-        True
+        ...     _ = fit.to_netcdf(path, notes={"spec": "title = 'x'"})
+        ...     bs.Fit.from_netcdf(path).idata.posterior.attrs["bayesurv_spec"]
+        "title = 'x'"
+        >>> "bayesurv_spec" in fit.idata.posterior.attrs
+        False
         """
-        return self.idata.to_netcdf(os.fspath(path))
+        idata = self.idata
+        if notes:
+            attrs = {ATTR_PREFIX + str(k): str(v) for k, v in notes.items()}
+            groups = {name: idata[name] for name in idata.groups()}
+            groups["posterior"] = groups["posterior"].assign_attrs(attrs)
+            idata = az.InferenceData(**groups)
+        return idata.to_netcdf(os.fspath(path))
 
     @classmethod
     def from_netcdf(cls, path) -> Fit:

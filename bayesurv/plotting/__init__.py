@@ -1,1 +1,20 @@
-"""Figures: plot data computed apart from drawing, and the drawing itself."""
+"""Figures: plot data computed apart from drawing (:mod:`~bayesurv.plotting.plot_data`), and
+the drawing itself.  ``bayesurv.plots`` is this package."""
+
+from bayesurv.plotting.figures import (
+    plot_changepoint,
+    plot_forest,
+    plot_hazard_ratio_curve,
+    plot_prior_posterior,
+    plot_survival,
+    save_figures,
+)
+
+__all__ = [
+    "plot_changepoint",
+    "plot_forest",
+    "plot_hazard_ratio_curve",
+    "plot_prior_posterior",
+    "plot_survival",
+    "save_figures",
+]

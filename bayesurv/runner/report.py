@@ -22,7 +22,7 @@ from bayesurv.comparison.tables import compare, compare_priors
 from bayesurv.data.survival_data import SurvivalData
 from bayesurv.inference import summaries
 from bayesurv.inference.diagnostics import Diagnostics
-from bayesurv.inference.fit import ATTR_PREFIX, Fit
+from bayesurv.inference.fit import Fit
 from bayesurv.runner.spec import Spec
 
 __all__ = ["AnalysisResult", "comparison_display", "run_analysis", "sensitivity_display",
@@ -102,7 +102,6 @@ def run_analysis(spec: Spec, draws=None, tune=None, chains=None, seed=None,
         f"events ({settings['chains']} chains x {settings['draws']} draws)")
     start = time.perf_counter()
     fit = model.fit(data, **settings)
-    fit.idata.posterior.attrs[ATTR_PREFIX + "spec"] = spec.text
     timings["fit"] = time.perf_counter() - start
     timings["sampling"] = fit.sampler_settings["sampling_seconds"]
 
@@ -187,7 +186,7 @@ def write_report(result: AnalysisResult, out_dir, log: Callable[[str], None] = p
     figures = save_figures(fit, data, figures_dir, compare_table=result.comparison,
                            landmarks=landmarks, caption=result.spec.figure_caption(),
                            outcome=result.spec.outcome())
-    fit.to_netcdf(out / "posterior.nc")
+    fit.to_netcdf(out / "posterior.nc", notes={"spec": result.spec.text})
     (out / "summary.md").write_text(summary_markdown(result, figures, out), encoding="utf-8")
     log(f"{result.spec.name}: report written to {out}")
     return out

@@ -36,7 +36,7 @@ import pandas as pd
 from bayesurv.base.checks import check_times
 from bayesurv.base.exceptions import BayesurvInputError, SpecError
 from bayesurv.data.survival_data import SurvivalData
-from bayesurv.inference.fit import SAMPLERS
+from bayesurv.inference.sampling import SAMPLERS
 from bayesurv.model.changepoint import ChangePoint
 from bayesurv.model.piecewise import PiecewiseExponential
 from bayesurv.model.priors import Normal, PriorSet, named_prior_sets
