@@ -8,7 +8,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from bayesurv.base.checks import (
+from bayesurv.base.checks import describe_rows, repr_argument
+from bayesurv.base.columns import (
     check_binary,
     check_columns_present,
     check_frame,
@@ -17,8 +18,6 @@ from bayesurv.base.checks import (
     check_not_boolean,
     check_numeric,
     check_scalar_labels,
-    describe_rows,
-    repr_argument,
 )
 from bayesurv.base.exceptions import DataError
 
