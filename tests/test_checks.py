@@ -55,7 +55,7 @@ def test_bad_settings_name_the_key_and_the_value(key, value, message):
 
 
 def test_unknown_keys_are_refused_and_listed():
-    with pytest.raises(BayesurvInputError, match="unknown sampler setting 'seed'.*random_seed"):
+    with pytest.raises(BayesurvInputError, match=r"unknown sampler setting 'seed'.*random_seed"):
         check_sampler_settings({"seed": 1})
 
 
