@@ -19,7 +19,7 @@ from bayesurv.base.exceptions import BayesurvInputError
 
 __all__ = ["SAMPLERS", "check_finite_number", "check_mass", "check_positive",
            "check_sampler_settings", "check_times", "describe_rows", "repr_argument",
-           "repr_label", "repr_value"]
+           "repr_label", "repr_value", "sampler_setting_problem"]
 
 MAX_ROWS_SHOWN = 5
 SAMPLERS = ("pymc", "nutpie")
@@ -319,7 +319,7 @@ def check_sampler_settings(settings: Mapping, where: str = "fit",
         if key not in _SAMPLER_CHECKS:
             raise error(f"{where}: unknown sampler setting {key!r}; expected one of "
                         f"{', '.join(_SAMPLER_CHECKS)}")
-        problem = _SAMPLER_CHECKS[key](value)
+        problem = sampler_setting_problem(key, value)
         if problem:
             raise error(f"{where}: {key} must be {problem}, got {repr_argument(value)}")
         if key == "target_accept":
@@ -328,6 +328,24 @@ def check_sampler_settings(settings: Mapping, where: str = "fit",
             value = int(value)
         checked[key] = value
     return checked
+
+
+def sampler_setting_problem(key: str, value) -> str:
+    """What is wrong with one sampler setting (``"an integer >= 1"``), or ``""`` if nothing.
+
+    The rules of :func:`check_sampler_settings`, for callers that word the message
+    themselves (a spec names its file and ``sampler.draws``, the command line ``--draws``).
+
+    Examples
+    --------
+    >>> sampler_setting_problem("chains", 0), sampler_setting_problem("chains", 4)
+    ('an integer >= 1', '')
+    >>> sampler_setting_problem("draws", 10**7)
+    'at most 1000000 (a larger value is almost surely a mistake)'
+    """
+    if key not in _SAMPLER_CHECKS:
+        raise KeyError(f"unknown sampler setting {key!r}")
+    return _SAMPLER_CHECKS[key](value)
 
 
 def _count(minimum: int, maximum: int | None = None, optional: bool = False):
