@@ -9,10 +9,6 @@ positive numbers, sampler settings) are in :mod:`bayesurv.base.checks`.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import sys
-import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -22,10 +18,7 @@ from bayesurv.base.exceptions import DataError, DigitizedCurveError
 
 __all__ = ["check_binary", "check_columns_present", "check_frame", "check_no_missing",
            "check_nonnegative", "check_not_boolean", "check_numeric", "check_scalar_labels",
-           "column_of", "group_labels", "numeric_column", "warn_caller", "where_label"]
-
-# the package folder: frames of files under it are not the caller's
-PACKAGE_DIR = str(Path(__file__).resolve().parents[1]) + os.sep
+           "column_of", "group_labels", "numeric_column", "where_label"]
 
 # Dates, durations and intervals: numbers only after a choice (origin, unit, end point) that
 # the caller must make.
@@ -42,17 +35,12 @@ def check_frame(df, what: str = "data") -> pd.DataFrame:
     df : object
         The table to check.
     what : str
-        How messages name the input.
+        The input's name, for messages.
 
     Returns
     -------
     pandas.DataFrame
         ``df`` itself (not a copy).
-
-    Raises
-    ------
-    DataError
-        When ``df`` is not a DataFrame, has no rows or repeats a column name.
 
     Examples
     --------
@@ -83,12 +71,7 @@ def check_columns_present(df: pd.DataFrame, columns: dict[str, str], what: str =
     columns : dict
         Role (e.g. ``"time"``) to column name.
     what : str
-        How messages name the input.
-
-    Raises
-    ------
-    DataError
-        When a name is not a valid column name or is not in ``df``.
+        The input's name, for messages.
 
     Examples
     --------
@@ -116,15 +99,8 @@ def check_no_missing(series: pd.Series, column: str, what: str = "data") -> None
     ----------
     series : pandas.Series
         The column's values.
-    column : str
-        The column's name, for messages.
-    what : str
-        How messages name the input.
-
-    Raises
-    ------
-    DataError
-        Naming the rows with missing values.
+    column, what : str
+        The column's name and the input's, for messages.
 
     Examples
     --------
@@ -149,20 +125,13 @@ def check_numeric(series: pd.Series, column: str, what: str = "data") -> np.ndar
     ----------
     series : pandas.Series
         The column's values; text holding numbers is read as the number.
-    column : str
-        The column's name, for messages.
-    what : str
-        How messages name the input.
+    column, what : str
+        The column's name and the input's, for messages.
 
     Returns
     -------
     numpy.ndarray
         The values as float64 (a new array).
-
-    Raises
-    ------
-    DataError
-        For dates, categories, complex numbers, text that is not a number, and +/-inf.
 
     Examples
     --------
@@ -213,12 +182,7 @@ def check_not_boolean(series: pd.Series, column: str, role: str, what: str = "da
     role : str
         What the column is for (``"time"``), for messages.
     what : str
-        How messages name the input.
-
-    Raises
-    ------
-    DataError
-        Naming the rows holding True or False.
+        The input's name, for messages.
 
     Examples
     --------
@@ -248,15 +212,8 @@ def check_scalar_labels(series: pd.Series, column: str, what: str = "data") -> N
     ----------
     series : pandas.Series
         The column's values.
-    column : str
-        The column's name, for messages.
-    what : str
-        How messages name the input.
-
-    Raises
-    ------
-    DataError
-        Naming the rows holding lists, tuples, sets or other containers.
+    column, what : str
+        The column's name and the input's, for messages.
 
     Examples
     --------
@@ -287,15 +244,8 @@ def check_nonnegative(values: np.ndarray, index: pd.Index, column: str, what: st
         The column's values, as numbers.
     index : pandas.Index
         Their row labels, for messages.
-    column : str
-        The column's name, for messages.
-    what : str
-        How messages name the input.
-
-    Raises
-    ------
-    DataError
-        Naming the rows holding negative values.
+    column, what : str
+        The column's name and the input's, for messages.
 
     Examples
     --------
@@ -319,20 +269,13 @@ def check_binary(series: pd.Series, column: str, what: str = "data") -> np.ndarr
     ----------
     series : pandas.Series
         The column's values.
-    column : str
-        The column's name, for messages.
-    what : str
-        How messages name the input.
+    column, what : str
+        The column's name and the input's, for messages.
 
     Returns
     -------
     numpy.ndarray
         The values as int8 0/1 (a new array).
-
-    Raises
-    ------
-    DataError
-        Naming the rows holding other values.
 
     Examples
     --------
@@ -365,20 +308,6 @@ def where_label(what: str, source: str | None) -> str:
     ('risk table (file km.csv)', 'risk table')
     """
     return what if source is None else f"{what} (file {source})"
-
-
-def warn_caller(message: str, category: type[Warning]) -> None:
-    """Warn, attributing the warning to the first caller outside bayesurv.
-
-    The same cleaning or reconstruction step is reached through several public entry points
-    (``DigitizedCurve.from_frame``, the CSV readers, ``SurvivalData.from_digitized``...), so
-    no fixed ``stacklevel`` points at the user's line for all of them.
-    """
-    frame, level = sys._getframe(0), 1  # stacklevel 1 is this function
-    while frame is not None and str(Path(frame.f_code.co_filename).resolve()).startswith(
-            PACKAGE_DIR):
-        frame, level = frame.f_back, level + 1
-    warnings.warn(message, category, stacklevel=level)
 
 
 def column_of(df: pd.DataFrame, column, where: str, role: str) -> pd.Series:
