@@ -113,7 +113,14 @@ def test_bad_command_line_value(capsys):
     with pytest.raises(SystemExit) as info:
         main(["run", "--draws", "-5"])
     assert info.value.code == 2
-    assert "must be >= 1" in capsys.readouterr().err
+    assert "must be an integer >= 1" in capsys.readouterr().err
+
+
+def test_command_line_refuses_absurd_sampler_values(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["run", "--chains", "65"])
+    assert info.value.code == 2
+    assert "--chains: must be at most 64" in capsys.readouterr().err
 
 
 def test_version(capsys):

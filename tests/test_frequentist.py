@@ -27,6 +27,7 @@ from scipy import stats
 
 import bayesurv as bs
 from bayesurv import frequentist as fq
+from bayesurv.frequentist.cox_models import FIT_OPTIONS
 
 pytestmark = pytest.mark.filterwarnings("error")
 
@@ -249,7 +250,7 @@ def _survsplit_cox(frame, cuts):
                               "fin": rows["fin"]})
         fitter = CoxTimeVaryingFitter().fit(split, id_col="id", event_col="event",
                                             start_col="start", stop_col="stop",
-                                            fit_options=fq.FIT_OPTIONS)
+                                            fit_options=FIT_OPTIONS)
         hrs.append(float(np.exp(fitter.params_["fin"])))
     return hrs
 

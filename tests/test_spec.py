@@ -32,7 +32,7 @@ def test_reference_specs_load_and_describe_their_models():
     death = load_spec("models/shi2021_death.toml")
     model = death.build_model()
     assert isinstance(model, bs.ChangePoint) and model.near == 13 and model.spread == 4
-    assert death.compare["landmarks"] == [13]
+    assert death.compare["landmarks"] == (13,)
     hcc = load_spec("models/shi2021_hcc.toml").build_model()
     assert hcc.near == 8
     digitized = load_spec("models/shi2021_death_digitized.toml")
@@ -108,7 +108,15 @@ def test_csv_source_is_relative_to_the_spec(tmp_path):
         (MINIMAL.replace('source = "shi2021"', 'source = "nhanes"'),
          "data.source = 'nhanes' is not a shipped dataset"),
         (MINIMAL.replace("cuts = [8]", "cuts = [8, 8]"), "cuts has duplicated value"),
-        (MINIMAL + "\n[sampler]\ndraws = 'many'\n", "sampler.draws must be an integer"),
+        (MINIMAL + "\n[sampler]\ndraws = 'many'\n",
+         "sampler.draws must be an integer >= 1, got 'many'"),
+        (MINIMAL + "\n[sampler]\nseed = -1\n", "sampler.seed must be an integer >= 0 or None"),
+        (MINIMAL + "\n[sampler]\nchains = 100\n", "sampler.chains must be at most 64"),
+        (MINIMAL + "\n[sampler]\ntune = true\n", "sampler.tune must be an integer >= 0"),
+        (MINIMAL + "\n[sampler]\ntarget_accept = 1.0\n",
+         "sampler.target_accept must be a number strictly between 0 and 1, got 1.0"),
+        (MINIMAL + "\n[sampler]\nsampler = 'stan'\n",
+         "sampler.sampler must be one of 'pymc', 'nutpie', got 'stan'"),
         (MINIMAL + "\n[priors]\nlog_hr = {mu = 0, sigma = -1}\n", "sigma must be > 0"),
         (MINIMAL + "\n[priors]\nset = 'hopeful'\n", "unknown prior set 'hopeful'"),
         ("[data]\nsource = 'shi2021'\n", "the [model] table is missing"),
@@ -131,3 +139,48 @@ def test_missing_files_are_named(tmp_path):
     spec = load_spec(write(tmp_path, text))
     with pytest.raises(bs.SpecError, match=r"file 'missing\.csv' not found"):
         spec.load_data()
+
+
+def test_spec_is_an_immutable_copy_of_the_callers_tables():
+    values = {"data": {"source": "shi2021", "covariates": ["meld"]},
+              "model": {"type": "changepoint", "grid": {"start": 6, "stop": 24, "step": 6}},
+              "compare": {"landmarks": [13], "prior_sensitivity": ["skeptical"]}}
+    from bayesurv.runner.spec import Spec
+
+    spec = Spec.from_dict(values)
+    assert values["data"]["covariates"] == ["meld"]  # the caller's dicts are not touched
+    values["compare"]["landmarks"].append(99)  # ... and later changes to them do not leak in
+    assert spec.compare["landmarks"] == (13,)
+    with pytest.raises(TypeError):
+        spec.model["grid"]["step"] = 1
+    with pytest.raises(TypeError):
+        spec.data["source"] = "csv"
+    with pytest.raises(AttributeError):
+        spec.title = "other"
+    assert spec.build_model().grid.tolist() == [6.0, 12.0, 18.0, 24.0]
+
+
+def test_spec_checks_its_tables_when_made_directly():
+    from bayesurv.runner.spec import Spec
+
+    with pytest.raises(bs.SpecError, match=r"sampler\.draws must be an integer >= 1, got 0"):
+        Spec(path=None, name="x", title="x", data={"source": "shi2021"},
+             model={"type": "piecewise"}, sampler={"draws": 0})
+    with pytest.raises(bs.SpecError, match=r"unknown key sampler\.random_seed"):
+        Spec(path=None, name="x", title="x", data={"source": "shi2021"},
+             model={"type": "piecewise"}, sampler={"random_seed": 1})
+
+
+def test_spec_survives_pickling(tmp_path):
+    import pickle
+
+    spec = load_spec(write(tmp_path, MINIMAL + "\n[compare]\nlandmarks = [13]\n"))
+    copy = pickle.loads(pickle.dumps(spec))
+    assert copy == spec and copy.compare["landmarks"] == (13,)
+
+
+def test_command_line_overrides_are_checked_like_the_spec(tmp_path):
+    spec = load_spec(write(tmp_path, MINIMAL))
+    with pytest.raises(bs.SpecError, match=r"analysis\.toml.*chains must be at most 64"):
+        spec.sampler_settings(chains=1000)
+    assert spec.sampler_settings(seed=0)["random_seed"] == 0

@@ -1,8 +1,10 @@
-"""Named validation functions shared by every public entry point.
+"""Checks of single arguments: numbers, time points, probabilities and sampler settings.
 
-Each ``check_*`` function either returns a cleaned value or raises a
-:class:`~bayesurv.base.exceptions.BayesurvInputError` subclass whose message names the input,
-the column, the first offending rows and their values.
+Each ``check_*`` function either returns a cleaned value (never the caller's object) or raises
+a :class:`~bayesurv.base.exceptions.BayesurvInputError` (by default) whose message names the
+input, the argument and the offending value.  Checks of tables and their columns are in
+:mod:`bayesurv.base.columns`; ``describe_rows`` and the ``repr_*`` helpers word the messages
+of both.
 """
 
 from __future__ import annotations
@@ -13,13 +15,29 @@ from numbers import Real
 import numpy as np
 import pandas as pd
 
-from bayesurv.base.exceptions import BayesurvInputError, DataError
+from bayesurv.base.exceptions import BayesurvInputError
+
+__all__ = ["SAMPLERS", "check_finite_number", "check_mass", "check_positive",
+           "check_sampler_settings", "check_times", "describe_rows", "repr_argument",
+           "repr_label", "repr_value", "sampler_setting_problem"]
 
 MAX_ROWS_SHOWN = 5
+SAMPLERS = ("pymc", "nutpie")
+# per chain; more is almost surely a typo (and would exhaust memory before it finished)
+MAX_DRAWS = 10**6
+MAX_CHAINS = 64
 
 
 def describe_rows(labels: Sequence, values: Sequence | None = None) -> str:
-    """Describe offending rows as ``"rows 3, 7 (values -1, -2) and 4 more"``."""
+    """Describe offending rows as ``"rows 3, 7 (values -1, -2) and 4 more"``.
+
+    Examples
+    --------
+    >>> describe_rows([3, 7], [-1, -2])
+    'rows 3, 7 (values -1, -2)'
+    >>> describe_rows(range(8))
+    'rows 0, 1, 2, 3, 4 and 3 more'
+    """
     labels = list(labels)
     shown = labels[:MAX_ROWS_SHOWN]
     text = ("row " if len(labels) == 1 else "rows ") + ", ".join(repr_label(x) for x in shown)
@@ -65,144 +83,6 @@ def repr_argument(value) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def check_frame(df, what: str = "data") -> pd.DataFrame:
-    """Require a non-empty pandas DataFrame with unique column names."""
-    if not isinstance(df, pd.DataFrame):
-        raise DataError(f"{what} must be a pandas DataFrame, got {type(df).__name__}")
-    if len(df) == 0:
-        raise DataError(f"{what} has no rows")
-    duplicated = df.columns[df.columns.duplicated()].unique().tolist()
-    if duplicated:
-        raise DataError(f"{what} has duplicated column names: {duplicated}")
-    return df
-
-
-def check_columns_present(df: pd.DataFrame, columns: dict[str, str], what: str = "data") -> None:
-    """Require every named column; ``columns`` maps role (e.g. ``"time"``) to column name."""
-    for role, name in columns.items():
-        if not pd.api.types.is_hashable(name):
-            raise DataError(f"{what}: the {role} column must be given by its name, got "
-                            f"{repr_argument(name)}")
-        if name not in df.columns:
-            available = ", ".join(map(str, df.columns[:20]))
-            raise DataError(
-                f"{what}: the {role} column {name!r} is not in the data "
-                f"(columns: {available}{', ...' if df.shape[1] > 20 else ''})"
-            )
-
-
-def check_no_missing(series: pd.Series, column: str, what: str = "data") -> None:
-    """Reject missing values (NaN, None, NA, NaT)."""
-    missing = series.isna().to_numpy()
-    if missing.any():
-        labels = series.index[missing]
-        raise DataError(
-            f"{what}: column {column!r} has {int(missing.sum())} missing value(s) at "
-            f"{describe_rows(labels)}; bayesurv never drops rows, remove or impute them first"
-        )
-
-
-def check_numeric(series: pd.Series, column: str, what: str = "data") -> np.ndarray:
-    """Convert to float64 or reject the values that are not numbers (including +/-inf)."""
-    if pd.api.types.is_bool_dtype(series):
-        return series.to_numpy(dtype=float)
-    if isinstance(series.dtype, pd.CategoricalDtype) or pd.api.types.is_datetime64_any_dtype(
-        series
-    ) or pd.api.types.is_timedelta64_dtype(series):
-        raise DataError(
-            f"{what}: column {column!r} must be numeric, got dtype {series.dtype} "
-            f"(first values {describe_rows(series.index[:3], series.iloc[:3])})"
-        )
-    if pd.api.types.is_complex_dtype(series):
-        raise DataError(f"{what}: column {column!r} must be real numbers, got complex values")
-    converted = pd.to_numeric(series, errors="coerce")
-    if pd.api.types.is_complex_dtype(converted):  # an object column holding complex numbers
-        bad = np.asarray([isinstance(v, complex | np.complexfloating) for v in series])
-        raise DataError(f"{what}: column {column!r} must be real numbers; found complex values "
-                        f"at {describe_rows(series.index[bad], series[bad])}")
-    bad = converted.isna().to_numpy() & ~series.isna().to_numpy()
-    values = converted.to_numpy(dtype=float, na_value=np.nan)
-    bad |= np.isinf(values)
-    if bad.any():
-        labels = series.index[bad]
-        raise DataError(
-            f"{what}: column {column!r} must hold finite numbers; found other values at "
-            f"{describe_rows(labels, series[bad])}"
-        )
-    return values
-
-
-def check_not_boolean(series: pd.Series, column: str, role: str, what: str = "data") -> None:
-    """Reject True/False where numbers are meant (e.g. times: the columns may be swapped).
-
-    Examples
-    --------
-    >>> check_not_boolean(pd.Series([True, False]), "months", "time")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    bayesurv.base.exceptions.DataError: data: the time column 'months' holds True/False at ...
-    """
-    if pd.api.types.is_bool_dtype(series):
-        bad = np.ones(len(series), dtype=bool)
-    elif pd.api.types.is_object_dtype(series):
-        bad = np.asarray([isinstance(v, bool | np.bool_) for v in series], dtype=bool)
-    else:
-        return
-    if bad.any():
-        raise DataError(
-            f"{what}: the {role} column {column!r} holds True/False at "
-            f"{describe_rows(series.index[bad], series[bad])}; {role}s must be numbers "
-            "(are two columns swapped?)"
-        )
-
-
-def check_scalar_labels(series: pd.Series, column: str, what: str = "data") -> None:
-    """Labels (e.g. groups) must be single values: text, numbers or booleans, not lists.
-
-    Examples
-    --------
-    >>> check_scalar_labels(pd.Series(["a", ["b"]]), "arm")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    bayesurv.base.exceptions.DataError: data: column 'arm' must hold single labels ... at row 1...
-    """
-    if not pd.api.types.is_object_dtype(series) or pd.api.types.infer_dtype(
-            series, skipna=True) in ("string", "integer", "floating", "boolean",
-                                     "mixed-integer-float", "decimal"):
-        return
-    bad = np.asarray([not pd.api.types.is_hashable(v) or isinstance(v, tuple | frozenset)
-                      for v in series], dtype=bool)
-    if bad.any():
-        raise DataError(
-            f"{what}: column {column!r} must hold single labels (text or numbers); found "
-            f"containers at {describe_rows(series.index[bad], series[bad])}"
-        )
-
-
-def check_nonnegative(values: np.ndarray, index: pd.Index, column: str, what: str = "data") -> None:
-    """Reject negative values."""
-    bad = values < 0
-    if bad.any():
-        raise DataError(
-            f"{what}: column {column!r} must not be negative; found negative values at "
-            f"{describe_rows(index[bad], values[bad])}"
-        )
-
-
-def check_binary(series: pd.Series, column: str, what: str = "data") -> np.ndarray:
-    """Accept 0/1 (any numeric dtype) or booleans; return int8 0/1."""
-    if pd.api.types.is_bool_dtype(series):
-        return series.to_numpy(dtype=np.int8)
-    values = check_numeric(series, column, what)
-    bad = ~np.isin(values, (0.0, 1.0))
-    if bad.any():
-        raise DataError(
-            f"{what}: column {column!r} must be 0 (censored) or 1 (event), or booleans; "
-            f"found other values at {describe_rows(series.index[bad], series[bad])}"
-        )
-    return values.astype(np.int8)
-
-
 def _as_number(value, name: str, what: str, error) -> float:
     """``float(value)`` for real numbers only: not text, booleans or one-element lists."""
     if isinstance(value, bool | np.bool_) or not isinstance(value, Real):
@@ -211,7 +91,32 @@ def _as_number(value, name: str, what: str, error) -> float:
 
 
 def check_positive(value, name: str, what: str = "argument", error=BayesurvInputError) -> float:
-    """A finite number > 0."""
+    """A finite number > 0.
+
+    Parameters
+    ----------
+    value : object
+        The argument; booleans, text and lists are not numbers.
+    name : str
+        The argument's name, for messages.
+    what : str
+        The function or input it belongs to, for messages.
+    error : type
+        The exception raised (a :class:`BayesurvInputError` subclass).
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> check_positive(2, "sigma")
+    2.0
+    >>> check_positive(0, "sigma", "Normal")
+    Traceback (most recent call last):
+    ...
+    bayesurv.base.exceptions.BayesurvInputError: Normal: sigma must be a finite number > 0, got 0
+    """
     number = _as_number(value, name, what, error)
     if not np.isfinite(number) or number <= 0:
         raise error(f"{what}: {name} must be a finite number > 0, got {repr_argument(value)}")
@@ -219,7 +124,32 @@ def check_positive(value, name: str, what: str = "argument", error=BayesurvInput
 
 
 def check_finite_number(value, name: str, what: str = "argument", error=BayesurvInputError):
-    """A finite real number."""
+    """A finite real number.
+
+    Parameters
+    ----------
+    value : object
+        The argument; booleans, text and lists are not numbers.
+    name : str
+        The argument's name, for messages.
+    what : str
+        The function or input it belongs to, for messages.
+    error : type
+        The exception raised (a :class:`BayesurvInputError` subclass).
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> check_finite_number(-1, "mu")
+    -1.0
+    >>> check_finite_number(True, "mu", "Normal")
+    Traceback (most recent call last):
+    ...
+    bayesurv.base.exceptions.BayesurvInputError: Normal: mu must be a number, got True
+    """
     number = _as_number(value, name, what, error)
     if not np.isfinite(number):
         raise error(f"{what}: {name} must be finite, got {repr_argument(value)}")
@@ -233,6 +163,33 @@ def check_times(values, name: str, what: str = "argument", error=BayesurvInputEr
     A single number is a sequence of one.  Text, booleans, complex numbers, mappings and
     sets are errors: ``{13: 1}`` or ``"13"`` would otherwise be read as something the caller
     did not write.
+
+    Parameters
+    ----------
+    values : number or sequence of numbers
+        The time points.
+    name : str
+        The argument's name, for messages.
+    what : str
+        The function or input it belongs to, for messages.
+    error : type
+        The exception raised (a :class:`BayesurvInputError` subclass).
+    allow_empty : bool
+        Whether no time points at all is accepted.
+
+    Returns
+    -------
+    numpy.ndarray
+        The time points as float64 (a new array).
+
+    Examples
+    --------
+    >>> check_times([6, 13], "cuts")
+    array([ 6., 13.])
+    >>> check_times([13, 6], "cuts", "PiecewiseExponential")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    bayesurv.base.exceptions.BayesurvInputError: ...: cuts must be sorted ...; 6 comes after 13
     """
     def fail(problem: str = "must be a sequence of numbers"):
         return error(f"{what}: {name} {problem}, got {repr_argument(values)}")
@@ -272,3 +229,156 @@ def check_times(values, name: str, what: str = "argument", error=BayesurvInputEr
                 f"{float(arr[down[0] + 1]):g} comes after {float(arr[down[0]]):g}"
             )
     return arr
+
+
+def check_mass(mass, what: str = "argument", name: str = "mass",
+               error=BayesurvInputError) -> float:
+    """A probability mass strictly between 0 and 1 (e.g. of a credible interval).
+
+    Parameters
+    ----------
+    mass : object
+        The argument; booleans, text and lists are not numbers.
+    what : str
+        The function or input it belongs to, for messages.
+    name : str
+        The argument's name, for messages.
+    error : type
+        The exception raised (a :class:`BayesurvInputError` subclass).
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> check_mass(0.95, "summary")
+    0.95
+    >>> check_mass(95, "summary")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    bayesurv.base.exceptions.BayesurvInputError: summary: mass must be ... between 0 and 1, got 95
+    """
+    number = _as_number(mass, name, what, error)
+    if not 0 < number < 1:  # also refuses nan
+        raise error(f"{what}: {name} must be a number strictly between 0 and 1, got "
+                    f"{repr_argument(mass)}")
+    return number
+
+
+def _is_integer(value) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
+
+
+def check_sampler_settings(settings: Mapping, where: str = "fit",
+                           error=BayesurvInputError) -> dict:
+    """Validate the settings of one sampling run, all at once.
+
+    Parameters
+    ----------
+    settings : Mapping
+        Any of ``draws`` (integer >= 1) and ``tune`` (integer >= 0), both per chain and at
+        most 1000000; ``chains`` (integer from 1 to 64); ``random_seed`` (integer >= 0 or
+        None); ``cores`` (integer >= 1 or None); ``sampler`` (``"pymc"`` or ``"nutpie"``);
+        ``target_accept`` (number strictly between 0 and 1); ``progressbar`` (True or False).
+        True and False are not integers.
+    where : str
+        What the settings belong to, for messages (a function, or a spec file).
+    error : type
+        The exception raised (a :class:`BayesurvInputError` subclass).
+
+    Returns
+    -------
+    dict
+        A new dict of the given keys: integers as ``int``, ``target_accept`` as ``float``.
+
+    Raises
+    ------
+    BayesurvInputError
+        (or ``error``) naming ``where``, the key and the value, for an unknown key or a bad
+        value.
+
+    Examples
+    --------
+    >>> check_sampler_settings({"draws": np.int64(500), "target_accept": 0.95})
+    {'draws': 500, 'target_accept': 0.95}
+    >>> check_sampler_settings({"chains": 0})
+    Traceback (most recent call last):
+    ...
+    bayesurv.base.exceptions.BayesurvInputError: fit: chains must be an integer >= 1, got 0
+    >>> check_sampler_settings({"draw": 500})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    bayesurv.base.exceptions.BayesurvInputError: fit: unknown sampler setting 'draw'; ...
+    """
+    if not isinstance(settings, Mapping):
+        raise error(f"{where}: sampler settings must be a mapping of names to values, got "
+                    f"{repr_argument(settings)}")
+    checked = {}
+    for key, value in settings.items():
+        if key not in _SAMPLER_CHECKS:
+            raise error(f"{where}: unknown sampler setting {key!r}; expected one of "
+                        f"{', '.join(_SAMPLER_CHECKS)}")
+        problem = sampler_setting_problem(key, value)
+        if problem:
+            raise error(f"{where}: {key} must be {problem}, got {repr_argument(value)}")
+        if key == "target_accept":
+            value = float(value)
+        elif _is_integer(value):
+            value = int(value)
+        checked[key] = value
+    return checked
+
+
+def sampler_setting_problem(key: str, value) -> str:
+    """What is wrong with one sampler setting (``"an integer >= 1"``), or ``""`` if nothing.
+
+    The rules of :func:`check_sampler_settings`, for callers that word the message
+    themselves (a spec names its file and ``sampler.draws``, the command line ``--draws``).
+
+    Examples
+    --------
+    >>> sampler_setting_problem("chains", 0), sampler_setting_problem("chains", 4)
+    ('an integer >= 1', '')
+    >>> sampler_setting_problem("draws", 10**7)
+    'at most 1000000 (a larger value is almost surely a mistake)'
+    """
+    if key not in _SAMPLER_CHECKS:
+        raise KeyError(f"unknown sampler setting {key!r}")
+    return _SAMPLER_CHECKS[key](value)
+
+
+def _count(minimum: int, maximum: int | None = None, optional: bool = False):
+    """A check of an integer in [minimum, maximum]: the problem's wording, or ''."""
+    wording = f"an integer >= {minimum}" + (" or None" if optional else "")
+
+    def problem(value) -> str:
+        if value is None and optional:
+            return ""
+        if not _is_integer(value) or value < minimum:
+            return wording
+        if maximum is not None and value > maximum:
+            return f"at most {maximum} (a larger value is almost surely a mistake)"
+        return ""
+
+    return problem
+
+
+def _target_accept(value) -> str:
+    if (isinstance(value, bool | np.bool_) or not isinstance(value, Real)
+            or not 0 < float(value) < 1):
+        return "a number strictly between 0 and 1"
+    return ""
+
+
+_SAMPLER_CHECKS = {
+    "draws": _count(1, MAX_DRAWS),
+    "tune": _count(0, MAX_DRAWS),
+    "chains": _count(1, MAX_CHAINS),
+    "random_seed": _count(0, optional=True),
+    "cores": _count(1, optional=True),
+    "sampler": lambda value: "" if isinstance(value, str) and value in SAMPLERS
+    else f"one of {', '.join(map(repr, SAMPLERS))}",
+    "target_accept": _target_accept,
+    "progressbar": lambda value: "" if isinstance(value, bool) else "True or False",
+}

@@ -13,6 +13,14 @@ Warnings are :class:`UserWarning` subclasses, so they can be filtered by type::
 
 from __future__ import annotations
 
+import os
+import sys
+import warnings
+from pathlib import Path
+
+# the package folder: frames of files under it are not the caller's
+PACKAGE_DIR = str(Path(__file__).resolve().parents[1]) + os.sep
+
 
 class BayesurvError(Exception):
     """Base class of every exception raised on purpose by bayesurv.
@@ -192,3 +200,17 @@ class ReconstructionWarning(BayesurvWarning):
     >>> [w.category.__name__ for w in caught]
     ['ReconstructionWarning']
     """
+
+
+def warn_caller(message: str, category: type[Warning]) -> None:
+    """Warn, attributing the warning to the first caller outside bayesurv.
+
+    The same cleaning or reconstruction step is reached through several public entry points
+    (``DigitizedCurve.from_frame``, the CSV readers, ``SurvivalData.from_digitized``...), so
+    no fixed ``stacklevel`` points at the user's line for all of them.
+    """
+    frame, level = sys._getframe(0), 1  # stacklevel 1 is this function
+    while frame is not None and str(Path(frame.f_code.co_filename).resolve()).startswith(
+            PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)

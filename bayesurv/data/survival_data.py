@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from bayesurv.base.checks import (
+from bayesurv.base.columns import (
     check_binary,
     check_columns_present,
     check_frame,
@@ -16,15 +16,12 @@ from bayesurv.base.checks import (
     check_nonnegative,
     check_not_boolean,
     check_numeric,
-    check_scalar_labels,
-    describe_rows,
-    repr_argument,
 )
 from bayesurv.base.exceptions import DataError
+from bayesurv.data.encoding import WHAT, as_name_list, design_matrix, encode_groups
 
 __all__ = ["SurvivalData"]
 
-WHAT = "SurvivalData"
 
 
 def _readonly(array: np.ndarray) -> np.ndarray:
@@ -184,7 +181,7 @@ class SurvivalData:
         219
         """
         df = check_frame(df, WHAT)
-        covariates = [] if covariates is None else _as_name_list(covariates, "covariates")
+        covariates = [] if covariates is None else as_name_list(covariates, "covariates")
         check_columns_present(df, {"time": time, "event": event, "group": group}, WHAT)
         for c in covariates:
             check_columns_present(df, {"covariate": c}, WHAT)
@@ -205,8 +202,8 @@ class SurvivalData:
         times = check_numeric(df[time], time, WHAT)
         check_nonnegative(times, df.index, time, WHAT)
         events = check_binary(df[event], event, WHAT)
-        group_index, levels = _encode_groups(df[group], group, reference)
-        design, names = _design_matrix(df, covariates)
+        group_index, levels = encode_groups(df[group], group, reference)
+        design, names = design_matrix(df, covariates)
         return cls(times, events, group_index, levels, design, names, time_unit,
                    row_labels=df.index, source="patient rows")
 
@@ -389,130 +386,3 @@ class SurvivalData:
     def _repr_html_(self) -> str:
         head = html.escape(repr(self).splitlines()[0])
         return f"<p>{head}</p>" + self.summary().to_html(index=False, float_format="%.3g")
-
-
-def _as_name_list(value, what: str) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    try:
-        return list(value)
-    except TypeError:
-        raise DataError(f"{WHAT}: {what} must be a list of column names, got {value!r}") from None
-
-
-def _encode_groups(series: pd.Series, column: str, reference) -> tuple[np.ndarray, list[str]]:
-    """Integer codes with the reference level first.
-
-    Levels are the distinct values; each is named by its text (``str``).  Values that are
-    equal but written differently (``1``, ``1.0``, ``True``) or different but written the
-    same (``1``, ``"1"``) would be merged or split silently, so they are errors.
-    """
-    check_scalar_labels(series, column, WHAT)
-    if reference is not None and not pd.api.types.is_hashable(reference):
-        raise DataError(f"{WHAT}: reference must be a single group label, got "
-                        f"{repr_argument(reference)}")
-    names_per_row = series.astype(object).map(str)
-    clash = _clashing_labels(series, names_per_row)
-    if clash:
-        raise DataError(f"{WHAT}: group column {column!r} has labels that are equal as values "
-                        f"but written differently, or written the same but of different types: "
-                        f"{clash}; make the column one type (e.g. text)")
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        levels = [c for c in series.cat.categories if (series == c).any()]
-    else:
-        try:
-            levels = sorted(pd.unique(series))
-        except TypeError:  # mixed types cannot be sorted: keep order of appearance
-            levels = list(pd.unique(series))
-    names = [str(level) for level in levels]
-    if len(levels) < 2:
-        raise DataError(f"{WHAT}: group column {column!r} must have at least two levels, "
-                        f"found {len(levels)}: {names}")
-    if reference is None:
-        ref_pos = 0
-    else:
-        matches = [i for i, level in enumerate(levels) if _same_label(level, reference)
-                   or names[i] == str(reference)]
-        if not matches:
-            raise DataError(f"{WHAT}: reference {repr_argument(reference)} is not a level of "
-                            f"group column {column!r}; levels are {names}")
-        ref_pos = matches[0]
-    order = [ref_pos] + [i for i in range(len(levels)) if i != ref_pos]
-    lookup = {names[i]: k for k, i in enumerate(order)}
-    codes = names_per_row.map(lookup).to_numpy(dtype=np.intp)
-    return codes, [names[i] for i in order]
-
-
-def _same_label(level, reference) -> bool:
-    """``level == reference``, except that True is not 1; never raises (``pd.NA``)."""
-    if isinstance(level, bool | np.bool_) != isinstance(reference, bool | np.bool_):
-        return False
-    try:
-        return bool(level == reference)
-    except (TypeError, ValueError):
-        return False
-
-
-def _clashing_labels(series: pd.Series, names_per_row: pd.Series) -> str:
-    """Labels whose values and texts do not match one to one, with their rows ("" if none)."""
-    values = series.astype(object)
-    level = pd.factorize(values)[0]  # equal values (1, 1.0, True) share a level
-    frame = pd.DataFrame({"level": level, "name": names_per_row.to_numpy()})
-    pairs = frame.drop_duplicates()
-    if pairs["level"].is_unique and pairs["name"].is_unique:
-        return ""
-    frame["type"] = values.map(lambda v: type(v).__name__).to_numpy()
-    split = frame.groupby("level")["name"].transform("nunique") > 1
-    merged = frame.groupby("name")["level"].transform("nunique") > 1
-    parts = []
-    for _, part in frame[split | merged].groupby(["name", "type"], sort=False):
-        rows = part.index.to_numpy()
-        parts.append(f"{values.iloc[rows[0]]!r} at {describe_rows(series.index[rows])}")
-    return "; ".join(parts[:6])
-
-
-def _design_matrix(df: pd.DataFrame, covariates: list[str]) -> tuple[np.ndarray, list[str]]:
-    """Numeric columns as they are, categorical columns as indicators (first level dropped)."""
-    columns: list[np.ndarray] = []
-    names: list[str] = []
-    for c in covariates:
-        s = df[c]
-        if _is_categorical(s):
-            levels = (list(s.cat.categories) if isinstance(s.dtype, pd.CategoricalDtype)
-                      else sorted(pd.unique(s), key=str))
-            levels = [lv for lv in levels if (s == lv).any()]
-            if len(levels) < 2:
-                raise DataError(f"{WHAT}: covariate {c!r} has a single level {levels}; "
-                                "it cannot be estimated")
-            for level in levels[1:]:
-                columns.append((s == level).to_numpy(dtype=float))
-                names.append(f"{c}[{level}]")
-        else:
-            values = check_numeric(s, c, WHAT)
-            if values.min() == values.max():
-                raise DataError(f"{WHAT}: covariate {c!r} takes the single value "
-                                f"{float(values[0])!r} in every row; it cannot be estimated")
-            columns.append(values)
-            names.append(str(c))
-    if not columns:
-        return np.zeros((len(df), 0)), []
-    return np.column_stack(columns), names
-
-
-def _is_categorical(s: pd.Series) -> bool:
-    """Text or categorical columns become indicators; mixed text/number columns are errors."""
-    if isinstance(s.dtype, pd.CategoricalDtype):
-        return True
-    if pd.api.types.is_string_dtype(s.dtype) and not pd.api.types.is_object_dtype(s.dtype):
-        return True
-    if pd.api.types.is_object_dtype(s.dtype):
-        is_text = s.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
-        if is_text.all():
-            return True
-        if is_text.any():
-            raise DataError(
-                f"{WHAT}: covariate {s.name!r} mixes text and numbers; "
-                f"text at {describe_rows(s.index[is_text], s[is_text])}, numbers at "
-                f"{describe_rows(s.index[~is_text], s[~is_text])}"
-            )
-    return False

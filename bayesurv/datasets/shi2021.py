@@ -17,7 +17,8 @@ from importlib import resources
 
 import pandas as pd
 
-from bayesurv.base.checks import check_columns_present, check_frame, describe_rows
+from bayesurv.base.checks import describe_rows
+from bayesurv.base.columns import check_columns_present, check_frame
 from bayesurv.base.exceptions import BayesurvInputError, DataError, DataWarning
 from bayesurv.digitized.curve import DigitizedCurve
 from bayesurv.digitized.io import read_curves_csv, read_risk_table_csv

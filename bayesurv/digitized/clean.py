@@ -14,8 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bayesurv.base.checks import describe_rows
-from bayesurv.base.checks_digitized import warn_caller
-from bayesurv.base.exceptions import DataWarning, DigitizedCurveError
+from bayesurv.base.exceptions import DataWarning, DigitizedCurveError, warn_caller
 
 __all__ = ["CleaningSettings", "clean_curve", "nonincreasing_fit"]
 

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from bayesurv.base.checks import repr_argument
-from bayesurv.base.checks_digitized import group_labels, numeric_column, where_label
+from bayesurv.base.columns import group_labels, numeric_column, where_label
 from bayesurv.base.exceptions import DigitizedCurveError
 from bayesurv.digitized.clean import REPORT_COLUMNS, CleaningSettings, clean_curve
 from bayesurv.digitized.risk_table import RiskTable, as_risk_table

@@ -15,8 +15,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from bayesurv.base.checks_digitized import warn_caller
-from bayesurv.base.exceptions import DigitizedCurveError, ReconstructionWarning
+from bayesurv.base.exceptions import DigitizedCurveError, ReconstructionWarning, warn_caller
 from bayesurv.data.survival_data import SurvivalData
 from bayesurv.digitized.curve import DigitizedCurve, RiskTable, as_curve, as_risk_table
 from bayesurv.digitized.diagnostics import at_risk_comparison, reconstruction_diagnostics

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from bayesurv.base.checks import describe_rows, repr_argument
-from bayesurv.base.checks_digitized import group_labels, numeric_column, where_label
+from bayesurv.base.columns import group_labels, numeric_column, where_label
 from bayesurv.base.exceptions import DigitizedCurveError
 
 __all__ = ["MAX_AT_RISK", "RiskTable", "as_risk_table"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from bayesurv.base.checks import check_binary, check_nonnegative, check_numeric
+from bayesurv.base.columns import check_binary, check_nonnegative, check_numeric
 from bayesurv.base.exceptions import BayesurvInputError
 
 __all__ = ["km_step_corners", "simulate_digitization"]

@@ -11,6 +11,7 @@ import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
+from bayesurv.base.checks import sampler_setting_problem
 from bayesurv.base.exceptions import BayesurvError
 
 __all__ = ["main"]
@@ -43,12 +44,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("specs", nargs="*", metavar="SPEC", help="TOML analysis specification(s)")
     run.add_argument("--out", default="report", metavar="DIR",
                      help="folder for the reports, one subfolder per spec (default: report)")
-    run.add_argument("--draws", type=_positive, metavar="N",
+    run.add_argument("--draws", type=_setting("draws"), metavar="N",
                      help="posterior draws per chain (overrides the spec; tuning steps follow "
                           "unless --tune is given)")
-    run.add_argument("--tune", type=_positive, metavar="N", help="tuning steps per chain")
-    run.add_argument("--chains", type=_positive, metavar="N", help="number of chains")
-    run.add_argument("--seed", type=_non_negative, metavar="N", help="random seed")
+    run.add_argument("--tune", type=_setting("tune"), metavar="N", help="tuning steps per chain")
+    run.add_argument("--chains", type=_setting("chains"), metavar="N", help="number of chains")
+    run.add_argument("--seed", type=_setting("random_seed"), metavar="N", help="random seed")
     run.add_argument("--jobs", type=_positive, metavar="N",
                      help="specs run in parallel on N processes (default: one per CPU core, "
                           "at most one per spec); progress bars show only with --jobs 1")
@@ -83,11 +84,16 @@ def _positive(text: str) -> int:
     return value
 
 
-def _non_negative(text: str) -> int:
-    value = _integer(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
-    return value
+def _setting(key: str):
+    """An argument type for one sampler setting, checked by the rules every fit uses."""
+    def parse(text: str) -> int:
+        value = _integer(text)
+        problem = sampler_setting_problem(key, value)
+        if problem:
+            raise argparse.ArgumentTypeError(f"must be {problem}, got {text}")
+        return value
+
+    return parse
 
 
 def _integer(text: str) -> int:

@@ -27,23 +27,32 @@ Paths inside a spec are relative to the spec file.  Every error names the file a
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from bayesurv.base.checks import check_times
+from bayesurv.base.checks import check_sampler_settings
 from bayesurv.base.exceptions import BayesurvInputError, SpecError
 from bayesurv.data.survival_data import SurvivalData
-from bayesurv.inference.sampling import SAMPLERS
 from bayesurv.model.changepoint import ChangePoint
 from bayesurv.model.piecewise import PiecewiseExponential
-from bayesurv.model.priors import Normal, PriorSet, named_prior_sets
+from bayesurv.model.priors import Normal, PriorSet
+from bayesurv.runner import spec_sources
+from bayesurv.runner.spec_checks import (
+    check_compare,
+    check_data,
+    check_sampler,
+    frozen,
+    grid,
+    thawed,
+)
+from bayesurv.runner.spec_sources import SHIPPED
 
 __all__ = ["Spec", "load_spec"]
 
-SHIPPED = ("shi2021",)
+TABLES = ("data", "model", "priors", "compare", "sampler")
 SECTIONS = {
     "title": None,
     "description": None,
@@ -55,18 +64,16 @@ SECTIONS = {
                 "prior_sensitivity", "prior_sensitivity_draws"},
     "sampler": {"draws", "tune", "chains", "seed", "sampler", "cores", "target_accept"},
 }
-# [sampler] key -> (accepted types, how the message names them)
-SAMPLER_TYPES = {key: (int, "an integer") for key in ("draws", "tune", "chains", "seed", "cores")}
-SAMPLER_TYPES |= {"target_accept": ((int, float), "a number"), "sampler": (str, "a string")}
-SYNTHETIC_NOTE = (
-    "The data are a synthetic cohort calibrated to the published summaries of Shi et al. "
-    "(Hepatol Int 2021;15:1431-1441); they are not the trial's patients, whose data are not "
-    "public.")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Spec:
-    """A validated analysis specification.
+    """A validated analysis specification: an immutable plan of what to fit and report.
+
+    Every value is checked when the spec is made (so a bad spec fails before any sampling)
+    and the tables are read-only copies: nested tables are read-only mappings and lists are
+    tuples.  The caller's dicts are not modified and later changes to them do not reach the
+    spec.
 
     Attributes
     ----------
@@ -76,8 +83,10 @@ class Spec:
         Short name (the file's stem), used for the report folder.
     title : str
         Human-readable title.
-    data, model, priors, compare, sampler : dict
-        The validated tables.
+    data, model, priors, compare, sampler : Mapping
+        The validated tables (read-only).
+    text : str
+        The spec file's text, stored with the fit.
 
     Examples
     --------
@@ -85,29 +94,54 @@ class Spec:
     ...                        "model": {"type": "changepoint", "near": 8}})
     >>> spec.build_model()
     ChangePoint(grid=None, near=8.0, spread=None, prior=None, baseline=None, priors='default')
+    >>> spec.model["near"] = 13
+    Traceback (most recent call last):
+    ...
+    TypeError: 'mappingproxy' object does not support item assignment
     """
 
     path: Path | None
     name: str
     title: str
-    data: dict
-    model: dict
-    priors: dict = field(default_factory=dict)
-    compare: dict = field(default_factory=dict)
-    sampler: dict = field(default_factory=dict)
+    data: Mapping
+    model: Mapping
+    priors: Mapping = field(default_factory=dict)
+    compare: Mapping = field(default_factory=dict)
+    sampler: Mapping = field(default_factory=dict)
     text: str = ""
+
+    def __post_init__(self) -> None:
+        where = self._where()
+        for key in ("name", "title", "text"):
+            if not isinstance(getattr(self, key), str):
+                raise SpecError(f"{where}: {key} must be a string")
+        for table in TABLES:
+            values = getattr(self, table)
+            if not isinstance(values, Mapping):
+                raise SpecError(f"{where}: [{table}] must be a table")
+            for sub in values:
+                if sub not in SECTIONS[table]:
+                    raise SpecError(f"{where}: unknown key {table}.{sub}; allowed: "
+                                    f"{', '.join(sorted(SECTIONS[table]))}")
+            object.__setattr__(self, table, frozen(values))
+        self._check()
+
+    def __reduce__(self):
+        # read-only mappings cannot be pickled: rebuild (and re-check) from plain copies
+        return (type(self), (self.path, self.name, self.title,
+                             *(thawed(getattr(self, table)) for table in TABLES), self.text))
 
     # ------------------------------------------------------------------ reading
     @classmethod
-    def from_dict(cls, values: dict, path: Path | None = None, text: str = "") -> Spec:
+    def from_dict(cls, values: Mapping, path: Path | None = None, text: str = "") -> Spec:
         """Validate a parsed spec (see the module docstring for the keys).
 
         Examples
         --------
         >>> spec = Spec.from_dict({"data": {"source": "shi2021"},
         ...                        "model": {"type": "piecewise", "cuts": [13]}})
-        >>> spec.name, spec.model
-        ('analysis', {'type': 'piecewise', 'cuts': [13]})
+        >>> spec.name, dict(spec.model)
+        ('analysis', {'type': 'piecewise', 'cuts': (13,)})
         >>> Spec.from_dict({"data": {"source": "shi2021"}, "model": {"type": "weibull"}})
         Traceback (most recent call last):
         ...
@@ -118,39 +152,26 @@ class Spec:
             if key not in SECTIONS:
                 raise SpecError(f"{where}: unknown key {key!r}; expected one of "
                                 f"{sorted(SECTIONS)}")
-            allowed = SECTIONS[key]
-            if allowed is None:
-                if not isinstance(value, str):
-                    raise SpecError(f"{where}: {key} must be a string")
-                continue
-            if not isinstance(value, dict):
-                raise SpecError(f"{where}: [{key}] must be a table")
-            for sub in value:
-                if sub not in allowed:
-                    raise SpecError(f"{where}: unknown key {key}.{sub}; allowed: "
-                                    f"{', '.join(sorted(allowed))}")
+            if SECTIONS[key] is None and not isinstance(value, str):
+                raise SpecError(f"{where}: {key} must be a string")
         for required in ("data", "model"):
             if required not in values:
                 raise SpecError(f"{where}: the [{required}] table is missing")
         name = path.stem if path else "analysis"
-        spec = cls(path=path, name=name, title=values.get("title", name),
-                   data=dict(values["data"]), model=dict(values["model"]),
-                   priors=dict(values.get("priors", {})), compare=dict(values.get("compare", {})),
-                   sampler=dict(values.get("sampler", {})), text=text)
-        spec._check()
-        return spec
+        return cls(path=path, name=name, title=values.get("title", name),
+                   **{table: values.get(table, {}) for table in TABLES}, text=text)
 
     def _check(self) -> None:
-        """Check every value now, so a bad spec fails before any sampling."""
-        self._check_data()
+        """Check every value, so a bad spec fails before any sampling."""
+        check_data(self.data, self._fail)
         kind = self.model.get("type")
         if kind not in ("piecewise", "changepoint"):
             self._fail("model.type", f"= {kind!r}; use 'piecewise' or 'changepoint'")
         wrong = [k for k in self.model if k not in self._model_keys(kind)]
         if wrong:
             self._fail(f"model.{wrong[0]}", f"does not apply to a {kind} model")
-        self._check_sampler()
-        self._check_compare()
+        check_sampler(self.sampler, self._fail)
+        check_compare(self.compare, self._fail)
         try:
             self.build_model()
             self.prior_set()
@@ -160,79 +181,6 @@ class Spec:
             raise SpecError(f"{self._where()}: {exc}") from None
         except BayesurvInputError as exc:
             raise SpecError(f"{self._where()}: {exc}") from None
-
-    def _check_data(self) -> None:
-        d = self.data
-        source = d.get("source")
-        if source is None:
-            self._fail("data.source", f"is missing; use one of {[*SHIPPED, 'csv', 'digitized']}")
-        if source not in (*SHIPPED, "csv", "digitized"):
-            self._fail("data.source", f"= {source!r} is not a shipped dataset, 'csv' or "
-                                      "'digitized'")
-        if source == "csv" and "path" not in d:
-            self._fail("data.path", "is missing (source = 'csv' needs a CSV of patient rows)")
-        if source == "digitized" and "curves" not in d:
-            self._fail("data.curves", "is missing (source = 'digitized' needs a curves CSV)")
-        for key in ("path", "curves", "risk_table", "endpoint", "time", "event", "group",
-                    "time_unit", "scale"):
-            if key in d and not isinstance(d[key], str):
-                self._fail(f"data.{key}", f"must be text, got {d[key]!r}")
-        if "digitized" in d and not isinstance(d["digitized"], bool):
-            self._fail("data.digitized", f"must be true or false, got {d['digitized']!r}")
-        covariates = d.get("covariates", [])
-        if not isinstance(covariates, list) or not all(isinstance(c, str) for c in covariates):
-            self._fail("data.covariates", f"must be a list of column names, got {covariates!r}")
-        totals = d.get("total_events")
-        if totals is not None and not (_is_count(totals) or (
-                isinstance(totals, dict) and all(_is_count(v) for v in totals.values()))):
-            self._fail("data.total_events", "must be a whole number or a table "
-                                            f"{{group = number}}, got {totals!r}")
-
-    def _check_sampler(self) -> None:
-        for key, (kinds, described) in SAMPLER_TYPES.items():
-            value = self.sampler.get(key)
-            if key in self.sampler and (not isinstance(value, kinds) or isinstance(value, bool)):
-                self._fail(f"sampler.{key}", f"must be {described}, got {value!r}")
-        for key, minimum in (("draws", 1), ("tune", 0), ("chains", 1), ("seed", 0),
-                             ("cores", 1)):
-            if key in self.sampler and self.sampler[key] < minimum:
-                self._fail(f"sampler.{key}", f"must be >= {minimum}, got {self.sampler[key]}")
-        accept = self.sampler.get("target_accept", 0.9)
-        if not 0 < accept < 1:
-            self._fail("sampler.target_accept", f"must be between 0 and 1, got {accept}")
-        if self.sampler.get("sampler", "pymc") not in SAMPLERS:
-            self._fail("sampler.sampler", f"= {self.sampler['sampler']!r}; use one of "
-                                          f"{list(SAMPLERS)}")
-
-    def _check_compare(self) -> None:
-        c = self.compare
-        draws = c.get("prior_sensitivity_draws")
-        if draws is not None and not (_is_count(draws) and draws >= 1):
-            self._fail("compare.prior_sensitivity_draws", f"must be an integer >= 1, got "
-                                                          f"{draws!r}")
-        if "landmarks" in c:
-            try:
-                landmarks = check_times(c["landmarks"], "landmarks", "compare", SpecError)
-            except SpecError as exc:
-                self._fail("compare.landmarks", f"is not valid: {exc}")
-            if (landmarks <= 0).any():
-                self._fail("compare.landmarks", f"must be > 0, got {landmarks.tolist()}")
-        sets = c.get("prior_sensitivity", [])
-        if not isinstance(sets, list) or not all(isinstance(x, str) for x in sets):
-            self._fail("compare.prior_sensitivity", f"must be a list of prior set names, got "
-                                                    f"{sets!r}")
-        unknown = [x for x in sets if x not in named_prior_sets()]
-        if unknown:
-            self._fail("compare.prior_sensitivity", f"names unknown prior set(s) {unknown}; "
-                                                    f"choose from {sorted(named_prior_sets())}")
-        for key in ("published", "published_endpoint"):
-            if key in c and not isinstance(c[key], str):
-                self._fail(f"compare.{key}", f"must be text, got {c[key]!r}")
-        orientation = c.get("published_orientation")
-        if orientation is not None and orientation not in ("treated_vs_reference",
-                                                           "reference_vs_treated"):
-            self._fail("compare.published_orientation", f"= {orientation!r}; use "
-                       "'treated_vs_reference' or 'reference_vs_treated'")
 
     @staticmethod
     def _model_keys(kind: str) -> set[str]:
@@ -247,13 +195,6 @@ class Spec:
     def _fail(self, key: str, problem: str):
         raise SpecError(f"{self._where()}: {key} {problem}")
 
-    def _resolve(self, relative: str) -> Path:
-        base = self.path.parent if self.path else Path.cwd()
-        path = (base / relative).resolve()
-        if not path.exists():
-            raise SpecError(f"{self._where()}: file {relative!r} not found (looked for {path})")
-        return path
-
     # ------------------------------------------------------------------ building
     def prior_set(self) -> PriorSet:
         """The prior set: a named set plus overrides ``role = {mu = .., sigma = ..}``.
@@ -267,7 +208,7 @@ class Spec:
         >>> ps.name, ps.log_hr.describe(), ps.covariate.describe()
         ('skeptical (modified)', 'Normal(0, 0.4214)', 'Normal(0, 0.5)')
         """
-        values = dict(self.priors)
+        values = thawed(self.priors)
         base = PriorSet.named(str(values.pop("set", "default")))
         overrides = {}
         for role, value in values.items():
@@ -291,12 +232,12 @@ class Spec:
         >>> type(model).__name__, model.grid.tolist()  # the grid table, expanded
         ('ChangePoint', [6.0, 12.0, 18.0, 24.0])
         """
-        m = self.model
+        m = thawed(self.model)
         priors = self.prior_set()
         if m["type"] == "piecewise":
             return PiecewiseExponential(cuts=m.get("cuts", []), baseline=m.get("baseline"),
                                         priors=priors)
-        return ChangePoint(grid=_grid(m.get("grid")), near=m.get("near"),
+        return ChangePoint(grid=grid(m.get("grid")), near=m.get("near"),
                            spread=m.get("spread"), prior=m.get("prior"),
                            baseline=m.get("baseline"), priors=priors)
 
@@ -342,45 +283,11 @@ class Spec:
         (219, True)
         """
         try:
-            return self._load()
+            return spec_sources.load_source(self.data, self.path, self._where())
         except SpecError:
             raise
         except BayesurvInputError as exc:
             raise SpecError(f"{self._where()}: [data] {exc}") from exc
-
-    def _load(self) -> tuple[SurvivalData, pd.DataFrame | None]:
-        d = self.data
-        source = d["source"]
-        columns = {"time": d.get("time", "time"), "event": d.get("event", "event"),
-                   "group": d.get("group", "arm"), "reference": d.get("reference"),
-                   "covariates": d.get("covariates"), "time_unit": d.get("time_unit", "months")}
-        if source == "csv":
-            frame = _read_csv(self._resolve(d["path"]), self._where())
-            return SurvivalData.from_frame(frame, **columns), None
-        if source == "shi2021":
-            from bayesurv import datasets
-
-            endpoint = d.get("endpoint", "death")
-            columns["reference"] = columns["reference"] or "control"
-            if not d.get("digitized", False):
-                return SurvivalData.from_frame(datasets.shi2021(endpoint), **columns), None
-            curves, risk = datasets.shi2021(endpoint, digitized=True)
-            total_events = None
-        else:
-            from bayesurv.digitized.io import read_curves_csv, read_risk_table_csv
-
-            curves = read_curves_csv(self._resolve(d["curves"]), scale=d.get("scale", "auto"))
-            risk = (read_risk_table_csv(self._resolve(d["risk_table"]))
-                    if "risk_table" in d else None)
-            total_events = d.get("total_events")
-        from bayesurv.digitized.reconstruct import reconstruct_ipd
-
-        ipd = reconstruct_ipd(curves, risk, total_events=total_events)
-        data = SurvivalData.from_frame(ipd, time="time", event="event", group="group",
-                                       reference=columns["reference"],
-                                       time_unit=columns["time_unit"])
-        diagnostics = pd.DataFrame(ipd.attrs.get("diagnostics", []))
-        return data.replace(source="reconstructed from digitized curves"), diagnostics
 
     def published_table(self) -> pd.DataFrame | None:
         """The published HR table to compare with (or None).
@@ -394,16 +301,7 @@ class Spec:
         >>> len(table), table["endpoint"].unique().tolist()
         (3, ['hcc'])
         """
-        published = self.compare.get("published")
-        if published is None:
-            return None
-        if published == "shi2021":
-            from bayesurv import datasets
-
-            table = datasets.shi2021_published()
-            endpoint = self.compare.get("published_endpoint", self.data.get("endpoint", "death"))
-            return table[table["endpoint"] == endpoint].reset_index(drop=True)
-        return _read_csv(self._resolve(published), self._where())
+        return spec_sources.published_table(self.compare, self.data, self.path, self._where())
 
     def data_note(self) -> str | None:
         """A sentence on data provenance for reports (synthetic data say so).
@@ -414,14 +312,7 @@ class Spec:
         >>> spec.data_note()[:42]
         'The data are a synthetic cohort calibrated'
         """
-        if not self.is_synthetic:
-            return None
-        if self.data.get("digitized", False):
-            return ("The data are patient rows reconstructed (Guyot et al. 2012) from digitized "
-                    "Kaplan-Meier curves of a synthetic cohort calibrated to the published "
-                    "summaries of Shi et al. (Hepatol Int 2021;15:1431-1441); they are not the "
-                    "trial's patients, whose data are not public.")
-        return SYNTHETIC_NOTE
+        return spec_sources.data_note(self.data)
 
     def sensitivity_settings(self, settings: dict) -> dict:
         """Sampler settings of the prior-sensitivity refits: ``prior_sensitivity_draws`` (draws
@@ -479,50 +370,17 @@ class Spec:
         spec_draws = s.get("draws", 1000)
         if tune is None:  # tiny --draws from the command line bring tuning down with them
             tune = draws if draws is not None else s.get("tune", spec_draws)
-        return {
+        settings = {
             "draws": draws if draws is not None else spec_draws,
             "tune": tune,
             "chains": chains if chains is not None else s.get("chains", 4),
             "random_seed": seed if seed is not None else s.get("seed", 1),
             "sampler": s.get("sampler", "pymc"),
             "cores": s.get("cores"),
-            "target_accept": float(s.get("target_accept", 0.9)),
+            "target_accept": s.get("target_accept", 0.9),
         }
-
-
-def _grid(value):
-    """A grid is a list of times or a table ``{start = .., stop = .., step = ..}``."""
-    if value is None or not isinstance(value, dict):
-        return value
-    missing = {"start", "stop", "step"} - set(value)
-    extra = set(value) - {"start", "stop", "step"}
-    if missing or extra:
-        raise SpecError(f"model.grid needs exactly start, stop and step; "
-                        f"{'missing ' + str(sorted(missing)) if missing else ''}"
-                        f"{'unknown ' + str(sorted(extra)) if extra else ''}")
-    bad = {k: v for k, v in value.items() if not _is_number(v)}
-    if bad:
-        raise SpecError(f"model.grid: start, stop and step must be numbers, got {bad}")
-    start, stop, step = (float(value[k]) for k in ("start", "stop", "step"))
-    if step <= 0 or stop < start or (stop - start) / step > 100_000:
-        raise SpecError(f"model.grid: need step > 0 and stop >= start (and at most 100000 "
-                        f"points), got start={start:g}, stop={stop:g}, step={step:g}")
-    return np.round(np.arange(start, stop + step / 2, step), 10)
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and np.isfinite(value)
-
-
-def _is_count(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def _read_csv(path: Path, where: str) -> pd.DataFrame:
-    try:
-        return pd.read_csv(path)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise SpecError(f"{where}: cannot read {path} as CSV ({exc})") from None
+        # the spec's own values were checked when it was made; this checks the overrides
+        return check_sampler_settings(settings, f"{self._where()} (sampler settings)", SpecError)
 
 
 def load_spec(path) -> Spec:

@@ -1,0 +1,155 @@
+"""Kaplan-Meier estimates and log-rank tests of :class:`~bayesurv.SurvivalData` groups.
+
+Computed with lifelines from the same data the Bayesian models use, so the two answers can be
+put side by side.  Cox models are in :mod:`bayesurv.frequentist.cox_models`.
+
+Examples
+--------
+>>> import bayesurv as bs
+>>> from bayesurv import frequentist
+>>> data = bs.SurvivalData.from_frame(bs.datasets.shi2021("death"), reference="control")
+>>> frequentist.logrank(data).round(3).to_numpy().tolist()
+[[4.442, 1.0, 0.035]]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from lifelines import KaplanMeierFitter
+from lifelines.statistics import logrank_test, multivariate_logrank_test
+
+from bayesurv.base.exceptions import DataError
+from bayesurv.data.survival_data import SurvivalData
+
+__all__ = ["kaplan_meier", "logrank"]
+
+
+def kaplan_meier(data: SurvivalData, times: Sequence[float] | None = None) -> pd.DataFrame:
+    """Kaplan-Meier survival per group, with 95% confidence intervals.
+
+    Parameters
+    ----------
+    data : SurvivalData
+        The patients; one curve per group, reference group first.
+    times : float or sequence of float, optional
+        Times (>= 0, in any order) at which to evaluate the curves.  By default each
+        group's own step times: 0 and every distinct event or censoring time.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``group, time, survival, lower, upper, at_risk``.  ``survival`` is the
+        right-continuous step function (its value at ``t`` includes the events at ``t``);
+        ``lower``/``upper`` are lifelines' 95% interval on the log(-log) scale (R's
+        ``survfit(..., conf.type = "log-log")``); ``at_risk`` is the number of patients of
+        the group with follow-up time >= ``t``.  Past a group's last follow-up time the
+        curve keeps its last value (with ``at_risk`` 0), as ``summary(fit, extend = TRUE)``
+        does in R.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import bayesurv as bs
+    >>> from bayesurv import frequentist
+    >>> df = pd.DataFrame({"t": [2, 3, 3, 5, 1, 4], "d": [1, 0, 1, 1, 1, 0],
+    ...                    "arm": ["a", "a", "a", "a", "b", "b"]})
+    >>> data = bs.SurvivalData.from_frame(df, time="t", event="d", group="arm")
+    >>> km = frequentist.kaplan_meier(data, times=[3])
+    >>> km[["group", "survival", "at_risk"]].to_numpy().tolist()
+    [['a', 0.5, 3], ['b', 0.5, 1]]
+    """
+    _check_data(data, "kaplan_meier")
+    grid = None if times is None else _numbers(times, "times", "kaplan_meier", DataError)
+    frames = []
+    for g, name in enumerate(data.groups):
+        t, e = _group_arrays(data, g, "kaplan_meier")
+        fitter = KaplanMeierFitter().fit(t, e)
+        steps = fitter.survival_function_.index.to_numpy(dtype=float)
+        ci = fitter.confidence_interval_survival_function_
+        at = steps if grid is None else grid
+        # right-continuous step function: last step at or before each requested time
+        pos = np.searchsorted(steps, at, side="right") - 1
+        sorted_t = np.sort(t)
+        frames.append(pd.DataFrame({
+            "group": name,
+            "time": at,
+            "survival": fitter.survival_function_.iloc[:, 0].to_numpy()[pos],
+            "lower": ci.filter(like="lower").iloc[:, 0].to_numpy()[pos],
+            "upper": ci.filter(like="upper").iloc[:, 0].to_numpy()[pos],
+            "at_risk": t.size - np.searchsorted(sorted_t, at, side="left"),
+        }))
+    return pd.concat(frames, ignore_index=True)
+
+
+def logrank(data: SurvivalData) -> pd.DataFrame:
+    """Log-rank test that all groups have the same survival.
+
+    Two groups use :func:`lifelines.statistics.logrank_test`, more use
+    :func:`lifelines.statistics.multivariate_logrank_test`; both equal R's
+    ``survdiff(Surv(time, event) ~ group)``.
+
+    Parameters
+    ----------
+    data : SurvivalData
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row: ``statistic`` (chi-square), ``df`` (groups - 1), ``p``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import bayesurv as bs
+    >>> from bayesurv import frequentist
+    >>> df = pd.DataFrame({"t": [2, 3, 3, 5, 1, 4], "d": [1, 0, 1, 1, 1, 0],
+    ...                    "arm": ["a", "a", "a", "a", "b", "b"]})
+    >>> data = bs.SurvivalData.from_frame(df, time="t", event="d", group="arm")
+    >>> frequentist.logrank(data).round(3).to_numpy().tolist()
+    [[0.082, 1.0, 0.774]]
+    """
+    _check_data(data, "logrank")
+    for g in range(len(data.groups)):
+        _group_arrays(data, g, "logrank")
+    if data.n_events == 0:
+        raise DataError("logrank: the data have no events; the log-rank test is undefined")
+    if len(data.groups) == 2:
+        ref, trt = data.group_index == 0, data.group_index == 1
+        result = logrank_test(data.time[ref], data.time[trt], data.event[ref], data.event[trt])
+    else:
+        result = multivariate_logrank_test(data.time, data.group_index, data.event)
+    return pd.DataFrame({"statistic": [float(result.test_statistic)],
+                         "df": [int(result.degrees_of_freedom)], "p": [float(result.p_value)]})
+
+
+def _check_data(data, what: str) -> None:
+    if not isinstance(data, SurvivalData):
+        raise DataError(f"{what}: data must be a bayesurv.SurvivalData (build it with "
+                        f"SurvivalData.from_frame), got {type(data).__name__}")
+
+
+def _group_arrays(data: SurvivalData, g: int, what: str) -> tuple[np.ndarray, np.ndarray]:
+    mask = data.group_index == g
+    if not mask.any():
+        raise DataError(f"{what}: group {data.groups[g]!r} has no patients")
+    return data.time[mask], data.event[mask]
+
+
+def _numbers(values, name: str, what: str, error, positive: bool = False) -> np.ndarray:
+    """A non-empty 1-d array of finite numbers, with messages that show the user's value."""
+    items = [values] if isinstance(values, str) or np.ndim(values) == 0 else values
+    try:
+        arr = np.array([float(v) for v in items], dtype=float)
+    except (TypeError, ValueError):
+        raise error(f"{what}: {name} must be a number or a list of numbers, "
+                    f"got {values!r}") from None
+    if arr.size == 0:
+        raise error(f"{what}: {name} is empty; give at least one time")
+    bad = ~np.isfinite(arr) | ((arr <= 0) if positive else (arr < 0))
+    if bad.any():
+        raise error(f"{what}: {name} must hold finite times {'>' if positive else '>='} 0, "
+                    f"got {arr[bad][0]:g}")
+    return arr
