@@ -3,6 +3,7 @@
 from bayesurv import base  # noqa: F401, I001 (first: quietens third-party notices)
 from bayesurv import datasets, frequentist
 from bayesurv import plotting as plots  # bs.plots: the figure functions
+from bayesurv.base.version import __version__
 from bayesurv.base.exceptions import (
     BayesurvError,
     BayesurvInputError,
@@ -32,7 +33,6 @@ from bayesurv.model import priors
 from bayesurv.model.changepoint import ChangePoint
 from bayesurv.model.piecewise import PiecewiseExponential
 
-__version__ = "0.1.0"
 
 __all__ = [
     "BayesurvError",

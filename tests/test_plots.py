@@ -355,8 +355,9 @@ def test_save_figures_writes_pngs_and_closes_its_figures(cp_fit, pw_fit, data, c
         # 8 x 5 in at 100 dpi, give or take the tight bounding box and the caption
         assert 700 <= width <= 1000 and 450 <= height <= 650
         assert os.path.getsize(path) > 20_000
-    fixed = plots.save_figures(pw_fit, data, tmp_path / "pw")
+    fixed = plots.save_figures(pw_fit, data, tmp_path / "pw", bs.compare(pw_fit, data))
     assert sorted(fixed) == ["forest", "hazard_ratio_over_time", "prior_posterior",
                              "survival"]
     with pytest.raises(bs.DataError, match="not the data of the fit"):
-        plots.save_figures(pw_fit, data.subset(np.arange(data.n) > 0), tmp_path / "x")
+        plots.save_figures(pw_fit, data.subset(np.arange(data.n) > 0), tmp_path / "x",
+                           cp_table)

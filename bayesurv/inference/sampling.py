@@ -15,59 +15,39 @@ import numpy as np
 import pymc as pm
 import xarray as xr
 
+from bayesurv.base.checks import check_sampler_settings
 from bayesurv.base.exceptions import BayesurvInputError
+from bayesurv.base.version import __version__
 from bayesurv.data.survival_data import SurvivalData
 from bayesurv.data.usable import check_data_usable
 from bayesurv.inference.diagnostics import check_convergence
 from bayesurv.inference.fit import ATTR_PREFIX, Fit
 from bayesurv.model.kind import HazardModel, register_sampler
 
-__all__ = ["SAMPLERS", "check_sampler_settings", "sample"]
+__all__ = ["draw_states", "sample", "settings_of_fit"]
 
-SAMPLERS = ("pymc", "nutpie")
-MAX_DRAWS = 10**6
-MAX_CHAINS = 64
-
-
-def _check_count(value, name: str, minimum: int, maximum: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        raise BayesurvInputError(f"fit: {name} must be an integer >= {minimum}, got {value!r}")
-    if maximum is not None and value > maximum:
-        raise BayesurvInputError(f"fit: {name} = {value} is more than this machine-sized "
-                                 f"sampler is meant for (at most {maximum})")
-    return int(value)
-
-
-def check_sampler_settings(draws, tune, chains, random_seed, sampler, cores,
-                           target_accept) -> dict:
-    """The sampler settings of a fit, validated; a new seed is drawn when none is given.
+def settings_of_fit(draws, tune, chains, random_seed, sampler, cores, target_accept) -> dict:
+    """The sampler settings of one fit, checked once (:func:`bayesurv.base.checks.
+    check_sampler_settings`), with the defaults filled in and a seed drawn when none is given.
 
     Examples
     --------
-    >>> s = check_sampler_settings(100, 0, 2, 7, "pymc", None, 0.9)
+    >>> s = settings_of_fit(100, 0, 2, 7, "pymc", None, 0.9)
     >>> s["draws"], s["cores"], s["random_seed"]
     (100, 1, 7)
-    >>> check_sampler_settings(100, 0, 2, 7, "stan", None, 0.9)
+    >>> settings_of_fit(100, 0, 2, 7, "stan", None, 0.9)
     Traceback (most recent call last):
     ...
     bayesurv.base.exceptions.BayesurvInputError: fit: sampler must be one of ... got 'stan'
     """
-    settings = {"draws": _check_count(draws, "draws", 1, MAX_DRAWS),
-                "tune": _check_count(tune, "tune", 0, MAX_DRAWS),
-                "chains": _check_count(chains, "chains", 1, MAX_CHAINS),
-                "cores": 1 if cores is None else _check_count(cores, "cores", 1, MAX_CHAINS)}
-    if sampler not in SAMPLERS:
-        raise BayesurvInputError(f"fit: sampler must be one of {SAMPLERS}, got {sampler!r}")
-    try:
-        accept = float(target_accept)
-    except (TypeError, ValueError):
-        accept = np.nan
-    if isinstance(target_accept, bool) or not 0 < accept < 1:
-        raise BayesurvInputError(f"fit: target_accept must be in (0, 1), got {target_accept!r}")
-    if random_seed is None:
-        random_seed = int(np.random.SeedSequence().generate_state(1)[0])
-    settings["random_seed"] = _check_count(random_seed, "random_seed", 0)
-    return settings | {"sampler": sampler, "target_accept": accept}
+    given = {"draws": draws, "tune": tune, "chains": chains, "random_seed": random_seed,
+             "sampler": sampler, "cores": cores, "target_accept": target_accept}
+    settings = check_sampler_settings(given)
+    if settings["random_seed"] is None:
+        settings["random_seed"] = int(np.random.SeedSequence().generate_state(1)[0])
+    if settings["cores"] is None:
+        settings["cores"] = 1
+    return settings
 
 
 def sample(model: HazardModel, data: SurvivalData, *, draws: int, tune: int, chains: int,
@@ -84,7 +64,7 @@ def sample(model: HazardModel, data: SurvivalData, *, draws: int, tune: int, cha
     >>> small.kind, small.idata.posterior.sizes["chain"], small.idata.posterior.sizes["draw"]
     ('piecewise', 2, 100)
     """
-    s = check_sampler_settings(draws, tune, chains, random_seed, sampler, cores, target_accept)
+    s = settings_of_fit(draws, tune, chains, random_seed, sampler, cores, target_accept)
     check_data_usable(data, stacklevel=3)  # warnings point at the caller of model.fit
     arrays = model.arrays(data)
     pm_model = model.build_model(arrays)
@@ -106,8 +86,6 @@ def sample(model: HazardModel, data: SurvivalData, *, draws: int, tune: int, cha
     if "constant_data" in idata:
         del idata.constant_data
     idata.add_groups(constant_data=arrays.constant_data())
-    from bayesurv import __version__
-
     record = s | {"wall_seconds": round(elapsed, 3),
                   "sampling_seconds": _sampling_seconds(idata, elapsed)}
     attrs = {"version": __version__, "model": json.dumps(model.settings()),

@@ -20,7 +20,7 @@ REFERENCE_SPECS = ("shi2021_death.toml", "shi2021_hcc.toml", "shi2021_death_digi
 
 
 def _parser() -> argparse.ArgumentParser:
-    from bayesurv import __version__
+    from bayesurv.base.version import __version__
 
     parser = argparse.ArgumentParser(
         prog="bayesurv",
