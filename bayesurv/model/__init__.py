@@ -4,4 +4,5 @@ Importing it registers every kind (:data:`bayesurv.model.kind.KINDS`), so a save
 rebuild its kind object by name.
 """
 
-from bayesurv.model import changepoint, piecewise  # noqa: F401 (registers the kinds)
+from bayesurv.model import piecewise  # noqa: F401, I001 (registers the kinds, in this order)
+from bayesurv.model import changepoint  # noqa: F401

@@ -36,8 +36,7 @@ import pandas as pd
 from bayesurv.base.checks import check_sampler_settings
 from bayesurv.base.exceptions import BayesurvInputError, SpecError
 from bayesurv.data.survival_data import SurvivalData
-from bayesurv.model.changepoint import ChangePoint
-from bayesurv.model.piecewise import PiecewiseExponential
+from bayesurv.model.kind import KINDS
 from bayesurv.model.priors import Normal, PriorSet
 from bayesurv.runner import spec_sources
 from bayesurv.runner.spec_checks import (
@@ -165,9 +164,9 @@ class Spec:
         """Check every value, so a bad spec fails before any sampling."""
         check_data(self.data, self._fail)
         kind = self.model.get("type")
-        if kind not in ("piecewise", "changepoint"):
-            self._fail("model.type", f"= {kind!r}; use 'piecewise' or 'changepoint'")
-        wrong = [k for k in self.model if k not in self._model_keys(kind)]
+        if not isinstance(kind, str) or kind not in KINDS:
+            self._fail("model.type", f"= {kind!r}; use {' or '.join(map(repr, KINDS))}")
+        wrong = [k for k in self.model if k != "type" and k not in KINDS[kind].setting_names]
         if wrong:
             self._fail(f"model.{wrong[0]}", f"does not apply to a {kind} model")
         check_sampler(self.sampler, self._fail)
@@ -181,13 +180,6 @@ class Spec:
             raise SpecError(f"{self._where()}: {exc}") from None
         except BayesurvInputError as exc:
             raise SpecError(f"{self._where()}: {exc}") from None
-
-    @staticmethod
-    def _model_keys(kind: str) -> set[str]:
-        common = {"type", "baseline"}
-        if kind == "piecewise":
-            return common | {"cuts"}
-        return common | {"grid", "near", "spread", "prior"}
 
     def _where(self) -> str:
         return str(self.path) if self.path else "spec"
@@ -232,14 +224,11 @@ class Spec:
         >>> type(model).__name__, model.grid.tolist()  # the grid table, expanded
         ('ChangePoint', [6.0, 12.0, 18.0, 24.0])
         """
-        m = thawed(self.model)
-        priors = self.prior_set()
-        if m["type"] == "piecewise":
-            return PiecewiseExponential(cuts=m.get("cuts", []), baseline=m.get("baseline"),
-                                        priors=priors)
-        return ChangePoint(grid=grid(m.get("grid")), near=m.get("near"),
-                           spread=m.get("spread"), prior=m.get("prior"),
-                           baseline=m.get("baseline"), priors=priors)
+        settings = thawed(self.model)
+        kind = KINDS[settings.pop("type")]
+        if "grid" in settings:  # a grid may be written as a table {start, stop, step}
+            settings["grid"] = grid(settings["grid"])
+        return kind(**settings, priors=self.prior_set())
 
     @property
     def is_synthetic(self) -> bool:
