@@ -167,6 +167,7 @@ def test_numpy_loglik_on_posterior_draws_equals_the_pymc_graph(which, request,
     fit = request.getfixturevalue(which)
     model = fit.model  # rebuilt from the settings stored in the fit
     arrays = model.arrays(reference_like_data)
+    values = model.graph_values(arrays)
     pm_model = model.build_model(arrays)
     potential = pm_model.compile_fn(pm_model.logp(vars=pm_model.potentials, jacobian=False),
                                     point_fn=True)
@@ -174,9 +175,9 @@ def test_numpy_loglik_on_posterior_draws_equals_the_pymc_graph(which, request,
     for chain, draw in ((0, 0), (1, 123), (0, 299)):
         log_baseline = posterior["log_baseline"].to_numpy()[chain, draw]
         log_hr = posterior["log_hr"].to_numpy()[chain, draw]
-        lh = log_hazards(np, log_baseline, model.effects(np, log_hr, arrays),
-                         arrays.baseline_map)
-        joint = model.state_loglik(np, lh, 0.0, arrays) + model.state_log_prior(arrays)
+        lh = log_hazards(np, log_baseline, model.effects(np, log_hr, values),
+                         values["baseline_map"])
+        joint = model.state_loglik(np, lh, 0.0, values) + model.state_log_prior(values)
         expected = potential({"log_baseline": log_baseline, "log_hr": log_hr})
         # same terms, NumPy vs PyTensor summation: agreement to floating-point rounding
         assert logsumexp(joint) == pytest.approx(expected, rel=1e-12, abs=1e-9)

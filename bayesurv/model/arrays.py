@@ -162,6 +162,29 @@ class ModelArrays:
             return getattr(self, name)
         raise KeyError(name)
 
+    def graph_values(self, kind_names=()) -> dict[str, np.ndarray]:
+        """The arrays the likelihood reads, by the names the kinds' math uses; they enter a
+        PyMC model as data (``pm.Data``), so a compiled model can take new ones.
+
+        ``kind_names`` are the kind arrays the likelihood needs.  Per-patient arrays are
+        included only when there are covariates (otherwise the exposure table suffices).
+
+        Examples
+        --------
+        >>> values = bs.PiecewiseExponential(cuts=[13]).arrays(data).graph_values(["period_map"])
+        >>> {name: value.shape for name, value in values.items()}  # doctest: +NORMALIZE_WHITESPACE
+        {'events': (5, 2), 'exposure': (5, 2), 'widths': (4,), 'baseline_map': (5,),
+         'period_map': (5,)}
+        """
+        values = {"events": self.table.events, "exposure": self.table.exposure,
+                  "widths": self.widths, "baseline_map": self.baseline_map}
+        if self.has_covariates:
+            p = self.patients
+            values |= {"patient_piece": p.piece, "patient_offset": p.offset,
+                       "patient_event": p.event, "patient_group": p.group,
+                       "patient_covariates": self.covariates}
+        return values | {name: self[name] for name in kind_names}
+
     @property
     def widths(self) -> np.ndarray:
         """Widths of the fine pieces but the last (open-ended) one.
@@ -232,6 +255,7 @@ class ModelArrays:
                 "patient_group": ("patient", self.patients.group),
                 "patient_covariates": (("patient", "covariate"), self.covariates),
                 "covariate_means": ("covariate", self.covariate_means),
+                "baseline_map": ("fine_piece", self.baseline_map),
                 **{name: (dim, np.asarray(values))
                    for name, (dim, values) in self.kind_arrays.items()},
             },

@@ -105,6 +105,7 @@ class ChangePoint(HazardModel):
     state_dim = "candidate"
     setting_names = ("grid", "near", "spread", "prior", "baseline")
     kind_array_names = ("tau_grid", "tau_prior", "tau_index")
+    graph_array_names = ("tau_prior", "tau_index")
 
     def __init__(self, grid=None, near=None, spread=None, prior=None, baseline=None,
                  priors=None):
@@ -207,14 +208,14 @@ class ChangePoint(HazardModel):
 
         Examples
         --------
-        >>> arrays = {"fine_edges": np.array([0.0, 6.0, 13.0])}
-        >>> ChangePoint().effects(np, np.array([[0.1, -0.9]]), arrays)[:, 0]  # first piece
-        array([[ 0.1],
-               [-0.9]])
+        The same on every piece, so the pieces axis has length 1 (it broadcasts).
+
+        >>> ChangePoint().effects(np, np.array([[0.1, -0.9]]), {})
+        array([[[ 0.1]],
+        <BLANKLINE>
+               [[-0.9]]])
         """
-        n_fine = np.size(arrays["fine_edges"])
-        per_regime = xp.swapaxes(log_hr, -1, -2)[..., :, None, :]  # (..., 2, 1, groups)
-        return per_regime + xp.zeros((n_fine, 1))
+        return xp.swapaxes(log_hr, -1, -2)[..., :, None, :]  # (..., 2, 1, groups)
 
     def regimes(self, arrays) -> np.ndarray:
         """State k (tau = k-th candidate): pieces before its fine edge are ``before`` (0),
@@ -229,7 +230,7 @@ class ChangePoint(HazardModel):
         pieces = np.arange(np.size(arrays["fine_edges"]))
         return (pieces[None, :] >= np.asarray(arrays["tau_index"])[:, None]).astype(int)
 
-    def state_log_prior(self, arrays) -> np.ndarray:
+    def state_log_prior(self, arrays, xp=np) -> np.ndarray:
         """log of the prior weights of the candidates (a zero weight gives -inf).
 
         Examples
@@ -238,7 +239,7 @@ class ChangePoint(HazardModel):
         array([-0.693, -0.693,   -inf])
         """
         with np.errstate(divide="ignore"):  # a zero prior weight is a -inf term: exp() is 0
-            return np.log(np.asarray(arrays["tau_prior"], dtype=float))
+            return xp.log(arrays["tau_prior"])
 
     def state_values(self, arrays) -> np.ndarray:
         """The candidate change-point times.
@@ -250,7 +251,7 @@ class ChangePoint(HazardModel):
         """
         return np.asarray(arrays["tau_grid"])
 
-    def state_loglik(self, xp, lh, xb, arrays: ModelArrays):
+    def state_loglik(self, xp, lh, xb, d):
         """Log-likelihood at every candidate at once, from cumulative sums over the fine grid.
 
         Examples
@@ -259,22 +260,22 @@ class ChangePoint(HazardModel):
 
         >>> model = ChangePoint(grid=[6, 12])
         >>> arrays = model.arrays(data)
+        >>> values = model.graph_values(arrays)
         >>> lh = np.log(np.full((2, arrays.fine_edges.size, 2), 0.005))
         >>> lh[1, :, 1] = np.log(0.0025)  # after tau the treated hazard halves
-        >>> per_tau = model.state_loglik(np, lh, 0.0, arrays)
+        >>> per_tau = model.state_loglik(np, lh, 0.0, values)
         >>> switch = model.regimes(arrays)[0]  # tau = 6
         >>> mixed = np.where(switch[:, None] == 0, lh[0], lh[1])
         >>> from bayesurv.model.kind import patient_or_table_loglik
-        >>> bool(np.isclose(per_tau[0], patient_or_table_loglik(np, mixed, 0.0, arrays)))
+        >>> bool(np.isclose(per_tau[0], patient_or_table_loglik(np, mixed, 0.0, values)))
         True
         """
-        tau_index = arrays["tau_index"]
-        if arrays.has_covariates:
-            p = arrays.patients
-            return lik.changepoint_patient_totals(xp, p.piece, p.offset, p.event, p.group,
-                                                  arrays.widths, lh[0], lh[1], xb, tau_index)
-        return lik.changepoint_aggregated_loglik(xp, arrays.table.events, arrays.table.exposure,
-                                                 lh[0], lh[1], tau_index)
+        if "patient_covariates" in d:
+            return lik.changepoint_patient_totals(
+                xp, d["patient_piece"], d["patient_offset"], d["patient_event"],
+                d["patient_group"], d["widths"], lh[0], lh[1], xb, d["tau_index"])
+        return lik.changepoint_aggregated_loglik(xp, d["events"], d["exposure"], lh[0], lh[1],
+                                                 d["tau_index"])
 
     def describe(self, arrays, time_unit: str) -> str:
         """The model in one sentence.

@@ -114,6 +114,7 @@ class HazardModel:
     state_dim: ClassVar[str] = "candidate"
     setting_names: ClassVar[tuple[str, ...]] = ("baseline",)
     kind_array_names: ClassVar[tuple[str, ...]] = ()  # stored in a fit's constant_data
+    graph_array_names: ClassVar[tuple[str, ...]] = ()  # of those, the ones the graph reads
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -192,17 +193,18 @@ class HazardModel:
         """
         return np.zeros((1, np.size(arrays["fine_edges"])), dtype=int)
 
-    def state_log_prior(self, arrays) -> np.ndarray:
+    def state_log_prior(self, arrays, xp=np) -> np.ndarray:
         """Log prior weight of each state (one state, weight 1, unless the kind has more)."""
-        return np.zeros(1)
+        return xp.zeros(1)
 
     def state_values(self, arrays) -> np.ndarray:
         """The value of the discrete parameter in each state (e.g. the candidate times)."""
         return np.zeros(1)
 
-    def state_loglik(self, xp, lh, xb, arrays):
+    def state_loglik(self, xp, lh, xb, d):
         """Log-likelihood of each state, shape (states,), for log hazards ``lh`` (regimes,
-        pieces, groups) and covariate linear predictor ``xb``."""
+        pieces, groups), covariate linear predictor ``xb`` and graph values ``d``
+        (:meth:`graph_values`)."""
         raise NotImplementedError
 
     def describe(self, arrays, time_unit: str) -> str:
@@ -262,84 +264,114 @@ class HazardModel:
                         random_seed=random_seed, sampler=sampler, cores=cores,
                         target_accept=target_accept, progressbar=progressbar)
 
-    def build_model(self, arrays: ModelArrays) -> pm.Model:
+    def graph_values(self, arrays: ModelArrays) -> dict[str, np.ndarray]:
+        """Every number the PyMC graph reads: the model arrays and the prior parameters.
+
+        They enter the graph as data, so a model compiled once takes new data, new cuts or
+        grid positions and new priors without being rebuilt.
+
+        Examples
+        --------
+        >>> model = bs.ChangePoint(grid=[6, 12], priors="skeptical")
+        >>> values = model.graph_values(model.arrays(data))
+        >>> round(float(values["log_hr_sigma"]), 4), values["tau_index"].tolist()  # fine edges
+        (0.4214, [1, 3])
+        """
+        p = self.priors
+        centre = p.centre(arrays.crude_log_rate)
+        priors = {"log_hr_mu": p.log_hr.mu, "log_hr_sigma": p.log_hr.sigma,
+                  "level_mu": p.baseline_level.mu + centre,
+                  "level_sigma": p.baseline_level.sigma,
+                  "step_mu": p.baseline_step.mu, "step_sigma": p.baseline_step.sigma,
+                  "covariate_mu": p.covariate.mu, "covariate_sigma": p.covariate.sigma}
+        return arrays.graph_values(self.graph_array_names) | {
+            name: np.asarray(float(value)) for name, value in priors.items()}
+
+    def build_model(self, arrays: ModelArrays, values: Mapping | None = None) -> pm.Model:
         """The PyMC model of ``arrays``: baseline random walk, treatment log HRs, covariates,
         and the likelihood marginalized over the kind's states.
+
+        Every array and prior parameter is a ``pm.Data`` container named as in
+        :meth:`graph_values` (``values`` replaces them, e.g. padded to a common shape).
 
         Examples
         --------
         >>> model = bs.ChangePoint(near=13)
         >>> pm_model = model.build_model(model.arrays(data))
-        >>> sorted(pm_model.named_vars)
-        ['log_baseline', 'log_hr', 'loglik', 'tau_probability']
+        >>> [v.name for v in pm_model.free_RVs], pm_model.deterministics
+        (['log_baseline', 'log_hr'], [tau_probability])
         """
+        values = self.graph_values(arrays) if values is None else values
         periods = [label for label, _, _ in self.period_rows(arrays)]
         coords = {"piece": interval_labels(arrays.baseline_edges),
                   "group": list(arrays.groups[1:]),
                   "covariate": list(arrays.covariate_names), "period": periods}
+        n_states = 1
         if self.state_name is not None:
-            coords[self.state_dim] = self.state_values(arrays)
+            states = self.state_values(arrays)
+            n_states = np.size(values["tau_prior"]) if "tau_prior" in values else states.size
+            coords[self.state_dim] = np.r_[states, np.full(n_states - states.size, np.nan)]
         with pm.Model(coords=coords) as model:
-            log_baseline = self._log_baseline(arrays)
-            log_hr = self.priors.log_hr.create("log_hr", dims=("group", "period"))
-            xb = self._linear_predictor(arrays)
-            lh = log_hazards(pt, log_baseline, self.effects(pt, log_hr, arrays),
-                             arrays.baseline_map)
-            per_state = self.state_loglik(pt, lh, xb, arrays)
+            d = {name: pm.Data(name, value) for name, value in values.items()}
+            log_baseline = self._log_baseline(d, arrays.baseline_edges.size)
+            log_hr = pm.Normal("log_hr", mu=d["log_hr_mu"], sigma=d["log_hr_sigma"],
+                               dims=("group", "period"))
+            xb = self._linear_predictor(d)
+            lh = log_hazards(pt, log_baseline, self.effects(pt, log_hr, d), d["baseline_map"])
+            per_state = self.state_loglik(pt, lh, xb, d)
             if self.state_name is None:
                 pm.Potential("loglik", per_state[0])
             else:
-                joint = per_state + self.state_log_prior(arrays)
+                joint = per_state + self.state_log_prior(d, xp=pt)
                 pm.Potential("loglik", pt.logsumexp(joint))
                 pm.Deterministic(f"{self.state_name}_probability", pt.special.softmax(joint),
                                  dims=self.state_dim)
         return model
 
-    def _log_baseline(self, arrays: ModelArrays):
+    def _log_baseline(self, d: Mapping, n_pieces: int):
         """Random walk over baseline pieces, its start centred on the crude event rate.
 
         The piece log hazards are sampled directly (a centred random walk): each is pinned
         down by its own events, so the posterior is close to uncorrelated and NUTS takes
         short trajectories.
         """
-        level, step = self.priors.baseline_level, self.priors.baseline_step
-        centre = self.priors.centre(arrays.crude_log_rate)
-        init = pm.Normal.dist(mu=level.mu + centre, sigma=level.sigma)
-        n_steps = arrays.baseline_edges.size - 1
-        if n_steps == 0:
-            return level.create("log_baseline", shift=centre, dims="piece")
-        return pm.GaussianRandomWalk("log_baseline", mu=step.mu, sigma=step.sigma,
-                                     init_dist=init, steps=n_steps, dims="piece")
+        if n_pieces == 1:
+            return pm.Normal("log_baseline", mu=d["level_mu"], sigma=d["level_sigma"],
+                             dims="piece")
+        init = pm.Normal.dist(mu=d["level_mu"], sigma=d["level_sigma"])
+        return pm.GaussianRandomWalk("log_baseline", mu=d["step_mu"], sigma=d["step_sigma"],
+                                     init_dist=init, steps=n_pieces - 1, dims="piece")
 
-    def _linear_predictor(self, arrays: ModelArrays):
-        if not arrays.has_covariates:
+    def _linear_predictor(self, d: Mapping):
+        if "patient_covariates" not in d:
             return pt.constant(0.0)
-        beta = self.priors.covariate.create("beta", dims="covariate")
+        beta = pm.Normal("beta", mu=d["covariate_mu"], sigma=d["covariate_sigma"],
+                         dims="covariate")
         # an elementwise product: few covariates, and PyTensor's dot needs a linked BLAS
-        return (pt.constant(arrays.covariates) * beta[None, :]).sum(axis=1)
+        return (d["patient_covariates"] * beta[None, :]).sum(axis=1)
 
     def _baseline_cuts(self, data: SurvivalData) -> np.ndarray:
         return resolve_baseline(data, self.baseline)
 
 
-def patient_or_table_loglik(xp, lh, xb, arrays: ModelArrays):
+def patient_or_table_loglik(xp, lh, xb, d: Mapping):
     """Plain log-likelihood of one regime's log hazards ``lh`` (pieces, groups): the exposure
-    table without covariates, the per-patient form with them.
+    table without covariates, the per-patient form with them (``d`` as in
+    :meth:`HazardModel.graph_values`).
 
     Examples
     --------
-    >>> arrays = bs.PiecewiseExponential().arrays(data)
-    >>> lh = np.full((arrays.fine_edges.size, 2), np.log(0.005))
-    >>> round(float(patient_or_table_loglik(np, lh, 0.0, arrays)), 3)
+    >>> values = bs.PiecewiseExponential().arrays(data).graph_values()
+    >>> lh = np.full((values["events"].shape[0], 2), np.log(0.005))
+    >>> round(float(patient_or_table_loglik(np, lh, 0.0, values)), 3)
     -292.705
 
     That is ``44 log(0.005) - 0.005 x 11915.86``: 44 deaths in 11,915.86 months of follow-up.
     """
-    if arrays.has_covariates:
-        p = arrays.patients
-        return lik.patient_loglik(xp, p.piece, p.offset, p.event, p.group, arrays.widths, lh,
-                                  xb).sum()
-    return lik.aggregated_loglik(xp, arrays.table.events, arrays.table.exposure, lh)
+    if "patient_covariates" in d:
+        return lik.patient_loglik(xp, d["patient_piece"], d["patient_offset"], d["patient_event"],
+                                  d["patient_group"], d["widths"], lh, xb).sum()
+    return lik.aggregated_loglik(xp, d["events"], d["exposure"], lh)
 
 
 def _jsonable(value):

@@ -51,7 +51,8 @@ class PiecewiseExponential(HazardModel):
     kind = "piecewise"
     label = "fixed-cut"
     setting_names = ("cuts", "baseline")
-    kind_array_names = ("period_edges",)
+    kind_array_names = ("period_edges", "period_map")
+    graph_array_names = ("period_map",)
 
     def __init__(self, cuts=(), baseline=None, priors=None):
         super().__init__(baseline=baseline, priors=priors)
@@ -84,8 +85,11 @@ class PiecewiseExponential(HazardModel):
         bayesurv.base.exceptions.ModelError: cut 90 is not inside the follow-up: ... 84.99 months
         """
         check_inside_followup(self.cuts, data, "cut")
+        edges = self.period_edges
         arrays = ModelArrays.build(data, self._baseline_cuts(data), self.cuts,
-                                   kind_arrays={"period_edges": ("period", self.period_edges)})
+                                   kind_arrays=lambda fine: {
+                                       "period_edges": ("period", edges),
+                                       "period_map": ("fine_piece", piece_of_edges(edges, fine))})
         warn_empty_periods(data, self.period_edges)
         return arrays
 
@@ -106,29 +110,28 @@ class PiecewiseExponential(HazardModel):
 
         Examples
         --------
-        >>> arrays = {"period_edges": np.array([0.0, 13.0]),
-        ...           "fine_edges": np.array([0.0, 6.0, 13.0, 20.0])}
+        >>> arrays = {"period_map": np.array([0, 0, 1, 1])}  # fine pieces 0-6-13-20-
         >>> PiecewiseExponential(cuts=[13]).effects(np, np.array([[-0.1, -0.9]]), arrays)
         array([[[-0.1],
                 [-0.1],
                 [-0.9],
                 [-0.9]]])
         """
-        period_map = piece_of_edges(arrays["period_edges"], arrays["fine_edges"])
-        per_piece = log_hr[..., period_map]  # (..., treated groups, fine pieces)
+        per_piece = log_hr[..., arrays["period_map"]]  # (..., treated groups, fine pieces)
         return xp.swapaxes(per_piece, -1, -2)[..., None, :, :]
 
-    def state_loglik(self, xp, lh, xb, arrays: ModelArrays):
+    def state_loglik(self, xp, lh, xb, d):
         """The plain log-likelihood (a single state).
 
         Examples
         --------
-        >>> arrays = PiecewiseExponential().arrays(data)
-        >>> lh = np.full((1, arrays.fine_edges.size, 2), np.log(0.005))
-        >>> PiecewiseExponential().state_loglik(np, lh, 0.0, arrays).round(3)  # 44 deaths
+        >>> model = PiecewiseExponential()
+        >>> values = model.graph_values(model.arrays(data))
+        >>> lh = np.full((1, values["events"].shape[0], 2), np.log(0.005))
+        >>> model.state_loglik(np, lh, 0.0, values).round(3)  # 44 deaths
         array([-292.705])
         """
-        return xp.stack([patient_or_table_loglik(xp, lh[0], xb, arrays)])
+        return xp.stack([patient_or_table_loglik(xp, lh[0], xb, d)])
 
     def describe(self, arrays, time_unit: str) -> str:
         """The model in one sentence.
