@@ -1,4 +1,8 @@
-"""Shared fixtures: simulated data sets and fits compiled once per test session."""
+"""Shared fixtures: simulated data sets, and fits drawn from the session's registry.
+
+The ``fits`` registry (root ``conftest.py``) fits each model/data/settings combination once
+per session; the fits below are read-only views into it.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,9 @@ import pytest
 import bayesurv as bs
 
 SEED = 20261121
+# 2 chains x 300 draws: the tolerances of the tests using these fits are stated for 600 draws
+SIM_SETTINGS = {"draws": 300, "tune": 300, "chains": 2, "random_seed": SEED,
+                "progressbar": False}
 
 
 @pytest.fixture(scope="session")
@@ -19,19 +26,15 @@ def reference_like_data():
 
 
 @pytest.fixture(scope="session")
-def changepoint_fit(reference_like_data):
+def changepoint_fit(fits, reference_like_data):
     """A small change-point fit reused by the summary, save/load and comparison tests."""
-    model = bs.ChangePoint(near=13)
-    return model.fit(reference_like_data, draws=300, tune=300, chains=2, random_seed=SEED,
-                     progressbar=False)
+    return fits.get(bs.ChangePoint(near=13), reference_like_data, **SIM_SETTINGS)
 
 
 @pytest.fixture(scope="session")
-def piecewise_fit(reference_like_data):
+def piecewise_fit(fits, reference_like_data):
     """A small fixed-cut fit on the same data."""
-    model = bs.PiecewiseExponential(cuts=[13])
-    return model.fit(reference_like_data, draws=300, tune=300, chains=2, random_seed=SEED,
-                     progressbar=False)
+    return fits.get(bs.PiecewiseExponential(cuts=[13]), reference_like_data, **SIM_SETTINGS)
 
 
 @pytest.fixture(scope="session")
