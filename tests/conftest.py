@@ -41,3 +41,74 @@ def piecewise_fit(fits, reference_like_data):
 def seed():
     """The seed the session fits were drawn with."""
     return SEED
+
+
+# ----------------------------------------------------------------- a change-point reference
+TINY_GRID = (4.0, 8.0, 12.0, 16.0, 20.0)
+TINY_PRIOR = (0.3, 0.25, 0.2, 0.15, 0.1)
+TINY_SETTINGS = {"draws": 500, "tune": 500, "chains": 2, "random_seed": 7, "progressbar": False}
+
+
+def exact_changepoint_posterior(data, grid, prior, hr_sd=1.0, level_sd=2.0, step=0.01):
+    """Posterior of tau and of both log HRs of a one-baseline-piece change-point model, by
+    quadrature, written out from the likelihood (not from bayesurv's code).
+
+    Parameters: log baseline ``u`` ~ N(log(D/E), level_sd) (the crude rate of all patients),
+    log HRs ``b0`` (before tau) and ``b1`` (after) ~ N(0, hr_sd), tau ~ ``prior`` on ``grid``.
+    Events at times <= tau fall before the change.  Given tau, with D/E the events and
+    person-time of a cell::
+
+        loglik = D0*u - E0*e^u + Db*(u + b0) - Eb*e^(u + b0) + Da*(u + b1) - Ea*e^(u + b1)
+
+    and, given u, b0 and b1 are independent, so P(data | tau) is a 1-D integral over u of
+    two 1-D integrals over b.  Riemann sums on a 0.01 grid (u within 3 of its centre, 15
+    posterior sds; b within 7 prior sds) are exact to well below 1e-4 for these smooth
+    integrands.
+    """
+    from scipy import special, stats
+
+    t, d, g = data.time, data.event.astype(float), data.group_index
+    centre = np.log(d.sum() / t.sum())
+    u = centre + np.arange(-3.0, 3.0, step)
+    b = np.arange(-7.0, 7.0, step) * hr_sd
+    d0, e0 = d[g == 0].sum(), t[g == 0].sum()
+    log_pu = stats.norm.logpdf(u, centre, level_sd) + d0 * u - e0 * np.exp(u)
+    log_pb = stats.norm.logpdf(b, 0.0, hr_sd)
+    x = u[:, None] + b[None, :]
+    tt, dd = t[g == 1], d[g == 1]
+
+    def cell(events, exposure):  # log of (prior x likelihood) of one treated cell, on (u, b)
+        return log_pb[None, :] + events * x - exposure * np.exp(x)
+
+    log_marginal, mean_b = [], []
+    for tau in grid:
+        before = cell(dd[tt <= tau].sum(), np.minimum(tt, tau).sum())
+        after = cell(dd[tt > tau].sum(), np.clip(tt - tau, 0.0, None).sum())
+        inner_before = special.logsumexp(before, axis=1)  # log integral over b0, per u
+        inner_after = special.logsumexp(after, axis=1)
+        log_marginal.append(special.logsumexp(log_pu + inner_before + inner_after))
+        # posterior means of b0 and b1 given tau: weight each (u, b) by the rest
+        means = []
+        for own, other in ((before, inner_after), (after, inner_before)):
+            w = np.exp(own + (log_pu + other)[:, None] - log_marginal[-1])
+            means.append((w * b[None, :]).sum() / w.sum())
+        mean_b.append(means)
+    log_post = np.log(np.asarray(prior, dtype=float)) + np.array(log_marginal)
+    probability = np.exp(log_post - special.logsumexp(log_post))
+    return {"tau": np.asarray(grid, dtype=float), "probability": probability,
+            "log_hr_mean": probability @ np.array(mean_b)}
+
+
+@pytest.fixture(scope="session")
+def tiny_changepoint(fits):
+    """60 + 60 patients, HR 1 then 0.3 after 12 months, a 5-point grid with unequal prior
+    weights and one baseline piece: a fit and its exact posterior
+    (:func:`exact_changepoint_posterior`)."""
+    df = bs.simulate_trial(n=(60, 60), baseline_rates=[0.04], log_hr=(0.0, np.log(0.3)),
+                           tau=12, censoring=(18, 30), seed=12)
+    data = bs.SurvivalData.from_frame(df, reference="control")
+    model = bs.ChangePoint(grid=TINY_GRID, prior=TINY_PRIOR, baseline=1)
+    fit = fits.get(model, data, **TINY_SETTINGS)
+    exact = exact_changepoint_posterior(data, TINY_GRID, TINY_PRIOR)
+    return {"data": data, "model": model, "fit": fit, "exact": exact,
+            "prior": np.array(TINY_PRIOR)}
