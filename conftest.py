@@ -133,6 +133,12 @@ def fits():
 
 
 @pytest.fixture(scope="session")
+def small_settings():
+    """The standard small sampler settings (:data:`SMALL`), as a fresh dict."""
+    return dict(SMALL)
+
+
+@pytest.fixture(scope="session")
 def reference_data():
     """The synthetic cohort calibrated to the reference trial, deaths, control as reference."""
     import bayesurv as bs
