@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import arviz as az
 import numpy as np
 import pandas as pd
 import pytest
@@ -42,12 +43,41 @@ def test_no_divergences_with_default_settings():
         assert fit.diagnostics(warn=False).divergences == 0
 
 
-def test_posterior_of_tau_is_a_distribution(changepoint_fit):
-    table = changepoint_fit.changepoint()
+def tau_probability_mcse(fit) -> np.ndarray:
+    """Monte Carlo standard error of each candidate's averaged P(tau = k | rest)."""
+    return az.mcse(fit.idata, var_names=["tau_probability"])["tau_probability"].to_numpy()
+
+
+def test_tau_posterior_matches_brute_force(tiny_changepoint):
+    """P(tau = k | data) against the quadrature of the likelihood written out by hand
+    (``exact_changepoint_posterior`` in conftest.py), on 120 patients and a 5-point grid
+    with prior weights 0.3, 0.25, 0.2, 0.15, 0.1.
+
+    Exact: 0.056, 0.070, 0.836, 0.035, 0.004.  The fit's table is a Monte Carlo average of
+    P(tau = k | parameters, data), so each value must be within 4 of its MC standard errors
+    (ArviZ ``mcse``, 0.001-0.006 here) plus 1e-3 for the quadrature.
+    """
+    fit, exact = tiny_changepoint["fit"], tiny_changepoint["exact"]
+    table = fit.changepoint()
     assert list(table.columns) == ["tau", "probability", "prior", "cumulative"]
-    assert table["probability"].sum() == pytest.approx(1.0, abs=1e-9)
-    assert table["prior"].sum() == pytest.approx(1.0, abs=1e-9)
-    assert (table["probability"] >= 0).all()
+    np.testing.assert_array_equal(table["tau"], exact["tau"])
+    np.testing.assert_allclose(table["prior"], tiny_changepoint["prior"], rtol=1e-12)
+    mcse = tau_probability_mcse(fit)
+    np.testing.assert_array_less(np.abs(table["probability"] - exact["probability"]),
+                                 4 * mcse + 1e-3)
+    # the cumulative column: its error is at most the sum of the errors of its terms
+    np.testing.assert_array_less(np.abs(table["cumulative"] - np.cumsum(exact["probability"])),
+                                 4 * np.cumsum(mcse) + 1e-3)
+
+
+def test_log_hr_posterior_matches_brute_force(tiny_changepoint):
+    """Posterior means of the before/after log HRs, averaged over tau, against quadrature
+    (exact 0.352 and -1.192); tolerance 4 MC standard errors (0.01-0.02) plus 1e-3."""
+    fit, exact = tiny_changepoint["fit"], tiny_changepoint["exact"]
+    draws = fit.idata.posterior["log_hr"].sel(group="treated")
+    mcse = az.mcse(fit.idata, var_names=["log_hr"])["log_hr"].sel(group="treated").to_numpy()
+    means = draws.mean(("chain", "draw")).to_numpy()
+    np.testing.assert_array_less(np.abs(means - exact["log_hr_mean"]), 4 * mcse + 1e-3)
 
 
 def test_tau_draws_follow_the_rao_blackwellized_posterior(changepoint_fit):
@@ -61,13 +91,20 @@ def test_tau_draws_follow_the_rao_blackwellized_posterior(changepoint_fit):
         assert (taus == tau).mean() == pytest.approx(prob, abs=0.08)
 
 
-def test_changepoint_summary_is_consistent(changepoint_fit):
-    summary = changepoint_fit.changepoint_summary()
-    table = changepoint_fit.changepoint()
-    assert summary["mode"] == table.loc[table["probability"].idxmax(), "tau"]
-    assert summary["lower"] <= summary["median"] <= summary["upper"]
-    inside = changepoint_fit.changepoint_probability(summary["lower"] - 1e-9, summary["upper"])
-    assert inside >= 0.9 - 1e-9
+def test_changepoint_summary_matches_brute_force(tiny_changepoint):
+    """Summary of the tiny fit against the exact posterior (0.056, 0.070, 0.836, 0.035, 0.004
+    on 4, 8, 12, 16, 20): mode and median 12, and the central 50% interval is {12} (the exact
+    CDF jumps from 0.125 to 0.961 there, far beyond MC error); the mean and P(8 < tau <= 16)
+    within 4 MC standard errors (the latter's error is at most the sum of its terms')."""
+    fit, exact = tiny_changepoint["fit"], tiny_changepoint["exact"]
+    summary = fit.changepoint_summary(mass=0.5)
+    assert summary["mode"] == summary["median"] == summary["lower"] == summary["upper"] == 12
+    mcse = tau_probability_mcse(fit)
+    exact_mean = float(exact["tau"] @ exact["probability"])
+    assert summary["mean"] == pytest.approx(exact_mean, abs=4 * float(exact["tau"] @ mcse))
+    inside = (exact["tau"] > 8) & (exact["tau"] <= 16)
+    assert fit.changepoint_probability(8, 16) == pytest.approx(
+        exact["probability"][inside].sum(), abs=4 * mcse[inside].sum() + 1e-3)
 
 
 def test_hr_curve_is_the_before_hr_early_and_the_after_hr_late(changepoint_fit):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import arviz as az
 import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
+from scipy import stats
 
 import bayesurv as bs
 from bayesurv.inference.summaries import cumulative_hazard, weighted_quantiles
@@ -24,19 +26,17 @@ def test_hazard_ratio_table_matches_the_draws(piecewise_fit):
     assert row["p_benefit"] == pytest.approx((hr < 1).mean())
 
 
-def test_same_seed_same_numbers(reference_like_data, piecewise_fit, seed):
-    again = bs.PiecewiseExponential(cuts=[13]).fit(reference_like_data, draws=300, tune=300,
-                                                   chains=2, random_seed=seed,
-                                                   progressbar=False)
-    pd.testing.assert_frame_equal(again.hazard_ratios(), piecewise_fit.hazard_ratios())
-
-
-def test_parallel_chains_give_the_same_numbers(reference_like_data, piecewise_fit, seed):
+def test_same_seed_same_numbers_with_parallel_chains(reference_like_data, piecewise_fit, seed):
+    """A fresh fit with the session fit's seed reproduces it exactly, even with its chains
+    run in parallel processes (the session fit ran them one after the other).  This is the
+    one deliberate refit of a registered combination: it must not come from the registry."""
     parallel = bs.PiecewiseExponential(cuts=[13]).fit(reference_like_data, draws=300,
                                                       tune=300, chains=2, cores=2,
                                                       random_seed=seed, progressbar=False)
+    assert piecewise_fit.sampler_settings["cores"] == 1
     xr.testing.assert_equal(parallel.idata.posterior["log_hr"],
                             piecewise_fit.idata.posterior["log_hr"])
+    pd.testing.assert_frame_equal(parallel.hazard_ratios(), piecewise_fit.hazard_ratios())
 
 
 @pytest.mark.parametrize("which", ["piecewise_fit", "changepoint_fit"])
@@ -92,6 +92,45 @@ def test_survival_is_the_exponential_of_the_cumulative_hazard(piecewise_fit):
     by_hand = np.exp(-(np.exp(log_baseline) * widths).sum(axis=1))
     table = piecewise_fit.survival([t]).set_index("group")
     assert table.loc["control", "median"] == pytest.approx(np.median(by_hand), rel=1e-10)
+
+
+def mcse_of_mean(values: np.ndarray) -> float:
+    """Monte Carlo standard error of the mean of (chain, draw) values."""
+    return float(az.mcse(az.convert_to_dataset(values))["x"])
+
+
+def test_hazard_ratio_of_an_exponential_model_is_the_beta_prime_closed_form(exponential_fit,
+                                                                          reference_data):
+    """Constant hazards, vague priors: the arm rates are independent Gamma(D, rate E)
+    (Poisson-gamma conjugacy with a flat prior on the log rates), so
+    HR = rate1 / rate0 = (E0 / E1) * G1 / G0 with G ~ Gamma(D, 1), i.e. E0/E1 times a
+    beta-prime(D1, D0) variable; P(HR < 1) is its CDF at E1/E0.  Everything is computed
+    from the patient rows.  Tolerances: 4 MC standard errors (ArviZ ``mcse`` of the log-HR
+    quantile, or of the mean of the indicator log HR < 0), plus 0.005 for the interpolation
+    between order statistics and the prior tilt (~5e-4)."""
+    data = reference_data
+    events = np.bincount(data.group_index, weights=data.event)
+    exposure = np.bincount(data.group_index, weights=data.time)
+    ratio = stats.betaprime(events[1], events[0], scale=exposure[0] / exposure[1])
+    row = exponential_fit.hazard_ratios().iloc[0]
+    assert (row["start"], row["end"]) == (0.0, np.inf)
+    draws = exponential_fit.idata.posterior["log_hr"].isel(group=0, period=0).to_numpy()
+    for column, q in (("median", 0.5), ("lower", 0.025), ("upper", 0.975)):
+        tolerance = 4 * float(az.mcse(draws, method="quantile", prob=q)) + 0.005
+        assert abs(np.log(row[column]) - np.log(ratio.ppf(q))) < tolerance
+    tolerance = 4 * mcse_of_mean((draws < 0).astype(float)) + 0.005
+    assert row["p_benefit"] == pytest.approx(ratio.cdf(1.0), abs=tolerance)
+
+
+def test_rate_of_an_exponential_model_is_the_gamma_closed_form(exponential_fit, reference_data):
+    """The control arm's posterior mean rate is D0 / E0 (Gamma(D0, E0), flat prior on the
+    log rate); tolerance 4 MC standard errors of the mean plus the prior tilt (0.1%)."""
+    data = reference_data
+    control = data.group_index == 0
+    rate = np.exp(exponential_fit.idata.posterior["log_baseline"].isel(piece=0).to_numpy())
+    expected = data.event[control].sum() / data.time[control].sum()
+    tolerance = 4 * mcse_of_mean(rate) + 1e-3 * expected
+    assert rate.mean() == pytest.approx(expected, abs=tolerance)
 
 
 def test_cumulative_hazard_of_a_constant_hazard_is_linear():

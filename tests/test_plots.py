@@ -1,7 +1,8 @@
-"""Figures: the plot data against the fit's own tables, then what the figures draw.
+"""Figures: the plot data against reference values, then what the figures draw.
 
 The fits are small (2 chains x 200 draws) fits of the synthetic cohort calibrated to the
-reference trial's published summaries (not the trial's patients).
+reference trial's published summaries (not the trial's patients), shared with the rest of
+the session through the ``fits`` registry (read-only).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import arviz as az
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -29,20 +31,18 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture(scope="module")
-def data():
-    return bs.SurvivalData.from_frame(bs.datasets.shi2021("death"), reference="control")
+def data(reference_data):
+    return reference_data
 
 
 @pytest.fixture(scope="module")
-def cp_fit(data):
-    return bs.ChangePoint(near=13).fit(data, draws=200, tune=200, chains=2, random_seed=1,
-                                       progressbar=False)
+def cp_fit(fits, data, small_settings):
+    return fits.get(bs.ChangePoint(near=13), data, **small_settings)
 
 
 @pytest.fixture(scope="module")
-def pw_fit(data):
-    return bs.PiecewiseExponential(cuts=[13]).fit(data, draws=200, tune=200, chains=2,
-                                                  random_seed=1, progressbar=False)
+def pw_fit(fits, data, small_settings):
+    return fits.get(bs.PiecewiseExponential(cuts=[13]), data, **small_settings)
 
 
 @pytest.fixture(scope="module")
@@ -170,31 +170,90 @@ def test_hr_curve_data_checks_its_arguments(cp_fit):
 
 
 # ---------------------------------------------------------------------------- tau
-def test_changepoint_data_is_the_fit_table(cp_fit, pw_fit):
+def test_changepoint_data_of_the_reference_fit(cp_fit, pw_fit):
     out = pdata.changepoint_data(cp_fit)
-    bars, summary = out["bars"], out["summary"].iloc[0]
-    table = cp_fit.changepoint()
-    grid = cp_fit.idata.constant_data["tau_grid"].to_numpy()
-    assert len(bars) == grid.size == 53  # candidates 4..56 months
+    bars = out["bars"]
+    # the default grid of the cohort: whole months leaving 3 deaths on each side
+    np.testing.assert_array_equal(bars["tau"], np.arange(4.0, 57.0))
     assert bars["probability"].sum() == pytest.approx(1.0, abs=1e-9)
-    np.testing.assert_array_equal(bars["prior"], table["prior"])
-    np.testing.assert_array_equal(bars["probability"], table["probability"])
-    expected = cp_fit.changepoint_summary()
-    assert summary["mode"] == expected["mode"]
-    inside = bars.loc[bars["in_interval"], "tau"]
-    assert (inside.min(), inside.max()) == (expected["lower"], expected["upper"])
-    # the 90% interval holds at least 90% of the posterior
+    # the 90% interval is one run of bars holding at least 90% of the posterior
+    inside = np.flatnonzero(bars["in_interval"].to_numpy())
+    assert np.all(np.diff(inside) == 1)
     assert bars.loc[bars["in_interval"], "probability"].sum() >= 0.90
     with pytest.raises(bs.BayesurvInputError, match="needs a ChangePoint fit"):
         pdata.changepoint_data(pw_fit)
 
 
+def test_changepoint_data_matches_brute_force(tiny_changepoint):
+    """Bars of the tiny change-point fit against its exact posterior (quadrature of the
+    likelihood, conftest.py): 0.056, 0.070, 0.836, 0.035, 0.004 on 4-20 months, prior
+    weights as given.  Tolerance: 4 MC standard errors of each averaged probability plus
+    1e-3 for the quadrature.  The exact CDF jumps from 0.125 to 0.961 at 12, so the central
+    50% interval and the mode are 12 whatever the MC error."""
+    fit, exact = tiny_changepoint["fit"], tiny_changepoint["exact"]
+    out = pdata.changepoint_data(fit, mass=0.5)
+    bars, summary = out["bars"], out["summary"].iloc[0]
+    np.testing.assert_array_equal(bars["tau"], exact["tau"])
+    np.testing.assert_allclose(bars["prior"], tiny_changepoint["prior"], rtol=1e-12)
+    mcse = az.mcse(fit.idata, var_names=["tau_probability"])["tau_probability"].to_numpy()
+    np.testing.assert_array_less(np.abs(bars["probability"] - exact["probability"]),
+                                 4 * mcse + 1e-3)
+    assert bars.loc[bars["in_interval"], "tau"].tolist() == [12.0]
+    assert summary["mode"] == summary["lower"] == summary["upper"] == 12.0
+    assert summary["mass"] == 0.5
+
+
 # ---------------------------------------------------------------------------- survival
-def test_survival_data_km_steps_are_the_frequentist_ones(pw_fit, data):
-    out = pdata.survival_data(pw_fit, data, times=[0.0, 13.0, 60.0])
-    pd.testing.assert_frame_equal(out["kaplan_meier"], frequentist.kaplan_meier(data))
-    pd.testing.assert_frame_equal(out["posterior"], pw_fit.survival([0.0, 13.0, 60.0]))
-    assert (out["posterior"].query("time == 0")["median"] == 1.0).all()
+def km_by_hand(time, event, at) -> tuple[np.ndarray, np.ndarray]:
+    """Product-limit survival and number at risk just before each time in ``at``."""
+    deaths = np.unique(time[event == 1])
+    factors = np.array([1 - np.sum((time == t) & (event == 1)) / np.sum(time >= t)
+                        for t in deaths])
+    survival = np.array([np.prod(factors[deaths <= t]) for t in at])
+    at_risk = np.array([np.sum(time >= t) for t in at])
+    return survival, at_risk
+
+
+def test_survival_data_km_steps_match_the_product_limit_by_hand(pw_fit, data):
+    km = pdata.survival_data(pw_fit, data, times=[0.0, 13.0])["kaplan_meier"]
+    assert km["group"].unique().tolist() == list(data.groups)
+    for g, name in enumerate(data.groups):
+        rows = km[km["group"] == name]
+        time, event = data.time[data.group_index == g], data.event[data.group_index == g]
+        assert rows["time"].iloc[0] == 0.0 and rows["survival"].iloc[0] == 1.0
+        # a step at every death, and only at observed times
+        assert set(time[event == 1]) <= set(rows["time"]) <= set(time) | {0.0}
+        survival, at_risk = km_by_hand(time, event, rows["time"].to_numpy())
+        np.testing.assert_allclose(rows["survival"], survival, rtol=1e-12)
+        np.testing.assert_array_equal(rows["at_risk"], at_risk)
+        assert (rows["lower"] <= rows["survival"]).all()
+        assert (rows["survival"] <= rows["upper"]).all()
+
+
+def test_survival_data_posterior_matches_the_gamma_closed_form(exponential_fit, data,
+                                                               gamma_survival):
+    """Exponential model, vague priors: each arm's S(t) = exp(-rate t), rate ~ Gamma(D, E)
+    (``gamma_survival`` in conftest.py, from the patient rows).  Compared on the log-rate
+    scale, log(-log S(t) / t), where each band is a quantile of the log-rate draws; the
+    tolerance is 4 MC standard errors of that quantile (ArviZ ``mcse``) plus 0.005 for the
+    interpolation between order statistics (2000 draws) and the prior tilt (~5e-4)."""
+    times = np.array([0.0, 6.0, 13.0, 36.0, 60.0])
+    out = pdata.survival_data(exponential_fit, data, times=times)["posterior"]
+    expected = gamma_survival(data, times)
+    post = exponential_fit.idata.posterior
+    log_rates = {data.groups[0]: post["log_baseline"].isel(piece=0),
+                 data.groups[1]: post["log_baseline"].isel(piece=0)
+                 + post["log_hr"].isel(group=0, period=0)}
+    for name in data.groups:
+        rows = out[out["group"] == name].set_index("time")
+        assert rows.loc[0.0, ["median", "lower", "upper"]].tolist() == [1.0, 1.0, 1.0]
+        draws = log_rates[name].to_numpy()
+        for column, values, q in zip(("median", "lower", "upper"), expected[name],
+                                     (0.5, 0.975, 0.025), strict=True):
+            tolerance = 4 * float(az.mcse(draws, method="quantile", prob=q)) + 0.005
+            got = np.log(-np.log(rows.loc[times[1:], column].to_numpy()) / times[1:])
+            want = np.log(-np.log(values[1:]) / times[1:])
+            np.testing.assert_array_less(np.abs(got - want), tolerance)
 
 
 def test_survival_data_needs_the_data_of_the_fit(pw_fit, data):
