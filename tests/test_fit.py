@@ -167,7 +167,7 @@ def test_diagnostics_table(changepoint_fit):
         ({"draws": 0}, "draws must be an integer >= 1"),
         ({"chains": 1.5}, "chains must be an integer >= 1"),
         ({"sampler": "stan"}, "sampler must be one of"),
-        ({"target_accept": 1.2}, "target_accept must be in"),
+        ({"target_accept": 1.2}, "target_accept must be a number strictly between 0 and 1"),
     ],
 )
 def test_bad_sampler_arguments(reference_like_data, kwargs, message):

@@ -22,7 +22,7 @@ __all__ = ["SAMPLERS", "check_finite_number", "check_mass", "check_positive",
            "repr_label", "repr_value", "sampler_setting_problem"]
 
 MAX_ROWS_SHOWN = 5
-SAMPLERS = ("pymc", "nutpie")
+SAMPLERS = ("jax", "pymc", "nutpie")
 # per chain; more is almost surely a typo (and would exhaust memory before it finished)
 MAX_DRAWS = 10**6
 MAX_CHAINS = 64
@@ -279,7 +279,7 @@ def check_sampler_settings(settings: Mapping, where: str = "fit",
     settings : Mapping
         Any of ``draws`` (integer >= 1) and ``tune`` (integer >= 0), both per chain and at
         most 1000000; ``chains`` (integer from 1 to 64); ``random_seed`` (integer >= 0 or
-        None); ``cores`` (integer >= 1 or None); ``sampler`` (``"pymc"`` or ``"nutpie"``);
+        None); ``cores`` (integer >= 1 or None); ``sampler`` (``"jax"``, ``"pymc"`` or ``"nutpie"``);
         ``target_accept`` (number strictly between 0 and 1); ``progressbar`` (True or False).
         True and False are not integers.
     where : str

@@ -11,6 +11,7 @@ import json
 import logging
 import time
 
+import arviz as az
 import numpy as np
 import pymc as pm
 import xarray as xr
@@ -18,10 +19,12 @@ import xarray as xr
 from bayesurv.base.checks import check_sampler_settings
 from bayesurv.base.exceptions import BayesurvInputError
 from bayesurv.base.version import __version__
+from bayesurv.base.vocabulary import interval_labels
 from bayesurv.data.survival_data import SurvivalData
 from bayesurv.data.usable import check_data_usable
 from bayesurv.inference.diagnostics import check_convergence
 from bayesurv.inference.fit import ATTR_PREFIX, Fit
+from bayesurv.inference.jax_nuts import run_nuts
 from bayesurv.model.kind import HazardModel, register_sampler
 
 __all__ = ["draw_states", "sample", "settings_of_fit"]
@@ -67,19 +70,11 @@ def sample(model: HazardModel, data: SurvivalData, *, draws: int, tune: int, cha
     s = settings_of_fit(draws, tune, chains, random_seed, sampler, cores, target_accept)
     check_data_usable(data, stacklevel=3)  # warnings point at the caller of model.fit
     arrays = model.arrays(data)
-    pm_model = model.build_model(arrays)
-    kwargs = {"draws": s["draws"], "tune": s["tune"], "chains": s["chains"],
-              "cores": s["cores"], "random_seed": s["random_seed"], "progressbar": progressbar,
-              "target_accept": s["target_accept"], "compute_convergence_checks": False,
-              "return_inferencedata": True}
-    if sampler == "nutpie":
-        _require_nutpie()
-        kwargs = {k: v for k, v in kwargs.items() if k != "cores"}
-        kwargs["nuts_sampler"] = "nutpie"
-        kwargs["nuts_sampler_kwargs"] = {"cores": s["cores"]}
     start = time.perf_counter()
-    with pm_model, _QuietPymc(not progressbar):
-        idata = pm.sample(**kwargs)
+    if sampler == "jax":
+        idata = _sample_jax(model, arrays, s)
+    else:
+        idata = _sample_pymc(model, arrays, s, progressbar)
     elapsed = time.perf_counter() - start
 
     draw_states(idata, model, arrays, np.random.default_rng(s["random_seed"]))
@@ -94,6 +89,40 @@ def sample(model: HazardModel, data: SurvivalData, *, draws: int, tune: int, cha
     fit = Fit(idata)
     check_convergence(idata, warn=True, stacklevel=4)  # points at the caller of model.fit
     return fit
+
+
+def _sample_pymc(model: HazardModel, arrays, s: dict, progressbar: bool):
+    """PyMC's own NUTS (or nutpie through PyMC) on a freshly built model."""
+    kwargs = {"draws": s["draws"], "tune": s["tune"], "chains": s["chains"],
+              "cores": s["cores"], "random_seed": s["random_seed"], "progressbar": progressbar,
+              "target_accept": s["target_accept"], "compute_convergence_checks": False,
+              "return_inferencedata": True}
+    if s["sampler"] == "nutpie":
+        _require_nutpie()
+        kwargs = {k: v for k, v in kwargs.items() if k != "cores"}
+        kwargs["nuts_sampler"] = "nutpie"
+        kwargs["nuts_sampler_kwargs"] = {"cores": s["cores"]}
+    with model.build_model(arrays), _QuietPymc(not progressbar):
+        return pm.sample(**kwargs)
+
+
+def _sample_jax(model: HazardModel, arrays, s: dict):
+    """NUTS on the compiled-once JAX log-density (:mod:`bayesurv.inference.jax_nuts`)."""
+    start = time.perf_counter()
+    posterior, stats = run_nuts(model, arrays, draws=s["draws"], tune=s["tune"],
+                                chains=s["chains"], random_seed=s["random_seed"],
+                                target_accept=s["target_accept"])
+    elapsed = time.perf_counter() - start
+    coords = {"piece": interval_labels(arrays.baseline_edges), "group": list(arrays.groups[1:]),
+              "period": [label for label, _, _ in model.period_rows(arrays)],
+              "covariate": list(arrays.covariate_names)}
+    dims = {"log_baseline": ["piece"], "log_hr": ["group", "period"], "beta": ["covariate"]}
+    if model.state_name is not None:
+        coords[model.state_dim] = model.state_values(arrays)
+        dims[f"{model.state_name}_probability"] = [model.state_dim]
+    idata = az.from_dict(posterior=posterior, sample_stats=stats, coords=coords, dims=dims)
+    idata.posterior.attrs["sampling_time"] = elapsed
+    return idata
 
 
 def draw_states(idata, model: HazardModel, arrays, rng: np.random.Generator) -> None:

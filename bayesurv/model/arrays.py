@@ -185,6 +185,22 @@ class ModelArrays:
                        "patient_covariates": self.covariates}
         return values | {name: self[name] for name in kind_names}
 
+    def graph_dims(self, kind_names=()) -> dict[str, str]:
+        """The dimension of the first axis of each of :meth:`graph_values`: ``fine_piece``,
+        ``fine_width`` (one fewer), ``patient`` or the kind's own (e.g. ``candidate``).
+
+        Examples
+        --------
+        >>> bs.ChangePoint(grid=[6, 12]).arrays(data).graph_dims(["tau_index"])["tau_index"]
+        'candidate'
+        """
+        dims = {"events": "fine_piece", "exposure": "fine_piece", "widths": "fine_width",
+                "baseline_map": "fine_piece"}
+        if self.has_covariates:
+            dims |= dict.fromkeys(("patient_piece", "patient_offset", "patient_event",
+                                   "patient_group", "patient_covariates"), "patient")
+        return dims | {name: self.kind_arrays[name][0] for name in kind_names}
+
     @property
     def widths(self) -> np.ndarray:
         """Widths of the fine pieces but the last (open-ended) one.

@@ -223,7 +223,7 @@ class HazardModel:
 
     # -------------------------------------------------------------- shared
     def fit(self, data, draws: int = 1000, tune: int = 1000, chains: int = 4,
-            random_seed: int | None = None, sampler: str = "pymc", cores: int | None = None,
+            random_seed: int | None = None, sampler: str = "jax", cores: int | None = None,
             target_accept: float = 0.9, progressbar: bool = True):
         """Sample the posterior with NUTS and return a :class:`bayesurv.Fit`.
 
@@ -237,11 +237,15 @@ class HazardModel:
             Number of chains (results are identical whether they run in parallel or not).
         random_seed : int, optional
             Seed; the same seed gives the same numbers.
-        sampler : {"pymc", "nutpie"}
-            NUTS implementation; ``"nutpie"`` needs the ``fast`` extra.
+        sampler : {"jax", "pymc", "nutpie"}
+            NUTS implementation.  ``"jax"`` (default): numpyro's NUTS on the model's
+            log-density compiled once through PyTensor's JAX backend, data as arguments, so a
+            refit costs sampling only (see :mod:`bayesurv.inference.jax_nuts`).  ``"pymc"``:
+            PyMC's own NUTS on a freshly compiled model (progress bar, parallel chains).
+            ``"nutpie"``: needs the ``fast`` extra.
         cores : int, optional
-            Chains run in parallel on this many processes (default: 1, which is fastest
-            for models of this size; see ``benchmarks/``).
+            With ``sampler="pymc"``, chains run in parallel on this many processes (default:
+            1).  The JAX sampler runs the chains vectorized in one process.
         target_accept : float
             NUTS target acceptance rate.
         progressbar : bool
@@ -306,11 +310,14 @@ class HazardModel:
         coords = {"piece": interval_labels(arrays.baseline_edges),
                   "group": list(arrays.groups[1:]),
                   "covariate": list(arrays.covariate_names), "period": periods}
-        n_states = 1
         if self.state_name is not None:
             states = self.state_values(arrays)
-            n_states = np.size(values["tau_prior"]) if "tau_prior" in values else states.size
-            coords[self.state_dim] = np.r_[states, np.full(n_states - states.size, np.nan)]
+            dims = arrays.graph_dims(self.graph_array_names)
+            n_states = max(np.size(values[name]) for name, dim in dims.items()
+                           if dim == self.state_dim)
+            # padded states (prior weight 0) get placeholder coordinates past the last one
+            coords[self.state_dim] = np.r_[states, states[-1] + np.arange(1, n_states
+                                                                           - states.size + 1)]
         with pm.Model(coords=coords) as model:
             d = {name: pm.Data(name, value) for name, value in values.items()}
             log_baseline = self._log_baseline(d, arrays.baseline_edges.size)

@@ -364,7 +364,7 @@ class Spec:
             "tune": tune,
             "chains": chains if chains is not None else s.get("chains", 4),
             "random_seed": seed if seed is not None else s.get("seed", 1),
-            "sampler": s.get("sampler", "pymc"),
+            "sampler": s.get("sampler", "jax"),
             "cores": s.get("cores"),
             "target_accept": s.get("target_accept", 0.9),
         }

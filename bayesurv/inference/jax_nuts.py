@@ -1,0 +1,244 @@
+"""NUTS for a model compiled once: the PyMC model's log-density on JAX, data as arguments.
+
+The kind's PyMC model (every array and prior parameter a ``pm.Data`` container) is compiled
+through PyTensor's JAX backend into a function of the parameters *and the data*, and sampled
+by numpyro's NUTS (Hoffman & Gelman 2014, with Stan-style window adaptation): warm-up,
+sampling and the change-point probabilities of every draw run in one ``jax.jit`` call, the
+chains vectorized.  The compiled function is kept per process, keyed by the shapes it was
+built for, and on disk by JAX's persistent compilation cache, so a refit on new data, under
+other priors or with a new seed pays for sampling only.
+
+Shapes are made to repeat: the fine grid and the change-point grid are padded to multiples
+of :data:`PAD_STEP` (empty pieces have no events and no exposure, padded candidates prior
+weight 0, so the likelihood is unchanged), and so are the patients of a covariate model
+(padded patients have no follow-up).  One compiled version then serves every trial with the
+same number of baseline pieces, periods, groups and covariates.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["PAD_STEP", "cache_folder", "compiled_model", "padded_values", "run_nuts"]
+
+PAD_STEP = 16
+_COMPILED: dict[tuple, CompiledModel] = {}
+
+
+def cache_folder() -> Path:
+    """Where JAX keeps compiled code between processes: ``$BAYESURV_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/bayesurv`` (``~/.cache/bayesurv``).
+
+    Examples
+    --------
+    >>> cache_folder().name in ("bayesurv", os.path.basename(os.environ.get(
+    ...     "BAYESURV_CACHE_DIR", "bayesurv")))
+    True
+    """
+    folder = os.environ.get("BAYESURV_CACHE_DIR")
+    if folder:
+        return Path(folder)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "bayesurv"
+
+
+@functools.cache
+def _jax():
+    """Import JAX in double precision with the persistent compilation cache on."""
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    try:
+        folder = cache_folder() / "jax"
+        folder.mkdir(parents=True, exist_ok=True)
+        jax.config.update("jax_compilation_cache_dir", os.fspath(folder))
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+        jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+    except OSError:  # a read-only home: compile in memory only
+        pass
+    return jax
+
+
+def _round_up(n: int) -> int:
+    return int(-(-n // PAD_STEP) * PAD_STEP)
+
+
+def padded_values(values: dict, dims: dict) -> dict:
+    """``values`` (:meth:`HazardModel.graph_values`) padded to repeatable shapes.
+
+    Along ``fine_piece`` and ``fine_width`` (the fine grid), the kind's own dimension
+    (e.g. change-point candidates) and ``patient``: index maps repeat their last entry,
+    everything else is 0 (no events, no exposure, zero width, prior weight 0, no
+    follow-up), which leaves the likelihood unchanged.
+
+    Examples
+    --------
+    >>> model = bs.ChangePoint(near=13)
+    >>> arrays = model.arrays(data)
+    >>> padded = padded_values(model.graph_values(arrays),
+    ...                        arrays.graph_dims(model.graph_array_names))
+    >>> padded["events"].shape, padded["tau_prior"].shape, float(padded["events"][57:].sum())
+    ((64, 2), (64,), 0.0)
+    """
+    sizes = {}
+    for name, dim in dims.items():
+        sizes[dim] = max(sizes.get(dim, 0), values[name].shape[0])
+    targets = {dim: _round_up(size) for dim, size in sizes.items()}
+    if "fine_width" in targets:
+        targets["fine_width"] = targets.get("fine_piece", sizes["fine_width"] + 1) - 1
+    out = dict(values)
+    for name, dim in dims.items():
+        edge = dim != "patient" and np.issubdtype(values[name].dtype, np.integer)
+        out[name] = _pad(values[name], targets[dim], edge=edge)
+    return out
+
+
+def _pad(array: np.ndarray, size: int, edge: bool) -> np.ndarray:
+    extra = size - array.shape[0]
+    widths = [(0, extra)] + [(0, 0)] * (array.ndim - 1)
+    return np.pad(array, widths, mode="edge" if edge else "constant")
+
+
+class CompiledModel:
+    """A kind's log-density and state probabilities as one JAX function of (parameters,
+    data), and jitted NUTS runs of it, for one set of shapes."""
+
+    def __init__(self, model, arrays, values: dict):
+        import pytensor.tensor as pt
+        from pymc.sampling.jax import get_jaxified_graph
+        from pytensor.graph.replace import graph_replace
+
+        pm_model = model.build_model(arrays, values)
+        point = pm_model.initial_point()
+        self.names = [v.name for v in pm_model.value_vars]
+        self.shapes = {name: np.shape(point[name]) for name in self.names}
+        self.data_names = list(values)
+        outputs = [pm_model.logp(jacobian=True)]
+        self.state_name = model.state_name
+        if model.state_name is not None:
+            deterministic = pm_model[f"{model.state_name}_probability"]
+            outputs += pm_model.replace_rvs_by_values([deterministic])
+        inputs = [pt.tensor(v.name, shape=self.shapes[v.name], dtype=v.dtype)
+                  for v in pm_model.value_vars]
+        data_inputs = [pt.tensor(name, shape=np.shape(values[name]),
+                                 dtype=pm_model[name].dtype) for name in self.data_names]
+        replace = dict(zip(pm_model.value_vars, inputs, strict=True))
+        replace |= {pm_model[name]: x for name, x in zip(self.data_names, data_inputs,
+                                                          strict=True)}
+        outputs = graph_replace(outputs, replace, strict=False)
+        self.function = get_jaxified_graph(inputs=[*inputs, *data_inputs], outputs=outputs)
+
+    def log_density(self, z: dict, data: tuple):
+        """Log posterior density (up to a constant) at parameters ``z``."""
+        return self.function(*[z[n] for n in self.names], *data)[0]
+
+    def state_probability(self, z: dict, data: tuple):
+        """P(state | parameters, data) (the change-point probabilities)."""
+        return self.function(*[z[n] for n in self.names], *data)[1]
+
+    @functools.cache  # noqa: B019 (one runner per setting, kept as long as the model)
+    def runner(self, num_warmup: int, num_samples: int, target_accept: float,
+               max_tree_depth: int):
+        """The jitted run of every chain for these settings."""
+        jax = _jax()
+        from numpyro.infer.hmc import hmc
+        from numpyro.infer.util import ParamInfo
+
+        def potential_of(data):
+            return lambda z: -self.log_density(z, data)
+
+        init_kernel, sample_kernel = hmc(potential_fn_gen=potential_of, algo="NUTS")
+
+        def one_chain(key, init, data):
+            state = init_kernel(ParamInfo(init, None, None), num_warmup,
+                                target_accept_prob=target_accept,
+                                max_tree_depth=max_tree_depth, model_args=(data,),
+                                rng_key=key)
+
+            def step(s, _):
+                s = sample_kernel(s, model_args=(data,))
+                stats = {"diverging": s.diverging, "n_steps": s.num_steps,
+                         "step_size": s.adapt_state.step_size,
+                         "acceptance_rate": s.mean_accept_prob, "energy": s.energy,
+                         "lp": -s.potential_energy}
+                return s, (s.z, stats)
+
+            state, _ = jax.lax.scan(step, state, None, length=num_warmup)
+            _, (draws, stats) = jax.lax.scan(step, state, None, length=num_samples)
+            if self.state_name is not None:
+                prob = jax.vmap(lambda z: self.state_probability(z, data))(draws)
+                draws = draws | {f"{self.state_name}_probability": prob}
+            return draws, stats
+
+        return jax.jit(jax.vmap(one_chain, in_axes=(0, 0, None)))
+
+
+def compiled_model(model, arrays, values: dict) -> CompiledModel:
+    """The compiled model for these (padded) shapes, compiled on first use in this process.
+
+    Examples
+    --------
+    >>> model = bs.ChangePoint(near=13)
+    >>> arrays = model.arrays(data)
+    >>> values = padded_values(model.graph_values(arrays),
+    ...                        arrays.graph_dims(model.graph_array_names))
+    >>> compiled_model(model, arrays, values) is compiled_model(bs.ChangePoint(near=12),
+    ...                                                         arrays, values)
+    True
+    """
+    shapes = tuple((name, np.shape(v), np.asarray(v).dtype.str) for name, v in values.items())
+    key = (type(model).__qualname__, arrays.baseline_edges.size,
+           len(model.period_rows(arrays)), len(arrays.groups), shapes)
+    if key not in _COMPILED:
+        _COMPILED[key] = CompiledModel(model, arrays, values)
+    return _COMPILED[key]
+
+
+def initial_values(compiled: CompiledModel, values: dict) -> dict[str, np.ndarray]:
+    """The prior means: PyMC's initial point, from the (possibly new) prior parameters."""
+    n_pieces = compiled.shapes["log_baseline"][0]
+    start = {"log_baseline": values["level_mu"] + values["step_mu"] * np.arange(n_pieces),
+             "log_hr": np.full(compiled.shapes["log_hr"], float(values["log_hr_mu"]))}
+    if "beta" in compiled.shapes:
+        start["beta"] = np.full(compiled.shapes["beta"], float(values["covariate_mu"]))
+    return start
+
+
+def run_nuts(model, arrays, *, draws: int, tune: int, chains: int, random_seed: int,
+             target_accept: float, max_tree_depth: int = 10) -> tuple[dict, dict]:
+    """Sample ``model`` on ``arrays``: posterior and sample statistics, (chains, draws, ...).
+
+    Chains start at the prior means jittered by U(-1, 1), as PyMC's default
+    ``jitter+adapt_diag`` does.  The same seed gives the same numbers.
+
+    Examples
+    --------
+    >>> model = bs.PiecewiseExponential(cuts=[13])
+    >>> posterior, stats = run_nuts(model, model.arrays(data), draws=50, tune=50, chains=2,
+    ...                             random_seed=1, target_accept=0.9)
+    >>> posterior["log_hr"].shape, stats["diverging"].shape
+    ((2, 50, 1, 2), (2, 50))
+    """
+    jax = _jax()
+    real = model.graph_values(arrays)
+    values = padded_values(real, arrays.graph_dims(model.graph_array_names))
+    compiled = compiled_model(model, arrays, values)
+    data = tuple(np.asarray(values[name]) for name in compiled.data_names)
+    start = initial_values(compiled, values)
+    rng = np.random.default_rng(random_seed)
+    inits = {name: value + rng.uniform(-1.0, 1.0, (chains, *np.shape(value)))
+             for name, value in start.items()}
+    keys = jax.random.split(jax.random.PRNGKey(random_seed), chains)
+    run = compiled.runner(int(tune), int(draws), float(target_accept), int(max_tree_depth))
+    posterior, stats = jax.device_get(run(keys, inits, data))
+    posterior = {name: np.asarray(value) for name, value in posterior.items()}
+    if model.state_name is not None:
+        name = f"{model.state_name}_probability"
+        posterior[name] = posterior[name][..., :np.size(model.state_values(arrays))]
+    stats = {name: np.asarray(value) for name, value in stats.items()}
+    stats["tree_depth"] = np.floor(np.log2(stats["n_steps"] + 1)).astype(int)
+    return posterior, stats
