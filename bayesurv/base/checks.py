@@ -279,8 +279,9 @@ def check_sampler_settings(settings: Mapping, where: str = "fit",
     settings : Mapping
         Any of ``draws`` (integer >= 1) and ``tune`` (integer >= 0), both per chain and at
         most 1000000; ``chains`` (integer from 1 to 64); ``random_seed`` (integer >= 0 or
-        None); ``cores`` (integer >= 1 or None); ``sampler`` (``"jax"``, ``"pymc"`` or ``"nutpie"``);
-        ``target_accept`` (number strictly between 0 and 1); ``progressbar`` (True or False).
+        None); ``cores`` (integer >= 1 or None); ``sampler`` (``"jax"``, ``"pymc"`` or
+        ``"nutpie"``); ``target_accept`` (number strictly between 0 and 1); ``progressbar``
+        (True or False).
         True and False are not integers.
     where : str
         What the settings belong to, for messages (a function, or a spec file).
