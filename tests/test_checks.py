@@ -40,7 +40,7 @@ def test_target_accept_given_as_a_numpy_float_becomes_a_python_float():
         ("random_seed", -3, "fit: random_seed must be an integer >= 0 or None, got -3"),
         ("random_seed", False, "fit: random_seed must be an integer >= 0 or None, got False"),
         ("cores", 0, "fit: cores must be an integer >= 1 or None, got 0"),
-        ("sampler", "stan", "fit: sampler must be one of 'pymc', 'nutpie', got 'stan'"),
+        ("sampler", "stan", "fit: sampler must be one of 'jax', 'pymc', 'nutpie', got 'stan'"),
         ("target_accept", 1, "fit: target_accept must be a number strictly between 0 and 1"),
         ("target_accept", 0.0, "fit: target_accept must be a number strictly between 0 and 1"),
         ("target_accept", float("nan"), "strictly between 0 and 1, got nan"),

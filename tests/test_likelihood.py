@@ -184,3 +184,36 @@ def test_numpy_loglik_on_posterior_draws_equals_the_pymc_graph(which, request,
         if model.state_name is not None:
             recorded = posterior[f"{model.state_name}_probability"].to_numpy()[chain, draw]
             np.testing.assert_allclose(np.exp(joint - logsumexp(joint)), recorded, atol=1e-12)
+
+
+@pytest.mark.parametrize("covariates", [False, True])
+@pytest.mark.parametrize("kind", ["piecewise", "changepoint"])
+def test_compiled_once_log_density_equals_pymc(kind, covariates):
+    """The JAX function of (parameters, data) that the default sampler runs, on data padded to
+    its repeatable shapes, gives PyMC's log density of the unpadded model: padding adds
+    nothing and the data really are arguments (a second data set through the same compiled
+    function gives that data set's PyMC log density)."""
+    from bayesurv.inference import jax_nuts
+
+    model = (bs.PiecewiseExponential(cuts=[8.0], baseline=[4.0, 12.0]) if kind == "piecewise"
+             else bs.ChangePoint(grid=[5.0, 7.5, 10.0, 15.0], baseline=[4.0, 12.0]))
+    rng = np.random.default_rng(3)
+    compiled = None
+    for seed in (11, 12):
+        data = small_data(covariates, seed=seed)
+        arrays = model.arrays(data)
+        dims = arrays.graph_dims(model.graph_array_names)
+        values = jax_nuts.padded_values(model.graph_values(arrays), dims)
+        this = jax_nuts.compiled_model(model, arrays, values)
+        compiled = compiled or this
+        assert this is compiled  # same shapes after padding: compiled once
+        logp = model.build_model(arrays).compile_logp()
+        for _ in range(3):
+            point = {"log_baseline": rng.normal(-3, 0.3, 3),
+                     "log_hr": rng.normal(0, 0.5, compiled.shapes["log_hr"])}
+            if covariates:
+                point["beta"] = rng.normal(0, 0.3, len(data.covariate_names))
+            data_args = tuple(values[name] for name in compiled.data_names)
+            # same terms summed by XLA and by PyTensor's C backend: agreement to rounding
+            assert float(compiled.log_density(point, data_args)) == pytest.approx(
+                float(logp(point)), rel=1e-10)

@@ -44,7 +44,7 @@ def test_minimal_spec_gets_defaults(tmp_path):
     spec = load_spec(write(tmp_path, MINIMAL))
     assert spec.name == "analysis"
     assert spec.sampler_settings() == {"draws": 1000, "tune": 1000, "chains": 4,
-                                       "random_seed": 1, "sampler": "pymc", "cores": None,
+                                       "random_seed": 1, "sampler": "jax", "cores": None,
                                        "target_accept": 0.9}
     data = spec.load_data()
     assert data.n == 219 and data.n_events == 36
@@ -116,7 +116,7 @@ def test_csv_source_is_relative_to_the_spec(tmp_path):
         (MINIMAL + "\n[sampler]\ntarget_accept = 1.0\n",
          "sampler.target_accept must be a number strictly between 0 and 1, got 1.0"),
         (MINIMAL + "\n[sampler]\nsampler = 'stan'\n",
-         "sampler.sampler must be one of 'pymc', 'nutpie', got 'stan'"),
+         "sampler.sampler must be one of 'jax', 'pymc', 'nutpie', got 'stan'"),
         (MINIMAL + "\n[priors]\nlog_hr = {mu = 0, sigma = -1}\n", "sigma must be > 0"),
         (MINIMAL + "\n[priors]\nset = 'hopeful'\n", "unknown prior set 'hopeful'"),
         ("[data]\nsource = 'shi2021'\n", "the [model] table is missing"),

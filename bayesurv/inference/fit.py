@@ -147,7 +147,7 @@ class Fit:
         --------
         >>> s = fit.sampler_settings
         >>> s["sampler"], s["chains"], s["draws"], s["random_seed"]
-        ('pymc', 2, 200, 1)
+        ('jax', 2, 200, 1)
         """
         return self._attr("sampler")
 

@@ -112,11 +112,14 @@ class CompiledModel:
         from pymc.sampling.jax import get_jaxified_graph
         from pytensor.graph.replace import graph_replace
 
-        pm_model = model.build_model(arrays, values)
-        point = pm_model.initial_point()
-        self.names = [v.name for v in pm_model.value_vars]
-        self.shapes = {name: np.shape(point[name]) for name in self.names}
         self.data_names = list(values)
+        data_inputs = [pt.tensor(name, shape=np.shape(values[name]),
+                                 dtype=np.asarray(values[name]).dtype.name)
+                       for name in self.data_names]
+        pm_model = model.build_model(arrays, values,
+                                     inputs=dict(zip(self.data_names, data_inputs, strict=True)))
+        self.names = [v.name for v in pm_model.value_vars]
+        self.shapes = {v.name: _value_shape(model, arrays, v.name) for v in pm_model.value_vars}
         outputs = [pm_model.logp(jacobian=True)]
         self.state_name = model.state_name
         if model.state_name is not None:
@@ -124,12 +127,8 @@ class CompiledModel:
             outputs += pm_model.replace_rvs_by_values([deterministic])
         inputs = [pt.tensor(v.name, shape=self.shapes[v.name], dtype=v.dtype)
                   for v in pm_model.value_vars]
-        data_inputs = [pt.tensor(name, shape=np.shape(values[name]),
-                                 dtype=pm_model[name].dtype) for name in self.data_names]
-        replace = dict(zip(pm_model.value_vars, inputs, strict=True))
-        replace |= {pm_model[name]: x for name, x in zip(self.data_names, data_inputs,
-                                                          strict=True)}
-        outputs = graph_replace(outputs, replace, strict=False)
+        outputs = graph_replace(outputs, dict(zip(pm_model.value_vars, inputs, strict=True)),
+                                strict=False)
         self.function = get_jaxified_graph(inputs=[*inputs, *data_inputs], outputs=outputs)
 
     def log_density(self, z: dict, data: tuple):
@@ -175,6 +174,13 @@ class CompiledModel:
             return draws, stats
 
         return jax.jit(jax.vmap(one_chain, in_axes=(0, 0, None)))
+
+
+def _value_shape(model, arrays, name: str) -> tuple[int, ...]:
+    """Shape of a sampled parameter: baseline pieces, (treated groups, periods), covariates."""
+    return {"log_baseline": (arrays.baseline_edges.size,),
+            "log_hr": (len(arrays.groups) - 1, len(model.period_rows(arrays))),
+            "beta": (len(arrays.covariate_names),)}[name]
 
 
 def compiled_model(model, arrays, values: dict) -> CompiledModel:

@@ -121,9 +121,9 @@ def _regime_per_draw(idata, model: HazardModel, arrays) -> np.ndarray:
 
 def _effects(idata, model: HazardModel, arrays) -> np.ndarray:
     """Treatment log HR per (draw, regime, fine piece, treated group)."""
-    effects = model.effects(np, draws(idata, "log_hr"), arrays)
-    return np.broadcast_to(effects, (*effects.shape[:2], arrays["fine_edges"].size,
-                                     effects.shape[-1]))
+    values = arrays | {"baseline_map": piece_of_edges(arrays["baseline_edges"],
+                                                       arrays["fine_edges"])}
+    return model.effects(np, draws(idata, "log_hr"), values)
 
 
 def draw_log_hazards(idata, model: HazardModel) -> np.ndarray:

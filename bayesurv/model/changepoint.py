@@ -208,14 +208,15 @@ class ChangePoint(HazardModel):
 
         Examples
         --------
-        The same on every piece, so the pieces axis has length 1 (it broadcasts).
-
-        >>> ChangePoint().effects(np, np.array([[0.1, -0.9]]), {})
-        array([[[ 0.1]],
-        <BLANKLINE>
-               [[-0.9]]])
+        >>> arrays = {"baseline_map": np.array([0, 0, 1])}  # three fine pieces
+        >>> ChangePoint().effects(np, np.array([[0.1, -0.9]]), arrays)[:, 0]  # first piece
+        array([[ 0.1],
+               [-0.9]])
         """
-        return xp.swapaxes(log_hr, -1, -2)[..., :, None, :]  # (..., 2, 1, groups)
+        per_regime = xp.swapaxes(log_hr, -1, -2)[..., :, None, :]  # (..., 2, 1, groups)
+        # spelled out on every piece: PyTensor's rewrites mis-index a broadcast pieces axis
+        # once shapes are static (the compiled-once sampler), so nothing is left to broadcast
+        return per_regime + xp.zeros((arrays["baseline_map"].shape[0], 1))
 
     def regimes(self, arrays) -> np.ndarray:
         """State k (tau = k-th candidate): pieces before its fine edge are ``before`` (0),

@@ -291,12 +291,16 @@ class HazardModel:
         return arrays.graph_values(self.graph_array_names) | {
             name: np.asarray(float(value)) for name, value in priors.items()}
 
-    def build_model(self, arrays: ModelArrays, values: Mapping | None = None) -> pm.Model:
+    def build_model(self, arrays: ModelArrays, values: Mapping | None = None,
+                    inputs: Mapping | None = None) -> pm.Model:
         """The PyMC model of ``arrays``: baseline random walk, treatment log HRs, covariates,
         and the likelihood marginalized over the kind's states.
 
         Every array and prior parameter is a ``pm.Data`` container named as in
-        :meth:`graph_values` (``values`` replaces them, e.g. padded to a common shape).
+        :meth:`graph_values` (``values`` replaces them, e.g. padded to a common shape), or,
+        when ``inputs`` is given, that symbolic tensor (for a graph compiled as a function
+        of the data; built on them directly, since PyTensor's rewrites of a graph whose
+        data containers were swapped for fixed-shape tensors afterwards are not reliable).
 
         Examples
         --------
@@ -319,7 +323,8 @@ class HazardModel:
             coords[self.state_dim] = np.r_[states, states[-1] + np.arange(1, n_states
                                                                            - states.size + 1)]
         with pm.Model(coords=coords) as model:
-            d = {name: pm.Data(name, value) for name, value in values.items()}
+            d = (dict(inputs) if inputs is not None
+                 else {name: pm.Data(name, value) for name, value in values.items()})
             log_baseline = self._log_baseline(d, arrays.baseline_edges.size)
             log_hr = pm.Normal("log_hr", mu=d["log_hr_mu"], sigma=d["log_hr_sigma"],
                                dims=("group", "period"))
