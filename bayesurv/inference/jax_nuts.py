@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from bayesurv.inference.nuts import CHUNK, adaptation_schedule, initial_state, nuts_step
+
 __all__ = ["PAD_STEP", "cache_folder", "compiled_model", "padded_values", "run_nuts"]
 
 PAD_STEP = 16
@@ -139,41 +141,52 @@ class CompiledModel:
         """P(state | parameters, data) (the change-point probabilities)."""
         return self.function(*[z[n] for n in self.names], *data)[1]
 
-    @functools.cache  # noqa: B019 (one runner per setting, kept as long as the model)
-    def runner(self, num_warmup: int, num_samples: int, target_accept: float,
-               max_tree_depth: int):
-        """The jitted run of every chain for these settings."""
+    def parameter_size(self) -> int:
+        """Number of sampled scalars (the length of the flat position vector)."""
+        return int(sum(np.prod(shape, dtype=int) for shape in self.shapes.values()))
+
+    def unravel(self, flat):
+        """Flat position vector -> parameters by name."""
+        out, start = {}, 0
+        for name in self.names:
+            size = int(np.prod(self.shapes[name], dtype=int))
+            out[name] = flat[start:start + size].reshape(self.shapes[name])
+            start += size
+        return out
+
+    def unravel_draws(self, flat: np.ndarray) -> dict[str, np.ndarray]:
+        """Flat positions (..., parameters) -> arrays (..., parameter shape) by name."""
+        out, start = {}, 0
+        for name in self.names:
+            size = int(np.prod(self.shapes[name], dtype=int))
+            out[name] = flat[..., start:start + size]
+            start += size
+        return out
+
+    @functools.cache  # noqa: B019 (one compiled chunk per setting, kept with the model)
+    def chunk(self, target_accept: float, max_tree_depth: int):
+        """The jitted advance of every chain by up to :data:`CHUNK` NUTS iterations."""
         jax = _jax()
-        from numpyro.infer.hmc import hmc
-        from numpyro.infer.util import ParamInfo
 
-        def potential_of(data):
-            return lambda z: -self.log_density(z, data)
+        def potential(data):
+            return lambda flat: -self.log_density(self.unravel(flat), data)
 
-        init_kernel, sample_kernel = hmc(potential_fn_gen=potential_of, algo="NUTS")
+        def probability(flat, data):
+            return self.state_probability(self.unravel(flat), data)
 
-        def one_chain(key, init, data):
-            state = init_kernel(ParamInfo(init, None, None), num_warmup,
-                                target_accept_prob=target_accept,
-                                max_tree_depth=max_tree_depth, model_args=(data,),
-                                rng_key=key)
+        step = nuts_step(potential, probability if self.state_name else None,
+                         target_accept, max_tree_depth)
+        return jax.jit(jax.vmap(step, in_axes=(0, None, None, None, None, None)))
 
-            def step(s, _):
-                s = sample_kernel(s, model_args=(data,))
-                stats = {"diverging": s.diverging, "n_steps": s.num_steps,
-                         "step_size": s.adapt_state.step_size,
-                         "acceptance_rate": s.mean_accept_prob, "energy": s.energy,
-                         "lp": -s.potential_energy}
-                return s, (s.z, stats)
+    @functools.cache  # noqa: B019
+    def starter(self):
+        """The jitted initial NUTS state of every chain."""
+        jax = _jax()
 
-            state, _ = jax.lax.scan(step, state, None, length=num_warmup)
-            _, (draws, stats) = jax.lax.scan(step, state, None, length=num_samples)
-            if self.state_name is not None:
-                prob = jax.vmap(lambda z: self.state_probability(z, data))(draws)
-                draws = draws | {f"{self.state_name}_probability": prob}
-            return draws, stats
+        def start(key, flat, data):
+            return initial_state(lambda z: -self.log_density(self.unravel(z), data), key, flat)
 
-        return jax.jit(jax.vmap(one_chain, in_axes=(0, 0, None)))
+        return jax.jit(jax.vmap(start, in_axes=(0, 0, None)))
 
 
 def _value_shape(model, arrays, name: str) -> tuple[int, ...]:
@@ -236,15 +249,27 @@ def run_nuts(model, arrays, *, draws: int, tune: int, chains: int, random_seed: 
     data = tuple(np.asarray(values[name]) for name in compiled.data_names)
     start = initial_values(compiled, values)
     rng = np.random.default_rng(random_seed)
-    inits = {name: value + rng.uniform(-1.0, 1.0, (chains, *np.shape(value)))
-             for name, value in start.items()}
+    flat = np.concatenate([np.ravel(start[name]) for name in compiled.names])
+    inits = flat + rng.uniform(-1.0, 1.0, (chains, flat.size))
     keys = jax.random.split(jax.random.PRNGKey(random_seed), chains)
-    run = compiled.runner(int(tune), int(draws), float(target_accept), int(max_tree_depth))
-    posterior, stats = jax.device_get(run(keys, inits, data))
-    posterior = {name: np.asarray(value) for name, value in posterior.items()}
+    state = compiled.starter()(keys, inits, data)
+    schedule, n_windows = adaptation_schedule(int(tune))
+    advance = compiled.chunk(float(target_accept), int(max_tree_depth))
+    total, pieces = int(tune) + int(draws), []
+    for begin in range(0, total, CHUNK):
+        n_active = min(CHUNK, total - begin)
+        state, out = advance(state, data, schedule, n_windows, int(tune), n_active)
+        pieces.append(jax.device_get(out))
+    out = {name: np.concatenate([p[name] for p in pieces], axis=1)[:, int(tune):total]
+           for name in pieces[0]}
+    posterior = {name: value.reshape((chains, int(draws), *compiled.shapes[name]))
+                 for name, value in compiled.unravel_draws(out.pop("z")).items()}
     if model.state_name is not None:
-        name = f"{model.state_name}_probability"
-        posterior[name] = posterior[name][..., :np.size(model.state_values(arrays))]
-    stats = {name: np.asarray(value) for name, value in stats.items()}
+        prob = out.pop("state_probability")
+        posterior[f"{model.state_name}_probability"] = prob[..., :np.size(
+            model.state_values(arrays))]
+    else:
+        out.pop("state_probability")
+    stats = dict(out)
     stats["tree_depth"] = np.floor(np.log2(stats["n_steps"] + 1)).astype(int)
     return posterior, stats
