@@ -111,14 +111,20 @@ def test_hr_curve_is_the_before_hr_early_and_the_after_hr_late(changepoint_fit):
     """Before every candidate tau, HR(t) is the `before` HR; after all of them, the `after` HR.
 
     The curve uses the weighted sample's inverse CDF and the table numpy's interpolated
-    quantiles: with 600 draws they differ by at most one order statistic (< 2% here).
-    """
+    quantiles, so each curve quantile must be within one order statistic of the table's
+    (the tails of 600 draws can be several percent apart between neighbours)."""
     grid = changepoint_fit.changepoint()["tau"]
     curve = changepoint_fit.hazard_ratio_curve([grid.min() - 0.5, grid.max() + 0.5])
     table = changepoint_fit.hazard_ratios().set_index("period")
+    log_hr = changepoint_fit.idata.posterior["log_hr"].to_numpy()
     for row, period in ((0, "before"), (1, "after")):
-        for column in ("median", "lower", "upper"):
-            assert curve.loc[row, column] == pytest.approx(table.loc[period, column], rel=0.02)
+        hr = np.sort(np.exp(log_hr[:, :, 0, row].ravel()))
+        for column, q in (("median", 0.5), ("lower", 0.025), ("upper", 0.975)):
+            position = q * (hr.size - 1)
+            low = hr[max(int(np.floor(position)) - 1, 0)]
+            high = hr[min(int(np.ceil(position)) + 1, hr.size - 1)]
+            assert low <= curve.loc[row, column] <= high
+            assert low <= table.loc[period, column] <= high
         assert curve.loc[row, "p_benefit"] == pytest.approx(table.loc[period, "p_benefit"])
 
 

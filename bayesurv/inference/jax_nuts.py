@@ -228,11 +228,13 @@ def initial_values(compiled: CompiledModel, values: dict) -> dict[str, np.ndarra
 
 
 def run_nuts(model, arrays, *, draws: int, tune: int, chains: int, random_seed: int,
-             target_accept: float, max_tree_depth: int = 10) -> tuple[dict, dict]:
+             target_accept: float, max_tree_depth: int = 10,
+             progress=None) -> tuple[dict, dict]:
     """Sample ``model`` on ``arrays``: posterior and sample statistics, (chains, draws, ...).
 
     Chains start at the prior means jittered by U(-1, 1), as PyMC's default
-    ``jitter+adapt_diag`` does.  The same seed gives the same numbers.
+    ``jitter+adapt_diag`` does.  The same seed gives the same numbers.  ``progress``, if
+    given, is called with (iterations done, iterations in all) after every chunk.
 
     Examples
     --------
@@ -260,6 +262,8 @@ def run_nuts(model, arrays, *, draws: int, tune: int, chains: int, random_seed: 
         n_active = min(CHUNK, total - begin)
         state, out = advance(state, data, schedule, n_windows, int(tune), n_active)
         pieces.append(jax.device_get(out))
+        if progress is not None:
+            progress(begin + n_active, total)
     out = {name: np.concatenate([p[name] for p in pieces], axis=1)[:, int(tune):total]
            for name in pieces[0]}
     posterior = {name: value.reshape((chains, int(draws), *compiled.shapes[name]))

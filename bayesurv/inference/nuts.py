@@ -45,7 +45,7 @@ def adaptation_schedule(tune: int) -> tuple[np.ndarray, int]:
     --------
     >>> schedule, n = adaptation_schedule(1000)
     >>> n, schedule[:n].tolist()
-    (6, [[0, 74], [75, 99], [100, 149], [150, 249], [250, 949], [950, 999]])
+    (7, [[0, 74], [75, 99], [100, 149], [150, 249], [250, 449], [450, 949], [950, 999]])
     """
     from numpyro.infer.hmc_util import build_adaptation_schedule
 

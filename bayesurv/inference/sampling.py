@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import time
 
 import arviz as az
@@ -72,7 +73,7 @@ def sample(model: HazardModel, data: SurvivalData, *, draws: int, tune: int, cha
     arrays = model.arrays(data)
     start = time.perf_counter()
     if sampler == "jax":
-        idata = _sample_jax(model, arrays, s)
+        idata = _sample_jax(model, arrays, s, progressbar)
     else:
         idata = _sample_pymc(model, arrays, s, progressbar)
     elapsed = time.perf_counter() - start
@@ -106,12 +107,15 @@ def _sample_pymc(model: HazardModel, arrays, s: dict, progressbar: bool):
         return pm.sample(**kwargs)
 
 
-def _sample_jax(model: HazardModel, arrays, s: dict):
+def _sample_jax(model: HazardModel, arrays, s: dict, progressbar: bool):
     """NUTS on the compiled-once JAX log-density (:mod:`bayesurv.inference.jax_nuts`)."""
     start = time.perf_counter()
     posterior, stats = run_nuts(model, arrays, draws=s["draws"], tune=s["tune"],
                                 chains=s["chains"], random_seed=s["random_seed"],
-                                target_accept=s["target_accept"])
+                                target_accept=s["target_accept"],
+                                progress=_print_progress if progressbar else None)
+    if progressbar:
+        sys.stderr.write("\n")
     elapsed = time.perf_counter() - start
     coords = {"piece": interval_labels(arrays.baseline_edges), "group": list(arrays.groups[1:]),
               "period": [label for label, _, _ in model.period_rows(arrays)],
@@ -123,6 +127,12 @@ def _sample_jax(model: HazardModel, arrays, s: dict):
     idata = az.from_dict(posterior=posterior, sample_stats=stats, coords=coords, dims=dims)
     idata.posterior.attrs["sampling_time"] = elapsed
     return idata
+
+
+def _print_progress(done: int, total: int) -> None:
+    sys.stderr.write(f"\rsampling: {done}/{total} iterations per chain "
+                     f"({100 * done // total}%)")
+    sys.stderr.flush()
 
 
 def draw_states(idata, model: HazardModel, arrays, rng: np.random.Generator) -> None:
