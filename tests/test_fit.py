@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import arviz as az
 import numpy as np
 import pandas as pd
@@ -27,16 +29,35 @@ def test_hazard_ratio_table_matches_the_draws(piecewise_fit):
 
 
 def test_same_seed_same_numbers_with_parallel_chains(reference_like_data, piecewise_fit, seed):
-    """A fresh fit with the session fit's seed reproduces it exactly, even with its chains
-    run in parallel processes (the session fit ran them one after the other).  This is the
-    one deliberate refit of a registered combination: it must not come from the registry."""
-    parallel = bs.PiecewiseExponential(cuts=[13]).fit(reference_like_data, draws=300,
-                                                      tune=300, chains=2, cores=2,
-                                                      random_seed=seed, progressbar=False)
-    assert piecewise_fit.sampler_settings["cores"] == 1
-    xr.testing.assert_equal(parallel.idata.posterior["log_hr"],
-                            piecewise_fit.idata.posterior["log_hr"])
-    pd.testing.assert_frame_equal(parallel.hazard_ratios(), piecewise_fit.hazard_ratios())
+    """PyMC's sampler with the same seed gives the same numbers whether its chains run one
+    after the other or in parallel processes.  Both fits are made here (the session fit uses
+    the default sampler)."""
+    settings = {"draws": 100, "tune": 100, "chains": 2, "random_seed": seed,
+                "progressbar": False, "sampler": "pymc"}
+    model = bs.PiecewiseExponential(cuts=[13])
+    serial = model.fit(reference_like_data, cores=1, **settings)
+    parallel = model.fit(reference_like_data, cores=2, **settings)
+    xr.testing.assert_equal(parallel.idata.posterior["log_hr"], serial.idata.posterior["log_hr"])
+
+
+@pytest.mark.slow
+def test_same_seed_same_numbers_in_a_new_process(tmp_path):
+    """The default (JAX) sampler reproduces a fit exactly in another process, whether that
+    process compiles afresh (an empty compilation cache) or loads the compiled code."""
+    import subprocess
+    import sys
+
+    code = ("import warnings; warnings.simplefilter('ignore'); import bayesurv as bs; "
+            "d = bs.SurvivalData.from_frame(bs.datasets.shi2021('death'), reference='control');"
+            " f = bs.ChangePoint(near=13).fit(d, draws=100, tune=100, chains=2, random_seed=5,"
+            " progressbar=False); print(f.idata.posterior['log_hr'].to_numpy().tobytes().hex())")
+    outputs = []
+    for _ in range(2):  # the first run fills the empty cache, the second loads from it
+        env = dict(os.environ, BAYESURV_CACHE_DIR=str(tmp_path))
+        run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                             text=True, check=True)
+        outputs.append(run.stdout.strip())
+    assert outputs[0] == outputs[1] and len(outputs[0]) == 2 * 8 * 2 * 100 * 2
 
 
 @pytest.mark.parametrize("which", ["piecewise_fit", "changepoint_fit"])
