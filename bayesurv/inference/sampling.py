@@ -98,6 +98,9 @@ def _sample_pymc(model: HazardModel, arrays, s: dict, progressbar: bool):
               "cores": s["cores"], "random_seed": s["random_seed"], "progressbar": progressbar,
               "target_accept": s["target_accept"], "compute_convergence_checks": False,
               "return_inferencedata": True}
+    if s["cores"] > 1:
+        # JAX (the default sampler) may already run threads in this process: no fork
+        kwargs["mp_ctx"] = "forkserver"
     if s["sampler"] == "nutpie":
         _require_nutpie()
         kwargs = {k: v for k, v in kwargs.items() if k != "cores"}
