@@ -4,6 +4,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.bayesurv-installed
 DOCS_STAMP := $(VENV)/.bayesurv-docs-installed
+# the test files run on every core, a file per worker (each worker keeps its own registry of
+# fits and compiled models); PARALLEL= runs them in one process
+PARALLEL ?= -n auto --dist loadfile
 
 .PHONY: demo test test-fast lint docs clean
 
@@ -25,12 +28,12 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m ruff check .
 	$(VENV)/bin/lint-imports
-	$(PY) -m pytest
+	$(PY) -m pytest $(PARALLEL)
 
 test-fast: $(STAMP)
 	$(PY) -m ruff check .
 	$(VENV)/bin/lint-imports
-	$(PY) -m pytest -m "not slow"
+	$(PY) -m pytest $(PARALLEL) -m "not slow"
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
