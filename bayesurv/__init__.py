@@ -2,7 +2,6 @@
 
 from bayesurv import base  # noqa: F401, I001 (first: quietens third-party notices)
 from bayesurv import datasets, frequentist
-from bayesurv import plotting as plots  # bs.plots: the figure functions
 from bayesurv.base.version import __version__
 from bayesurv.base.exceptions import (
     BayesurvError,
@@ -72,3 +71,14 @@ __all__ = [
     "simulate_trial",
     "survival_data_from_digitized",
 ]
+
+
+def __getattr__(name: str):
+    """``bs.plots`` (the figure functions) is imported on first use: matplotlib is slow to
+    import and fitting needs it not."""
+    if name == "plots":
+        from bayesurv import plotting
+
+        return plotting
+    raise AttributeError(f"module 'bayesurv' has no attribute {name!r}")
+

@@ -25,9 +25,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from lifelines import CoxPHFitter
-from lifelines.exceptions import ConvergenceError
-from lifelines.exceptions import ConvergenceWarning as LifelinesConvergenceWarning
 
 from bayesurv.base.exceptions import DataError, DataWarning, ModelError
 from bayesurv.base.vocabulary import landmark_windows, window_label
@@ -257,6 +254,11 @@ def _fit_cox(data: SurvivalData, cov_names: list[str], strata_names: list[str],
     for i, name in enumerate(strata_names):
         frame[f"_s{i}"] = data.covariates[:, col[name]]
         strata_cols.append(f"_s{i}")
+
+    # lifelines is imported when first needed: it is slow to import, and fits need it not
+    from lifelines import CoxPHFitter
+    from lifelines.exceptions import ConvergenceError
+    from lifelines.exceptions import ConvergenceWarning as LifelinesConvergenceWarning
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

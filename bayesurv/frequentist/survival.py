@@ -18,8 +18,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from lifelines import KaplanMeierFitter
-from lifelines.statistics import logrank_test, multivariate_logrank_test
 
 from bayesurv.base.exceptions import DataError
 from bayesurv.data.survival_data import SurvivalData
@@ -61,6 +59,8 @@ def kaplan_meier(data: SurvivalData, times: Sequence[float] | None = None) -> pd
     >>> km[["group", "survival", "at_risk"]].to_numpy().tolist()
     [['a', 0.5, 3], ['b', 0.5, 1]]
     """
+    from lifelines import KaplanMeierFitter  # slow to import; Bayesian fits need it not
+
     _check_data(data, "kaplan_meier")
     grid = None if times is None else _numbers(times, "times", "kaplan_meier", DataError)
     frames = []
@@ -116,6 +116,8 @@ def logrank(data: SurvivalData) -> pd.DataFrame:
         _group_arrays(data, g, "logrank")
     if data.n_events == 0:
         raise DataError("logrank: the data have no events; the log-rank test is undefined")
+    from lifelines.statistics import logrank_test, multivariate_logrank_test
+
     if len(data.groups) == 2:
         ref, trt = data.group_index == 0, data.group_index == 1
         result = logrank_test(data.time[ref], data.time[trt], data.event[ref], data.event[trt])
