@@ -1,12 +1,13 @@
 """NUTS for a model compiled once: the PyMC model's log-density on JAX, data as arguments.
 
-The kind's PyMC model (every array and prior parameter a ``pm.Data`` container) is compiled
-through PyTensor's JAX backend into a function of the parameters *and the data*, and sampled
-by numpyro's NUTS (Hoffman & Gelman 2014, with Stan-style window adaptation): warm-up,
-sampling and the change-point probabilities of every draw run in one ``jax.jit`` call, the
-chains vectorized.  The compiled function is kept per process, keyed by the shapes it was
-built for, and on disk by JAX's persistent compilation cache, so a refit on new data, under
-other priors or with a new seed pays for sampling only.
+The kind's PyMC model is built on fixed-shape symbolic data inputs (every array and prior
+parameter of :meth:`HazardModel.graph_values`) and compiled through PyTensor's JAX backend
+into one function of the parameters *and the data*.  :mod:`bayesurv.inference.nuts` samples
+it: NUTS with Stan's adaptation, all chains vectorized, in jitted chunks whose numbers of
+tuning steps and draws are run-time values.  The compiled function is kept per process, keyed
+by the shapes it was built for, and on disk by JAX's persistent compilation cache, so a refit
+on new data, under other priors, with a new seed or with other ``draws``/``tune`` pays for
+sampling only.
 
 Shapes are made to repeat: the fine grid and the change-point grid are padded to multiples
 of :data:`PAD_STEP` (empty pieces have no events and no exposure, padded candidates prior
