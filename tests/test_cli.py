@@ -143,3 +143,28 @@ def test_reconstruct_writes_patient_rows(tmp_path, capsys):
     # the digitized cohort has 111 control and 108 UC-MSC patients at time 0
     assert ipd["group"].value_counts().to_dict() == {"control": 111, "UC-MSC": 108}
     assert "wrote 219 patient rows" in capsys.readouterr().out
+
+
+def test_two_specs_with_one_report_folder_are_refused_before_sampling(capsys, tmp_path):
+    """Two specs named alike in different folders would write one report folder: the run
+    stops before any fit, naming both files and the folder."""
+    text = '[data]\nsource = "shi2021"\n[model]\ntype = "piecewise"\ncuts = [13]\n'
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "death.toml").write_text(text)
+    out = tmp_path / "out"
+    code, lines = run_failing(capsys, ["run", str(tmp_path / "a" / "death.toml"),
+                                       str(tmp_path / "b" / "death.toml"), "--out", str(out)])
+    assert code == 2 and len(lines) == 1
+    assert "would both write the report folder" in lines[0] and "death" in lines[0]
+    assert not out.exists()  # nothing ran
+
+
+def test_reconstruct_never_overwrites_its_input(tmp_path, capsys):
+    source = files("bayesurv.datasets") / "data" / "shi2021_death_digitized_curves.csv"
+    curves = tmp_path / "curves.csv"
+    curves.write_bytes(source.read_bytes())
+    before = curves.read_bytes()
+    code, lines = run_failing(capsys, ["reconstruct", str(curves), "-o", str(curves)])
+    assert code == 2 and "is one of the input files" in lines[0]
+    assert curves.read_bytes() == before

@@ -223,3 +223,34 @@ def test_other_samplers_agree_with_the_default(sampler, reference_like_data, pie
     b = piecewise_fit.idata.posterior["log_hr"].to_numpy().reshape(-1, 2)
     sd = b.std(axis=0)
     np.testing.assert_array_less(np.abs(np.median(a, axis=0) - np.median(b, axis=0)), 0.3 * sd)
+
+
+def test_saving_over_the_file_a_fit_was_loaded_from(changepoint_fit, tmp_path):
+    """A loaded fit lives in memory: it can be saved over its own file, and it still answers
+    when the file is gone."""
+    path = tmp_path / "fit.nc"
+    changepoint_fit.to_netcdf(path)
+    loaded = bs.Fit.from_netcdf(path)
+    loaded.to_netcdf(path)  # was an HDF5 "file is already open" error with lazy loading
+    path.write_bytes(b"")  # the loaded fit must not read the file again
+    pd.testing.assert_frame_equal(loaded.hazard_ratios(), changepoint_fit.hazard_ratios())
+    pd.testing.assert_frame_equal(loaded.changepoint(), changepoint_fit.changepoint())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fit.nc"]
+
+
+def test_a_failed_save_leaves_the_previous_file_as_it_was(piecewise_fit, changepoint_fit,
+                                                          tmp_path, monkeypatch):
+    path = tmp_path / "fit.nc"
+    piecewise_fit.to_netcdf(path)
+    before = path.read_bytes()
+
+    def fail(self, filename, *args, **kwargs):
+        with open(filename, "wb") as handle:  # a partial file, then the failure
+            handle.write(b"partial")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(az.InferenceData, "to_netcdf", fail)
+    with pytest.raises(KeyboardInterrupt):
+        changepoint_fit.to_netcdf(path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fit.nc"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import tempfile
 import warnings
 
 import arviz as az
@@ -381,7 +382,19 @@ class Fit:
             groups = {name: idata[name] for name in idata.groups()}
             groups["posterior"] = groups["posterior"].assign_attrs(attrs)
             idata = az.InferenceData(**groups)
-        return idata.to_netcdf(os.fspath(path))
+        path = os.fspath(path)
+        # written beside the target and renamed into place: an interrupted save leaves the
+        # previous file as it was
+        folder, name = os.path.split(os.path.abspath(path))
+        handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+        os.close(handle)
+        try:
+            idata.to_netcdf(temporary)
+            os.replace(temporary, path)
+        finally:
+            if os.path.exists(temporary):
+                os.remove(temporary)
+        return path
 
     @classmethod
     def from_netcdf(cls, path) -> Fit:
@@ -402,7 +415,10 @@ class Fit:
         if not os.path.exists(path):
             raise FitFileError(f"no such file: {path}")
         try:
-            idata = az.from_netcdf(path)
+            # read every group into memory and close the file, so the fit can be saved over
+            # the file it came from
+            with az.rc_context({"data.load": "eager"}):
+                idata = az.from_netcdf(path)
         except Exception as exc:  # netCDF/HDF5 raise many unrelated types
             raise FitFileError(f"{path} is not a NetCDF file readable by ArviZ "
                                f"({type(exc).__name__}: {exc})") from None

@@ -138,6 +138,13 @@ def _run(args) -> int:
 
     paths = [Path(p) for p in args.specs] or reference_specs()
     specs = [load_spec(p) for p in paths]  # validate every spec before any sampling
+    folders = {}
+    for path, spec in zip(paths, specs, strict=True):
+        if spec.name in folders:
+            raise BayesurvError(f"{folders[spec.name]} and {path} would both write the report "
+                                f"folder {Path(args.out) / spec.name}; rename one of the spec "
+                                "files or run them with different --out folders")
+        folders[spec.name] = path
     jobs = min(args.jobs or os.cpu_count() or 1, len(specs))
     start = time.perf_counter()
     if jobs == 1:
@@ -171,6 +178,10 @@ def _reconstruct(args) -> int:
     from bayesurv.digitized.io import read_curves_csv, read_digitizer_csv, read_risk_table_csv
     from bayesurv.digitized.reconstruct import reconstruct_ipd
 
+    inputs = [p for p in (args.curves, args.risk_table) if p]
+    if any(_same_file(args.output, p) for p in inputs):
+        raise BayesurvError(f"--output {args.output} is one of the input files; bayesurv never "
+                            "overwrites its input, choose another output file")
     reader = read_digitizer_csv if args.format == "digitizer" else read_curves_csv
     curves = reader(args.curves, scale=args.scale)
     risk = read_risk_table_csv(args.risk_table) if args.risk_table else None
@@ -187,6 +198,14 @@ def _reconstruct(args) -> int:
     if diagnostics:
         print(markdown_table(pd.DataFrame(diagnostics), floatfmt=".4g"))
     return 0
+
+
+def _same_file(a, b) -> bool:
+    """Whether two paths name the same file (the same inode if both exist)."""
+    a, b = Path(a), Path(b)
+    if a.exists() and b.exists():
+        return a.samefile(b)
+    return a.resolve() == b.resolve()
 
 
 def _one_line_warning(message, category, filename, lineno, line=None):
