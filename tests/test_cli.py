@@ -168,3 +168,28 @@ def test_reconstruct_never_overwrites_its_input(tmp_path, capsys):
     code, lines = run_failing(capsys, ["reconstruct", str(curves), "-o", str(curves)])
     assert code == 2 and "is one of the input files" in lines[0]
     assert curves.read_bytes() == before
+
+
+def test_a_rerun_replaces_the_report_whole_and_a_failed_one_changes_nothing(tmp_path,
+                                                                             monkeypatch):
+    """Files of an earlier run do not survive a rerun; a run that fails while writing leaves
+    the previous report byte for byte as it was, with no partial folder beside it."""
+    out = tmp_path / "out"
+    args = ["run", "models/shi2021_death.toml", "--out", str(out), *TINY]
+    assert main(args) == 0
+    report = out / "shi2021_death"
+    stale = report / "tables" / "from_another_model.csv"
+    stale.write_text("old")
+    assert main(args) == 0
+    assert not stale.exists()
+
+    before = {p.relative_to(report): p.read_bytes() for p in report.rglob("*") if p.is_file()}
+
+    def fail(*args, **kwargs):
+        raise KeyboardInterrupt  # as if interrupted while the figures are drawn
+
+    monkeypatch.setattr("bayesurv.plotting.figures.save_figures", fail)
+    assert main(args) == 130  # the command line reports the interruption
+    after = {p.relative_to(report): p.read_bytes() for p in report.rglob("*") if p.is_file()}
+    assert after == before
+    assert sorted(p.name for p in out.iterdir()) == ["shi2021_death"]

@@ -8,6 +8,9 @@ package version inside).
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -155,9 +158,36 @@ def write_report(result: AnalysisResult, out_dir, log: Callable[[str], None] = p
     ...     sorted(p.name for p in out.iterdir())
     ['figures', 'posterior.nc', 'summary.md', 'tables']
     """
+    out = Path(out_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # built in a temporary sibling and swapped in whole: an interrupted or failed run leaves
+    # the previous report exactly as it was, and no file of an earlier run survives a rerun
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    try:
+        _write_report_files(result, staging)
+        _swap_into_place(staging, out)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    log(f"{result.spec.name}: report written to {out}")
+    return out
+
+
+def _swap_into_place(staging: Path, out: Path) -> None:
+    """Replace the folder ``out`` by ``staging`` (the old one is removed once replaced)."""
+    if not out.exists():
+        os.replace(staging, out)
+        return
+    retired = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
+    os.replace(out, retired / "report")
+    os.replace(staging, out)
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+def _write_report_files(result: AnalysisResult, out: Path) -> None:
+    """Every file of the report, written into the (new, empty) folder ``out``."""
     from bayesurv.plotting.figures import save_figures
 
-    out = Path(out_dir)
     tables_dir, figures_dir = out / "tables", out / "figures"
     tables_dir.mkdir(parents=True, exist_ok=True)
     figures_dir.mkdir(parents=True, exist_ok=True)
@@ -188,8 +218,6 @@ def write_report(result: AnalysisResult, out_dir, log: Callable[[str], None] = p
                            outcome=result.spec.outcome())
     fit.to_netcdf(out / "posterior.nc", notes={"spec": result.spec.text})
     (out / "summary.md").write_text(summary_markdown(result, figures, out), encoding="utf-8")
-    log(f"{result.spec.name}: report written to {out}")
-    return out
 
 
 def summary_markdown(result: AnalysisResult, figures: dict, out: Path) -> str:
