@@ -193,3 +193,47 @@ def test_a_rerun_replaces_the_report_whole_and_a_failed_one_changes_nothing(tmp_
     after = {p.relative_to(report): p.read_bytes() for p in report.rglob("*") if p.is_file()}
     assert after == before
     assert sorted(p.name for p in out.iterdir()) == ["shi2021_death"]
+
+
+def test_a_second_run_on_the_same_output_folder_refuses_and_names_the_first(capsys,
+                                                                            tmp_path):
+    """While one run holds --out, another refuses before fitting, naming the holder's
+    process; a finished run leaves no lock behind."""
+    import os
+
+    from bayesurv.runner.cli import LOCK_NAME, output_lock
+
+    out = tmp_path / "out"
+    with output_lock(out):
+        code, lines = run_failing(capsys, ["run", "models/shi2021_death.toml", "--out",
+                                           str(out), *TINY])
+        assert code == 2
+        assert f"another bayesurv run (process {os.getpid()})" in lines[0]
+    assert not (out / LOCK_NAME).exists()
+    assert list(out.iterdir()) == []  # the refused run wrote nothing
+
+
+def test_the_lock_of_a_killed_run_is_taken_by_the_next(tmp_path):
+    """A run killed while it holds --out (SIGKILL: no clean-up at all) holds nothing: the
+    next run takes the folder and removes the lock file when it is done."""
+    import subprocess
+    import sys
+
+    from bayesurv.runner.cli import LOCK_NAME, output_lock
+
+    out = tmp_path / "out"
+    code = ("import sys, time; from pathlib import Path; "
+            "from bayesurv.runner.cli import output_lock\n"
+            f"with output_lock(Path({str(out)!r})):\n"
+            "    print('held', flush=True); time.sleep(60)")
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        holder.kill()
+        holder.wait(timeout=30)
+    finally:
+        holder.stdout.close()
+    assert (out / LOCK_NAME).exists()  # left behind by the crash...
+    with output_lock(out):
+        pass  # ...but not held
+    assert not (out / LOCK_NAME).exists()

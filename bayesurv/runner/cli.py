@@ -9,6 +9,7 @@ import sys
 import time
 import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from pathlib import Path
 
 from bayesurv.base.checks import sampler_setting_problem
@@ -145,6 +146,11 @@ def _run(args) -> int:
                                 f"folder {Path(args.out) / spec.name}; rename one of the spec "
                                 "files or run them with different --out folders")
         folders[spec.name] = path
+    with output_lock(Path(args.out)):
+        return _run_specs(args, paths, specs)
+
+
+def _run_specs(args, paths, specs) -> int:
     jobs = min(args.jobs or os.cpu_count() or 1, len(specs))
     start = time.perf_counter()
     if jobs == 1:
@@ -165,6 +171,51 @@ def _run(args) -> int:
         print(f"all {len(specs)} reports written in {time.perf_counter() - start:.0f} s",
               flush=True)
     return 0
+
+
+LOCK_NAME = ".bayesurv-run.lock"
+
+
+@contextmanager
+def output_lock(out: Path):
+    """Hold the output folder for one run: a second run on it refuses, naming the process
+    that holds it.  The lock is the kernel's (``flock``), so a crashed run holds nothing; the
+    lock file is removed at the end of a run (a crash leaves it, and the next run takes it).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     with output_lock(Path(folder)):
+    ...         with output_lock(Path(folder)):
+    ...             pass
+    Traceback (most recent call last):
+    ...
+    bayesurv.base.exceptions.BayesurvError: another bayesurv run (process ...) is writing to ...
+    """
+    import fcntl
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        handle = os.open(out / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise BayesurvError(f"--out {out}: cannot write there ({exc.strerror})") from None
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(handle, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            raise BayesurvError(f"another bayesurv run (process {holder}) is writing to {out}; "
+                                "wait for it to finish or choose another --out") from None
+        os.ftruncate(handle, 0)
+        os.pwrite(handle, str(os.getpid()).encode(), 0)
+        try:
+            yield
+        finally:
+            os.remove(out / LOCK_NAME)
+            fcntl.flock(handle, fcntl.LOCK_UN)
+    finally:
+        os.close(handle)
 
 
 def _report_done(name: str, folder: Path, seconds: float) -> None:
