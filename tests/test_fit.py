@@ -254,3 +254,13 @@ def test_a_failed_save_leaves_the_previous_file_as_it_was(piecewise_fit, changep
         changepoint_fit.to_netcdf(path)
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fit.nc"]
+
+
+def test_too_few_draws_are_not_assessable_never_a_pass(reference_like_data):
+    """Two draws per chain: R-hat and ESS cannot be computed (NaN), so the diagnostics must
+    not pass, and say why."""
+    tiny = bs.PiecewiseExponential(cuts=[13]).fit(reference_like_data, draws=2, tune=50,
+                                                  chains=2, random_seed=1, progressbar=False)
+    d = tiny.diagnostics(warn=False)
+    assert not d.ok and not d.table["ok"].any()
+    assert any("not assessable" in p for p in d.problems)

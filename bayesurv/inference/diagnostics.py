@@ -132,7 +132,8 @@ def check_convergence(idata, warn: bool = True, stacklevel: int = 3) -> Diagnost
                          "ess_bulk": float(values.to_numpy()[position]),
                          "ess_tail": float(ess_tail[name].to_numpy()[position])})
     table = pd.DataFrame(rows)
-    table["ok"] = ~((table["r_hat"] > RHAT_MAX) | (table["ess_bulk"] < ESS_MIN))
+    # a NaN (too few draws to compute it) is never a pass
+    table["ok"] = (table["r_hat"] <= RHAT_MAX) & (table["ess_bulk"] >= ESS_MIN)
     divergences = int(idata.sample_stats["diverging"].sum()) if "sample_stats" in idata else 0
     problems = _problems(table, divergences, chains)
     if warn:
@@ -171,4 +172,10 @@ def _problems(table: pd.DataFrame, divergences: int, chains: int) -> list[str]:
             "(e.g. priors='skeptical') or fewer baseline pieces")
     if chains < 2:
         problems.append("a single chain: R-hat cannot be computed; run chains >= 2")
+    unknown = table[table["ess_bulk"].isna() | (table["r_hat"].isna() & (chains > 1))]
+    if len(unknown):
+        problems.append(
+            f"convergence not assessable: R-hat or ESS could not be computed for "
+            f"{len(unknown)} parameter(s) (e.g. {unknown['parameter'].iloc[0]}), too few draws "
+            "per chain; run more draws= before reading the results")
     return problems
