@@ -264,3 +264,19 @@ def test_too_few_draws_are_not_assessable_never_a_pass(reference_like_data):
     d = tiny.diagnostics(warn=False)
     assert not d.ok and not d.table["ok"].any()
     assert any("not assessable" in p for p in d.problems)
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda f: f.window_hazard_ratios([(13, 0)]), r"window \(13, 0\) must have 0 <= start < end"),
+    (lambda f: f.window_hazard_ratios([(-1, 5)]), "must have 0 <= start < end"),
+    (lambda f: f.window_hazard_ratios([(90, 120)]), "starts after the longest follow-up"),
+    (lambda f: f.window_hazard_ratios([13]), r"must be \(start, end\) pairs"),
+    (lambda f: f.hazard_ratios(mass=2), "mass"),
+    (lambda f: f.survival([12], mass=95), "mass"),
+    (lambda f: f.hazard_ratio_curve([12], mass=0), "mass"),
+    (lambda f: f.changepoint_summary(mass=True), "mass"),
+])
+def test_bad_windows_and_masses_are_refused(changepoint_fit, call, message):
+    """Each of these returned numbers or a raw NumPy error before."""
+    with pytest.raises(bs.BayesurvInputError, match=message):
+        call(changepoint_fit)

@@ -17,9 +17,20 @@ import pandas as pd
 
 from bayesurv.base.exceptions import BayesurvInputError
 
-__all__ = ["SAMPLERS", "check_finite_number", "check_mass", "check_positive",
-           "check_sampler_settings", "check_times", "describe_rows", "repr_argument",
-           "repr_label", "repr_value", "sampler_setting_problem"]
+__all__ = [
+    "SAMPLERS",
+    "check_finite_number",
+    "check_mass",
+    "check_positive",
+    "check_sampler_settings",
+    "check_times",
+    "check_windows",
+    "describe_rows",
+    "repr_argument",
+    "repr_label",
+    "repr_value",
+    "sampler_setting_problem",
+]
 
 MAX_ROWS_SHOWN = 5
 SAMPLERS = ("jax", "pymc", "nutpie")
@@ -383,3 +394,32 @@ _SAMPLER_CHECKS = {
     "target_accept": _target_accept,
     "progressbar": lambda value: "" if isinstance(value, bool) else "True or False",
 }
+
+
+def check_windows(windows, max_time: float, time_unit: str, what: str,
+                  error=BayesurvInputError) -> list[tuple[float, float]]:
+    """Time windows ``(start, end]``: pairs with 0 <= start < end, starting inside the
+    follow-up (``end`` may be ``inf``).
+
+    Examples
+    --------
+    >>> check_windows([(0, 13), (13, float("inf"))], 85.0, "months", "windows")
+    [(0.0, 13.0), (13.0, inf)]
+    >>> check_windows([(13, 0)], 85.0, "months", "windows")
+    Traceback (most recent call last):
+    ...
+    bayesurv.base.exceptions.BayesurvInputError: windows: window (13, 0) must have 0 <= start < end
+    """
+    try:
+        pairs = [(float(a), float(b)) for a, b in windows]
+    except (TypeError, ValueError):
+        raise error(f"{what}: windows must be (start, end) pairs of numbers, got "
+                    f"{repr_argument(windows)}") from None
+    for a, b in pairs:
+        if not (np.isfinite(a) and a >= 0 and b > a):
+            raise error(f"{what}: window ({a:g}, {b:g}) must have 0 <= start < end")
+        if a >= max_time:
+            raise error(f"{what}: window ({a:g}, {b:g}) starts after the longest follow-up "
+                        f"({max_time:g} {time_unit}); nothing was observed there")
+    return pairs
+

@@ -17,57 +17,14 @@ import arviz as az
 import numpy as np
 import pandas as pd
 
+from bayesurv.base.checks import check_mass, check_windows
 from bayesurv.base.exceptions import BayesurvInputError, FitFileError
 from bayesurv.inference import summaries
 from bayesurv.inference.diagnostics import Diagnostics, check_convergence
-from bayesurv.model.kind import HazardModel, kind_from_settings
+from bayesurv.inference.fit_file import ATTR_PREFIX, check_complete
 from bayesurv.model.priors import PriorSet
 
-__all__ = ["Fit"]
-
-ATTR_PREFIX = "bayesurv_"
-
-
-REQUIRED_POSTERIOR = ("log_baseline", "log_hr")
-REQUIRED_CONSTANT = ("fine_edges", "baseline_edges", "events", "exposure", "patient_piece",
-                     "patient_offset", "patient_event", "patient_group", "patient_covariates")
-REQUIRED_ATTRS = ("version", "model", "data", "sampler")
-
-
-def _check_complete(idata) -> HazardModel:
-    """Refuse a damaged fit on load rather than on first use; return its model kind."""
-    missing = [f"posterior.{v}" for v in REQUIRED_POSTERIOR if v not in idata.posterior]
-    missing += [f"constant_data.{v}" for v in REQUIRED_CONSTANT if v not in idata.constant_data]
-    attrs = idata.posterior.attrs
-    missing += [f"attribute {ATTR_PREFIX}{a}" for a in REQUIRED_ATTRS
-                if ATTR_PREFIX + a not in attrs]
-    if missing:
-        raise FitFileError(f"this bayesurv fit is incomplete or damaged: missing "
-                           f"{', '.join(missing)}")
-    for a in ("model", "data", "sampler"):
-        try:
-            json.loads(attrs[ATTR_PREFIX + a])
-        except (TypeError, ValueError):
-            raise FitFileError(f"this bayesurv fit is damaged: attribute {ATTR_PREFIX}{a} is not "
-                               "valid JSON") from None
-    try:
-        model = kind_from_settings(json.loads(attrs[ATTR_PREFIX + "model"]))
-    except (TypeError, ValueError, KeyError) as exc:
-        if isinstance(exc, FitFileError):
-            raise
-        raise FitFileError(f"this bayesurv fit is damaged: its model settings do not describe "
-                           f"a model ({type(exc).__name__}: {exc})") from None
-    missing = [f"constant_data.{v}" for v in model.kind_array_names
-               if v not in idata.constant_data]
-    if model.state_name is not None:
-        missing += [f"posterior.{v}" for v in (model.state_name,
-                                               f"{model.state_name}_probability")
-                    if v not in idata.posterior]
-    if missing:
-        raise FitFileError(f"this bayesurv fit is incomplete or damaged: missing "
-                           f"{', '.join(missing)}")
-    return model
-
+__all__ = ["ATTR_PREFIX", "Fit"]
 
 class Fit:
     """The result of fitting a bayesurv model: an ArviZ InferenceData plus its context.
@@ -98,7 +55,7 @@ class Fit:
         if ATTR_PREFIX + "model" not in attrs or "constant_data" not in idata:
             raise FitFileError("this InferenceData was not made by bayesurv (no bayesurv model "
                                "settings or constant data in it)")
-        self.model = _check_complete(idata)
+        self.model = check_complete(idata)
         self.idata = idata
 
     # ------------------------------------------------------------------ context
@@ -211,7 +168,8 @@ class Fit:
         >>> bool(hr["upper"].iloc[1] < 1)  # the 95% interval after 13 months excludes HR = 1
         True
         """
-        return summaries.hazard_ratio_table(self.idata, self.model, mass)
+        return summaries.hazard_ratio_table(self.idata, self.model,
+                                            check_mass(mass, "Fit.hazard_ratios"))
 
     def window_hazard_ratios(self, windows, mass: float = 0.95) -> pd.DataFrame:
         """HR over time windows ``[(start, end), ...]`` (see :mod:`bayesurv.inference.summaries`).
@@ -227,8 +185,10 @@ class Fit:
         >>> bool(np.allclose(w["median"], pw_fit.hazard_ratios()["median"]))
         True
         """
-        return summaries.window_hazard_ratios(self.idata, self.model, windows, self.max_time,
-                                              mass)
+        return summaries.window_hazard_ratios(
+            self.idata, self.model, check_windows(windows, self.max_time, self.time_unit,
+                          "Fit.window_hazard_ratios"), self.max_time,
+            check_mass(mass, "Fit.window_hazard_ratios"))
 
     def hazard_ratio_curve(self, times, mass: float = 0.95) -> pd.DataFrame:
         """Posterior of HR(t) at ``times``: median, mean, band and P(HR(t) < 1).
@@ -241,7 +201,8 @@ class Fit:
         >>> bool(curve["median"].iloc[1] < curve["median"].iloc[0])  # the effect comes later
         True
         """
-        return summaries.hazard_ratio_curve(self.idata, self.model, times, mass)
+        return summaries.hazard_ratio_curve(self.idata, self.model, times,
+                                            check_mass(mass, "Fit.hazard_ratio_curve"))
 
     def survival(self, times, mass: float = 0.95) -> pd.DataFrame:
         """Survival per group at ``times`` (median and band), at average covariates.
@@ -258,7 +219,8 @@ class Fit:
         >>> bool((s["lower"] <= s["median"]).all() and (s["median"] <= s["upper"]).all())
         True
         """
-        return summaries.survival_table(self.idata, self.model, times, mass)
+        return summaries.survival_table(self.idata, self.model, times,
+                                        check_mass(mass, "Fit.survival"))
 
     def changepoint(self) -> pd.DataFrame:
         """Posterior and prior probability of each candidate change-point (tau, probability).
@@ -288,7 +250,8 @@ class Fit:
         True
         """
         self._require_changepoint("changepoint_summary")
-        return summaries.state_summary(self.idata, self.model, mass)
+        return summaries.state_summary(self.idata, self.model,
+                                       check_mass(mass, "Fit.changepoint_summary"))
 
     def changepoint_probability(self, start: float, end: float) -> float:
         """Posterior P(start < tau <= end).
