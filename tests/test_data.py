@@ -154,3 +154,15 @@ def test_not_a_frame_and_empty_frame_are_rejected(frame):
 def test_errors_are_value_errors(frame):
     with pytest.raises(ValueError):
         build(frame.assign(died=[3] * 6))
+
+
+@pytest.mark.parametrize("values", [
+    pd.to_datetime(["2020-01-01", "2020-01-01", "2021-01-01", "2021-01-01"]),
+    pd.to_timedelta([1, 1, 2, 2], unit="D"),
+    pd.Series([pd.Timestamp("2020-01-01"), "b", "a", "b"], dtype=object),
+])
+def test_dates_as_groups_are_refused(values):
+    """A date column passed as group= was encoded (as huge integers, then as timestamps)."""
+    df = pd.DataFrame({"time": [1.0, 2.0, 3.0, 4.0], "event": [1, 0, 1, 1], "arm": values})
+    with pytest.raises(bs.DataError, match="group column 'arm' holds dates or durations"):
+        bs.SurvivalData.from_frame(df)

@@ -48,6 +48,14 @@ def encode_groups(series: pd.Series, column: str, reference) -> tuple[np.ndarray
     ([0, 1, 0], ['b', 'a'])
     """
     check_scalar_labels(series, column, WHAT)
+    dates = series.map(lambda v: isinstance(v, pd.Timestamp | pd.Timedelta | np.datetime64
+                                            | np.timedelta64)).to_numpy(dtype=bool)
+    if (pd.api.types.is_datetime64_any_dtype(series)
+            or pd.api.types.is_timedelta64_dtype(series) or dates.any()):
+        rows = series.index[dates] if dates.any() else series.index
+        raise DataError(f"{WHAT}: group column {column!r} holds dates or durations (first at "
+                        f"row {rows[0]!r}); a group is a label such as 'control': is the right "
+                        "column named as group=?")
     if reference is not None and not pd.api.types.is_hashable(reference):
         raise DataError(f"{WHAT}: reference must be a single group label, got "
                         f"{repr_argument(reference)}")
