@@ -147,20 +147,12 @@ class CompiledModel:
         return int(sum(np.prod(shape, dtype=int) for shape in self.shapes.values()))
 
     def unravel(self, flat):
-        """Flat position vector -> parameters by name."""
-        out, start = {}, 0
-        for name in self.names:
-            size = int(np.prod(self.shapes[name], dtype=int))
-            out[name] = flat[start:start + size].reshape(self.shapes[name])
-            start += size
-        return out
-
-    def unravel_draws(self, flat: np.ndarray) -> dict[str, np.ndarray]:
         """Flat positions (..., parameters) -> arrays (..., parameter shape) by name."""
         out, start = {}, 0
         for name in self.names:
             size = int(np.prod(self.shapes[name], dtype=int))
-            out[name] = flat[..., start:start + size]
+            out[name] = flat[..., start:start + size].reshape((*flat.shape[:-1],
+                                                               *self.shapes[name]))
             start += size
         return out
 
@@ -267,8 +259,7 @@ def run_nuts(model, arrays, *, draws: int, tune: int, chains: int, random_seed: 
             progress(begin + n_active, total)
     out = {name: np.concatenate([p[name] for p in pieces], axis=1)[:, int(tune):total]
            for name in pieces[0]}
-    posterior = {name: value.reshape((chains, int(draws), *compiled.shapes[name]))
-                 for name, value in compiled.unravel_draws(out.pop("z")).items()}
+    posterior = compiled.unravel(out.pop("z"))  # (chains, draws, parameter shape)
     if model.state_name is not None:
         prob = out.pop("state_probability")
         posterior[f"{model.state_name}_probability"] = prob[..., :np.size(
