@@ -76,7 +76,7 @@ def same_shape_trial(reference_model, reference: bs.SurvivalData, seed: int) -> 
     def shapes(data):
         arrays = reference_model.arrays(data)
         values = padded_values(reference_model.graph_values(arrays),
-                               arrays.graph_dims(reference_model.graph_array_names))
+                               reference_model.graph_dims(arrays))
         return arrays.baseline_edges.size, {k: np.shape(v) for k, v in values.items()}
 
     target = shapes(reference)

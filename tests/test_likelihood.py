@@ -202,7 +202,7 @@ def test_compiled_once_log_density_equals_pymc(kind, covariates):
     for seed in (11, 12):
         data = small_data(covariates, seed=seed)
         arrays = model.arrays(data)
-        dims = arrays.graph_dims(model.graph_array_names)
+        dims = model.graph_dims(arrays)
         values = jax_nuts.padded_values(model.graph_values(arrays), dims)
         this = jax_nuts.compiled_model(model, arrays, values)
         compiled = compiled or this

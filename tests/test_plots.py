@@ -163,7 +163,7 @@ def test_hr_curve_of_changepoint_fit_at_the_ends_of_the_grid(cp_fit):
 def test_hr_curve_data_checks_its_arguments(cp_fit):
     with pytest.raises(bs.BayesurvInputError, match="times must be finite and non-negative"):
         pdata.hazard_ratio_curve_data(cp_fit, times=[-1.0, 2.0])
-    with pytest.raises(bs.BayesurvInputError, match="mass must be between 0 and 1"):
+    with pytest.raises(bs.BayesurvInputError, match=r"mass must be .*between 0 and 1"):
         pdata.hazard_ratio_curve_data(cp_fit, mass=1.5)
     with pytest.raises(bs.BayesurvInputError, match="fit must be a bayesurv Fit"):
         pdata.hazard_ratio_curve_data("fit")

@@ -18,8 +18,9 @@ ATTR_PREFIX = "bayesurv_"
 
 
 REQUIRED_POSTERIOR = ("log_baseline", "log_hr")
-REQUIRED_CONSTANT = ("fine_edges", "baseline_edges", "events", "exposure", "patient_piece",
-                     "patient_offset", "patient_event", "patient_group", "patient_covariates")
+REQUIRED_CONSTANT = ("fine_edges", "baseline_edges", "baseline_map", "events", "exposure",
+                     "patient_piece", "patient_offset", "patient_event", "patient_group",
+                     "patient_covariates")
 REQUIRED_ATTRS = ("version", "model", "data", "sampler")
 
 

@@ -38,9 +38,13 @@ def cache_folder() -> Path:
 
     Examples
     --------
-    >>> cache_folder().name in ("bayesurv", os.path.basename(os.environ.get(
-    ...     "BAYESURV_CACHE_DIR", "bayesurv")))
-    True
+    >>> saved = os.environ.pop("BAYESURV_CACHE_DIR", None)
+    >>> os.environ["BAYESURV_CACHE_DIR"] = "/var/cache/trial-42"
+    >>> cache_folder().as_posix()
+    '/var/cache/trial-42'
+    >>> del os.environ["BAYESURV_CACHE_DIR"]
+    >>> if saved is not None:
+    ...     os.environ["BAYESURV_CACHE_DIR"] = saved
     """
     folder = os.environ.get("BAYESURV_CACHE_DIR")
     if folder:
@@ -83,7 +87,7 @@ def padded_values(values: dict, dims: dict) -> dict:
     >>> model = bs.ChangePoint(near=13)
     >>> arrays = model.arrays(data)
     >>> padded = padded_values(model.graph_values(arrays),
-    ...                        arrays.graph_dims(model.graph_array_names))
+    ...                        model.graph_dims(arrays))
     >>> padded["events"].shape, padded["tau_prior"].shape, float(padded["events"][57:].sum())
     ((64, 2), (64,), 0.0)
     """
@@ -91,8 +95,7 @@ def padded_values(values: dict, dims: dict) -> dict:
     for name, dim in dims.items():
         sizes[dim] = max(sizes.get(dim, 0), values[name].shape[0])
     targets = {dim: _round_up(size) for dim, size in sizes.items()}
-    if "fine_width" in targets:
-        targets["fine_width"] = targets.get("fine_piece", sizes["fine_width"] + 1) - 1
+    targets["fine_width"] = targets["fine_piece"] - 1  # the widths of all but the last piece
     out = dict(values)
     for name, dim in dims.items():
         edge = dim != "patient" and np.issubdtype(values[name].dtype, np.integer)
@@ -122,7 +125,7 @@ class CompiledModel:
         pm_model = model.build_model(arrays, values,
                                      inputs=dict(zip(self.data_names, data_inputs, strict=True)))
         self.names = [v.name for v in pm_model.value_vars]
-        self.shapes = {v.name: _value_shape(model, arrays, v.name) for v in pm_model.value_vars}
+        self.shapes = model.parameter_shapes(arrays)
         outputs = [pm_model.logp(jacobian=True)]
         self.state_name = model.state_name
         if model.state_name is not None:
@@ -182,13 +185,6 @@ class CompiledModel:
         return jax.jit(jax.vmap(start, in_axes=(0, 0, None)))
 
 
-def _value_shape(model, arrays, name: str) -> tuple[int, ...]:
-    """Shape of a sampled parameter: baseline pieces, (treated groups, periods), covariates."""
-    return {"log_baseline": (arrays.baseline_edges.size,),
-            "log_hr": (len(arrays.groups) - 1, len(model.period_rows(arrays))),
-            "beta": (len(arrays.covariate_names),)}[name]
-
-
 def compiled_model(model, arrays, values: dict) -> CompiledModel:
     """The compiled model for these (padded) shapes, compiled on first use in this process.
 
@@ -197,27 +193,17 @@ def compiled_model(model, arrays, values: dict) -> CompiledModel:
     >>> model = bs.ChangePoint(near=13)
     >>> arrays = model.arrays(data)
     >>> values = padded_values(model.graph_values(arrays),
-    ...                        arrays.graph_dims(model.graph_array_names))
+    ...                        model.graph_dims(arrays))
     >>> compiled_model(model, arrays, values) is compiled_model(bs.ChangePoint(near=12),
     ...                                                         arrays, values)
     True
     """
     shapes = tuple((name, np.shape(v), np.asarray(v).dtype.str) for name, v in values.items())
-    key = (type(model).__qualname__, arrays.baseline_edges.size,
+    key = (type(model), arrays.baseline_edges.size,
            len(model.period_rows(arrays)), len(arrays.groups), shapes)
     if key not in _COMPILED:
         _COMPILED[key] = CompiledModel(model, arrays, values)
     return _COMPILED[key]
-
-
-def initial_values(compiled: CompiledModel, values: dict) -> dict[str, np.ndarray]:
-    """The prior means: PyMC's initial point, from the (possibly new) prior parameters."""
-    n_pieces = compiled.shapes["log_baseline"][0]
-    start = {"log_baseline": values["level_mu"] + values["step_mu"] * np.arange(n_pieces),
-             "log_hr": np.full(compiled.shapes["log_hr"], float(values["log_hr_mu"]))}
-    if "beta" in compiled.shapes:
-        start["beta"] = np.full(compiled.shapes["beta"], float(values["covariate_mu"]))
-    return start
 
 
 def run_nuts(model, arrays, *, draws: int, tune: int, chains: int, random_seed: int,
@@ -239,10 +225,10 @@ def run_nuts(model, arrays, *, draws: int, tune: int, chains: int, random_seed: 
     """
     jax = _jax()
     real = model.graph_values(arrays)
-    values = padded_values(real, arrays.graph_dims(model.graph_array_names))
+    values = padded_values(real, model.graph_dims(arrays))
     compiled = compiled_model(model, arrays, values)
     data = tuple(np.asarray(values[name]) for name in compiled.data_names)
-    start = initial_values(compiled, values)
+    start = model.initial_point(values, compiled.shapes)
     rng = np.random.default_rng(random_seed)
     flat = np.concatenate([np.ravel(start[name]) for name in compiled.names])
     inits = flat + rng.uniform(-1.0, 1.0, (chains, flat.size))
@@ -250,22 +236,20 @@ def run_nuts(model, arrays, *, draws: int, tune: int, chains: int, random_seed: 
     state = compiled.starter()(keys, inits, data)
     schedule, n_windows = adaptation_schedule(int(tune))
     advance = compiled.chunk(float(target_accept), int(max_tree_depth))
-    total, pieces = int(tune) + int(draws), []
+    tune, total, pieces = int(tune), int(tune) + int(draws), []
     for begin in range(0, total, CHUNK):
         n_active = min(CHUNK, total - begin)
-        state, out = advance(state, data, schedule, n_windows, int(tune), n_active)
-        pieces.append(jax.device_get(out))
+        state, out = advance(state, data, schedule, n_windows, tune, n_active)
+        kept = slice(max(tune - begin, 0), n_active)  # the draws after warm-up
+        if kept.start < kept.stop:
+            pieces.append(jax.device_get({name: value[:, kept] for name, value in out.items()}))
         if progress is not None:
             progress(begin + n_active, total)
-    out = {name: np.concatenate([p[name] for p in pieces], axis=1)[:, int(tune):total]
-           for name in pieces[0]}
-    posterior = compiled.unravel(out.pop("z"))  # (chains, draws, parameter shape)
+    stats = {name: np.concatenate([p[name] for p in pieces], axis=1) for name in pieces[0]}
+    posterior = compiled.unravel(stats.pop("z"))  # (chains, draws, parameter shape)
+    probability = stats.pop("state_probability")
     if model.state_name is not None:
-        prob = out.pop("state_probability")
-        posterior[f"{model.state_name}_probability"] = prob[..., :np.size(
-            model.state_values(arrays))]
-    else:
-        out.pop("state_probability")
-    stats = dict(out)
+        n_states = np.size(model.state_values(arrays))
+        posterior[f"{model.state_name}_probability"] = probability[..., :n_states]
     stats["tree_depth"] = np.floor(np.log2(stats["n_steps"] + 1)).astype(int)
     return posterior, stats

@@ -142,11 +142,15 @@ def nuts_step(potential_of, probability, target_accept: float, max_tree_depth: i
         return new, out
 
     def advance(state, data, schedule, n_windows, n_warmup, n_active):
+        def run(s):
+            return one(s, data, schedule, n_windows, n_warmup)
+
+        blank = jax.tree_util.tree_map(jnp.zeros_like, jax.eval_shape(run, state)[1])
+
         def body(s, i):
-            new, out = one(s, data, schedule, n_windows, n_warmup)
-            active = i < n_active
-            s = jax.tree_util.tree_map(lambda a, b: jnp.where(active, a, b), new, s)
-            return s, out
+            # past n_active (the end of a run) nothing is computed: the counter is the same
+            # for every chain, so this stays a branch when the chains are vectorized
+            return jax.lax.cond(i < n_active, run, lambda s: (s, blank), s)
 
         return jax.lax.scan(body, state, jnp.arange(CHUNK))
 

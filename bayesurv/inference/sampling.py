@@ -20,7 +20,6 @@ import xarray as xr
 from bayesurv.base.checks import check_sampler_settings
 from bayesurv.base.exceptions import BayesurvInputError
 from bayesurv.base.version import __version__
-from bayesurv.base.vocabulary import interval_labels
 from bayesurv.data.survival_data import SurvivalData
 from bayesurv.data.usable import check_data_usable
 from bayesurv.inference.diagnostics import check_convergence
@@ -120,14 +119,11 @@ def _sample_jax(model: HazardModel, arrays, s: dict, progressbar: bool):
     if progressbar:
         sys.stderr.write("\n")
     elapsed = time.perf_counter() - start
-    coords = {"piece": interval_labels(arrays.baseline_edges), "group": list(arrays.groups[1:]),
-              "period": [label for label, _, _ in model.period_rows(arrays)],
-              "covariate": list(arrays.covariate_names)}
     dims = {"log_baseline": ["piece"], "log_hr": ["group", "period"], "beta": ["covariate"]}
     if model.state_name is not None:
-        coords[model.state_dim] = model.state_values(arrays)
         dims[f"{model.state_name}_probability"] = [model.state_dim]
-    idata = az.from_dict(posterior=posterior, sample_stats=stats, coords=coords, dims=dims)
+    idata = az.from_dict(posterior=posterior, sample_stats=stats, coords=model.coords(arrays),
+                         dims=dims)
     idata.posterior.attrs["sampling_time"] = elapsed
     return idata
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from bayesurv.base.vocabulary import window_label
-from bayesurv.data.exposure import piece_index, piece_of_edges
+from bayesurv.data.exposure import piece_index
 from bayesurv.model import likelihood as lik
 from bayesurv.model.kind import HazardModel, log_hazards
 
@@ -99,9 +99,10 @@ def hazard_ratio_table(idata, model: HazardModel, mass: float = 0.95) -> pd.Data
     (['0-13', '13+'], [13.0, inf])
     """
     log_hr = draws(idata, "log_hr")  # (S, groups, periods)
+    periods = model.period_rows(constant_arrays(idata))
     rows = []
     for g, group in enumerate(treated_groups(idata)):
-        for k, (period, start, end) in enumerate(model.period_rows(constant_arrays(idata))):
+        for k, (period, start, end) in enumerate(periods):
             rows.append({"period": period, "start": start, "end": end,
                          **summarize_hr(log_hr[:, g, k], mass), "group": group})
     return pd.DataFrame(rows)
@@ -114,16 +115,18 @@ def _state_index(idata, model: HazardModel, arrays) -> np.ndarray:
     return np.searchsorted(model.state_values(arrays), draws(idata, model.state_name))
 
 
-def _regime_per_draw(idata, model: HazardModel, arrays) -> np.ndarray:
-    """Regime of each fine piece in each draw's own state, (draws, fine pieces)."""
-    return model.regimes(arrays)[_state_index(idata, model, arrays)]
+def _in_own_state(idata, model: HazardModel, arrays, per_regime: np.ndarray) -> np.ndarray:
+    """``per_regime`` (draws, regimes, fine pieces, ...) taken, on each fine piece, in the
+    regime of each draw's own state: (draws, fine pieces, ...)."""
+    regime = model.regimes(arrays)[_state_index(idata, model, arrays)]  # (draws, pieces)
+    index = regime.reshape(*regime.shape[:1], 1, *regime.shape[1:],
+                           *[1] * (per_regime.ndim - 3))
+    return np.take_along_axis(per_regime, index, axis=1)[:, 0]
 
 
 def _effects(idata, model: HazardModel, arrays) -> np.ndarray:
     """Treatment log HR per (draw, regime, fine piece, treated group)."""
-    values = arrays | {"baseline_map": piece_of_edges(arrays["baseline_edges"],
-                                                       arrays["fine_edges"])}
-    return model.effects(np, draws(idata, "log_hr"), values)
+    return model.effects(np, draws(idata, "log_hr"), arrays)
 
 
 def draw_log_hazards(idata, model: HazardModel) -> np.ndarray:
@@ -136,11 +139,9 @@ def draw_log_hazards(idata, model: HazardModel) -> np.ndarray:
     (400, 57, 2)
     """
     arrays = constant_arrays(idata)
-    baseline_map = piece_of_edges(arrays["baseline_edges"], arrays["fine_edges"])
     every = log_hazards(np, draws(idata, "log_baseline"), _effects(idata, model, arrays),
-                        baseline_map)  # (S, regimes, pieces, groups)
-    regime = _regime_per_draw(idata, model, arrays)
-    return np.take_along_axis(every, regime[:, None, :, None], axis=1)[:, 0]
+                        arrays["baseline_map"])  # (S, regimes, pieces, groups)
+    return _in_own_state(idata, model, arrays, every)
 
 
 def cumulative_hazard(edges: np.ndarray, lh: np.ndarray, times: np.ndarray) -> np.ndarray:
@@ -284,16 +285,15 @@ def window_hazard_ratios(idata, model: HazardModel, windows, max_time: float,
     ['0-13', '13+']
     """
     arrays = constant_arrays(idata)
-    effects = _effects(idata, model, arrays)
-    regime = _regime_per_draw(idata, model, arrays)
-    per_draw = np.take_along_axis(effects, regime[:, None, :, None], axis=1)[:, 0]  # (S, P, G)
+    per_draw = _in_own_state(idata, model, arrays, _effects(idata, model, arrays))  # (S, P, G)
     starts = arrays["fine_edges"]
     ends = np.r_[starts[1:], np.inf]
     rows = []
+    groups = treated_groups(idata)
     for a, b in windows:
         end = min(b, max_time)
         overlap = np.clip(np.minimum(ends, end) - np.maximum(starts, a), 0.0, None)
-        for g, group in enumerate(treated_groups(idata)):
+        for g, group in enumerate(groups):
             values = per_draw[:, :, g] @ (overlap / (end - a))
             rows.append({"window": window_label(a, b), "start": a, "end": b,
                          **summarize_hr(values, mass), "group": group})

@@ -27,7 +27,6 @@ MAX_DEFAULT_PIECES = 6
 EVENTS_PER_DEFAULT_PIECE = 10
 
 
-
 def default_baseline_cuts(data: SurvivalData) -> np.ndarray:
     """A handful of baseline cuts at quantiles of the pooled event times.
 
@@ -162,44 +161,34 @@ class ModelArrays:
             return getattr(self, name)
         raise KeyError(name)
 
-    def graph_values(self, kind_names=()) -> dict[str, np.ndarray]:
-        """The arrays the likelihood reads, by the names the kinds' math uses; they enter a
-        PyMC model as data (``pm.Data``), so a compiled model can take new ones.
+    def graph_arrays(self, kind_names=()) -> dict[str, tuple[str, np.ndarray]]:
+        """The arrays the likelihood reads, by the names the kinds' math uses, each with the
+        dimension of its first axis (``fine_piece``, ``fine_width`` (one fewer), ``patient``
+        or the kind's own, e.g. ``candidate``).  They enter a PyMC model as data
+        (``pm.Data``), so a compiled model can take new ones.
 
         ``kind_names`` are the kind arrays the likelihood needs.  Per-patient arrays are
         included only when there are covariates (otherwise the exposure table suffices).
 
         Examples
         --------
-        >>> values = bs.PiecewiseExponential(cuts=[13]).arrays(data).graph_values(["period_map"])
-        >>> {name: value.shape for name, value in values.items()}  # doctest: +NORMALIZE_WHITESPACE
-        {'events': (5, 2), 'exposure': (5, 2), 'widths': (4,), 'baseline_map': (5,),
-         'period_map': (5,)}
+        >>> arrays = bs.ChangePoint(grid=[6, 12]).arrays(data)
+        >>> {name: (dim, value.shape) for name, (dim, value)
+        ...  in arrays.graph_arrays(["tau_index"]).items()}  # doctest: +NORMALIZE_WHITESPACE
+        {'events': ('fine_piece', (6, 2)), 'exposure': ('fine_piece', (6, 2)),
+         'widths': ('fine_width', (5,)), 'baseline_map': ('fine_piece', (6,)),
+         'tau_index': ('candidate', (2,))}
         """
-        values = {"events": self.table.events, "exposure": self.table.exposure,
-                  "widths": self.widths, "baseline_map": self.baseline_map}
+        out = {"events": ("fine_piece", self.table.events),
+               "exposure": ("fine_piece", self.table.exposure),
+               "widths": ("fine_width", self.widths),
+               "baseline_map": ("fine_piece", self.baseline_map)}
         if self.has_covariates:
             p = self.patients
-            values |= {"patient_piece": p.piece, "patient_offset": p.offset,
-                       "patient_event": p.event, "patient_group": p.group,
-                       "patient_covariates": self.covariates}
-        return values | {name: self[name] for name in kind_names}
-
-    def graph_dims(self, kind_names=()) -> dict[str, str]:
-        """The dimension of the first axis of each of :meth:`graph_values`: ``fine_piece``,
-        ``fine_width`` (one fewer), ``patient`` or the kind's own (e.g. ``candidate``).
-
-        Examples
-        --------
-        >>> bs.ChangePoint(grid=[6, 12]).arrays(data).graph_dims(["tau_index"])["tau_index"]
-        'candidate'
-        """
-        dims = {"events": "fine_piece", "exposure": "fine_piece", "widths": "fine_width",
-                "baseline_map": "fine_piece"}
-        if self.has_covariates:
-            dims |= dict.fromkeys(("patient_piece", "patient_offset", "patient_event",
-                                   "patient_group", "patient_covariates"), "patient")
-        return dims | {name: self.kind_arrays[name][0] for name in kind_names}
+            out |= {"patient_piece": ("patient", p.piece), "patient_offset": ("patient", p.offset),
+                    "patient_event": ("patient", p.event), "patient_group": ("patient", p.group),
+                    "patient_covariates": ("patient", self.covariates)}
+        return out | {name: self.kind_arrays[name] for name in kind_names}
 
     @property
     def widths(self) -> np.ndarray:

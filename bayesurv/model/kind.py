@@ -238,9 +238,10 @@ class HazardModel:
         random_seed : int, optional
             Seed; the same seed gives the same numbers.
         sampler : {"jax", "pymc", "nutpie"}
-            NUTS implementation.  ``"jax"`` (default): numpyro's NUTS on the model's
-            log-density compiled once through PyTensor's JAX backend, data as arguments, so a
-            refit costs sampling only (see :mod:`bayesurv.inference.jax_nuts`).  ``"pymc"``:
+            NUTS implementation.  ``"jax"`` (default): NUTS (numpyro's trajectory, Stan's
+            adaptation) on the model's log-density compiled once through PyTensor's JAX
+            backend, data as arguments, so a refit costs sampling only (see
+            :mod:`bayesurv.inference.jax_nuts`).  ``"pymc"``:
             PyMC's own NUTS on a freshly compiled model (progress bar, parallel chains).
             ``"nutpie"``: needs the ``fast`` extra.
         cores : int, optional
@@ -268,6 +269,19 @@ class HazardModel:
                         random_seed=random_seed, sampler=sampler, cores=cores,
                         target_accept=target_accept, progressbar=progressbar)
 
+    def graph_dims(self, arrays: ModelArrays) -> dict[str, str]:
+        """The dimension of the first axis of each array among :meth:`graph_values` (prior
+        parameters, which are numbers, have none).
+
+        Examples
+        --------
+        >>> model = bs.ChangePoint(grid=[6, 12])
+        >>> model.graph_dims(model.arrays(data))["tau_prior"]
+        'candidate'
+        """
+        return {name: dim for name, (dim, _) in
+                arrays.graph_arrays(self.graph_array_names).items()}
+
     def graph_values(self, arrays: ModelArrays) -> dict[str, np.ndarray]:
         """Every number the PyMC graph reads: the model arrays and the prior parameters.
 
@@ -288,8 +302,62 @@ class HazardModel:
                   "level_sigma": p.baseline_level.sigma,
                   "step_mu": p.baseline_step.mu, "step_sigma": p.baseline_step.sigma,
                   "covariate_mu": p.covariate.mu, "covariate_sigma": p.covariate.sigma}
-        return arrays.graph_values(self.graph_array_names) | {
-            name: np.asarray(float(value)) for name, value in priors.items()}
+        graph_arrays = arrays.graph_arrays(self.graph_array_names)
+        return ({name: value for name, (_, value) in graph_arrays.items()}
+                | {name: np.asarray(float(value)) for name, value in priors.items()})
+
+    def coords(self, arrays: ModelArrays) -> dict[str, list]:
+        """Coordinates of the posterior's dimensions: baseline pieces, treated groups,
+        periods, covariates and, for a kind with states, the state values.
+
+        Examples
+        --------
+        >>> model = bs.PiecewiseExponential(cuts=[13])
+        >>> model.coords(model.arrays(data))["period"]
+        ['0-13', '13+']
+        """
+        coords = {"piece": interval_labels(arrays.baseline_edges),
+                  "group": list(arrays.groups[1:]),
+                  "period": [label for label, _, _ in self.period_rows(arrays)],
+                  "covariate": list(arrays.covariate_names)}
+        if self.state_name is not None:
+            coords[self.state_dim] = list(self.state_values(arrays))
+        return coords
+
+    def parameter_shapes(self, arrays: ModelArrays) -> dict[str, tuple[int, ...]]:
+        """Shape of each sampled parameter (``beta`` only with covariates).
+
+        Examples
+        --------
+        >>> bs.ChangePoint(near=13).parameter_shapes(bs.ChangePoint(near=13).arrays(data))
+        {'log_baseline': (4,), 'log_hr': (1, 2)}
+        """
+        coords = self.coords(arrays)
+        shapes = {"log_baseline": (len(coords["piece"]),),
+                  "log_hr": (len(coords["group"]), len(coords["period"]))}
+        if arrays.has_covariates:
+            shapes["beta"] = (len(coords["covariate"]),)
+        return shapes
+
+    def initial_point(self, values: Mapping, shapes: Mapping) -> dict[str, np.ndarray]:
+        """The prior means of the sampled parameters (PyMC's initial point) from the prior
+        parameters among ``values`` (:meth:`graph_values`).
+
+        Examples
+        --------
+        >>> model = bs.PiecewiseExponential(cuts=[13], priors="enthusiastic")
+        >>> arrays = model.arrays(data)
+        >>> start = model.initial_point(model.graph_values(arrays),
+        ...                             model.parameter_shapes(arrays))
+        >>> start["log_hr"].round(4).tolist()  # the enthusiastic prior is centred on HR 0.5
+        [[-0.6931, -0.6931]]
+        """
+        n_pieces = shapes["log_baseline"][0]
+        start = {"log_baseline": values["level_mu"] + values["step_mu"] * np.arange(n_pieces),
+                 "log_hr": np.full(shapes["log_hr"], float(values["log_hr_mu"]))}
+        if "beta" in shapes:
+            start["beta"] = np.full(shapes["beta"], float(values["covariate_mu"]))
+        return start
 
     def build_model(self, arrays: ModelArrays, values: Mapping | None = None,
                     inputs: Mapping | None = None) -> pm.Model:
@@ -310,18 +378,12 @@ class HazardModel:
         (['log_baseline', 'log_hr'], [tau_probability])
         """
         values = self.graph_values(arrays) if values is None else values
-        periods = [label for label, _, _ in self.period_rows(arrays)]
-        coords = {"piece": interval_labels(arrays.baseline_edges),
-                  "group": list(arrays.groups[1:]),
-                  "covariate": list(arrays.covariate_names), "period": periods}
+        coords = self.coords(arrays)
         if self.state_name is not None:
             states = self.state_values(arrays)
-            dims = arrays.graph_dims(self.graph_array_names)
-            n_states = max(np.size(values[name]) for name, dim in dims.items()
-                           if dim == self.state_dim)
+            n_padded = np.size(self.state_log_prior(values)) - states.size
             # padded states (prior weight 0) get placeholder coordinates past the last one
-            coords[self.state_dim] = np.r_[states, states[-1] + np.arange(1, n_states
-                                                                           - states.size + 1)]
+            coords[self.state_dim] = np.r_[states, states[-1] + np.arange(1, n_padded + 1)]
         with pm.Model(coords=coords) as model:
             d = (dict(inputs) if inputs is not None
                  else {name: pm.Data(name, value) for name, value in values.items()})
@@ -373,7 +435,8 @@ def patient_or_table_loglik(xp, lh, xb, d: Mapping):
 
     Examples
     --------
-    >>> values = bs.PiecewiseExponential().arrays(data).graph_values()
+    >>> model = bs.PiecewiseExponential()
+    >>> values = model.graph_values(model.arrays(data))
     >>> lh = np.full((values["events"].shape[0], 2), np.log(0.005))
     >>> round(float(patient_or_table_loglik(np, lh, 0.0, values)), 3)
     -292.705

@@ -12,7 +12,7 @@ import pandas as pd
 
 from bayesurv import frequentist
 from bayesurv.base import formatting as markdown
-from bayesurv.base.checks import check_positive, check_times
+from bayesurv.base.checks import check_mass, check_times
 from bayesurv.base.exceptions import BayesurvInputError, DataError
 from bayesurv.base.vocabulary import window_label
 from bayesurv.data.survival_data import SurvivalData
@@ -96,24 +96,6 @@ def time_grid(fit: Fit, times, what: str) -> np.ndarray:
     if times is None:
         return np.linspace(0.0, fit.max_time, DEFAULT_POINTS)
     return check_times(times, "times", what, allow_empty=False)
-
-
-def check_mass(mass, what: str) -> float:
-    """An interval mass strictly between 0 and 1.
-
-    Examples
-    --------
-    >>> check_mass(0.9, "my_plot")
-    0.9
-    >>> check_mass(95, "my_plot")
-    Traceback (most recent call last):
-    ...
-    bayesurv.base.exceptions.BayesurvInputError: my_plot: mass must be between 0 and 1, got 95...
-    """
-    mass = check_positive(mass, "mass", what)
-    if mass >= 1:
-        raise BayesurvInputError(f"{what}: mass must be between 0 and 1, got {mass!r}")
-    return mass
 
 
 # ---------------------------------------------------------------------------- labels
