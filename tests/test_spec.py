@@ -120,6 +120,22 @@ def test_csv_source_is_relative_to_the_spec(tmp_path):
         (MINIMAL + "\n[priors]\nlog_hr = {mu = 0, sigma = -1}\n", "sigma must be > 0"),
         (MINIMAL + "\n[priors]\nset = 'hopeful'\n", "unknown prior set 'hopeful'"),
         ("[data]\nsource = 'shi2021'\n", "the [model] table is missing"),
+        # keys a source does not read would be ignored without a word
+        ("[data]\nsource = 'csv'\npath = 'p.csv'\ntotal_events = 30\n[model]\n"
+         "type = 'piecewise'\n", "data.total_events does not apply to source = 'csv'"),
+        ("[data]\nsource = 'csv'\npath = 'p.csv'\nendpoint = 'hcc'\n[model]\n"
+         "type = 'piecewise'\n", "data.endpoint does not apply to source = 'csv'"),
+        (MINIMAL.replace('source = "shi2021"', 'source = "shi2021"\ndigitized = true\n'
+                         'covariates = ["meld"]'),
+         "data.covariates does not apply to source = 'shi2021' with digitized = true"),
+        # priors so extreme that sampling would break, refused with the key named
+        (MINIMAL + "\n[priors]\nlog_hr = {mu = 0, sigma = 1e300}\n",
+         "priors.log_hr = {'mu': 0, 'sigma': 1e+300}: Normal prior: sigma = 1e+300"),
+        (MINIMAL + "\n[priors]\nbaseline_step = {mu = 0, sigma = 1e-300}\n",
+         "priors.baseline_step"),
+        (MINIMAL + "\n[priors]\nlog_hr = {mu = 1e6, sigma = 1}\n",
+         "mu = 1e+06 is on the log scale"),
+        (MINIMAL + "\n[priors]\nbaseline_centre = 1e308\n", "baseline_centre = 1e+308"),
         ("[data\n", "not valid TOML"),
     ],
 )
@@ -184,3 +200,29 @@ def test_command_line_overrides_are_checked_like_the_spec(tmp_path):
     with pytest.raises(bs.SpecError, match=r"analysis\.toml.*chains must be at most 64"):
         spec.sampler_settings(chains=1000)
     assert spec.sampler_settings(seed=0)["random_seed"] == 0
+
+
+def test_every_spec_and_its_files_are_checked_before_the_first_fit(tmp_path, capsys,
+                                                                   monkeypatch):
+    """A run of a good spec and a spec whose model does not fit its data, or whose landmark
+    is past follow-up, stops before any model is fitted (the good spec is first in line)."""
+    from bayesurv.model.kind import HazardModel
+    from bayesurv.runner.cli import main
+
+    def no_fitting(*args, **kwargs):
+        raise AssertionError("a model was fitted before every spec was checked")
+
+    monkeypatch.setattr(HazardModel, "fit", no_fitting)
+    good = write(tmp_path, MINIMAL, name="good.toml")
+    cases = {
+        "cut.toml": (MINIMAL.replace("cuts = [8]", "cuts = [500]"), "[model] does not fit"),
+        "landmark.toml": (MINIMAL + "\n[compare]\nlandmarks = [13, 200]\n",
+                          "compare.landmarks = [13.0, 200.0] reach past the longest"),
+    }
+    for name, (text, message) in cases.items():
+        bad = write(tmp_path, text, name=name)
+        out = tmp_path / f"out-{name}"
+        assert main(["run", str(good), str(bad), "--out", str(out), "--quiet"]) == 2
+        error = capsys.readouterr().err
+        assert message in error and name in error
+        assert not out.exists()

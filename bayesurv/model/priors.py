@@ -52,6 +52,12 @@ from bayesurv.base.exceptions import PriorError
 __all__ = ["Normal", "PriorSet", "get_prior_set", "named_prior_sets"]
 
 SKEPTICAL_SD = float(np.log(2.0) / stats.norm.ppf(0.95))
+# Every prior here is on a log scale (log HR, log hazard).  Beyond these bounds a prior is
+# not a belief but a numerical accident: exp(30) is 10^13, and a sigma of 100 already puts
+# HRs of 10^85 inside the central 95%; below 1e-6 a prior is a point mass and the sampler's
+# step size collapses.
+MAX_LOG_SCALE_MEAN = 30.0
+SIGMA_RANGE = (1e-6, 100.0)
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,14 @@ class Normal:
         sigma = check_finite_number(self.sigma, "sigma", "Normal prior", PriorError)
         if sigma <= 0:
             raise PriorError(f"Normal prior: sigma must be > 0, got {sigma:g}")
+        if abs(mu) > MAX_LOG_SCALE_MEAN:
+            raise PriorError(f"Normal prior: mu = {mu:g} is on the log scale (a factor of "
+                             f"exp({mu:g})); use |mu| <= {MAX_LOG_SCALE_MEAN:g}")
+        low, high = SIGMA_RANGE
+        if not low <= sigma <= high:
+            raise PriorError(f"Normal prior: sigma = {sigma:g} on the log scale is outside "
+                             f"{low:g} to {high:g}, where sampling stays numerically sound "
+                             "(the 'vague' set uses 10)")
         object.__setattr__(self, "mu", mu)
         object.__setattr__(self, "sigma", sigma)
 
@@ -153,9 +167,12 @@ class PriorSet:
 
     def __post_init__(self):
         if self.baseline_centre is not None:
-            object.__setattr__(self, "baseline_centre",
-                               check_finite_number(self.baseline_centre, "baseline_centre",
-                                               "PriorSet", PriorError))
+            centre = check_finite_number(self.baseline_centre, "baseline_centre", "PriorSet",
+                                         PriorError)
+            if abs(centre) > MAX_LOG_SCALE_MEAN:
+                raise PriorError(f"PriorSet: baseline_centre = {centre:g} is a log rate per "
+                                 f"time unit; use |baseline_centre| <= {MAX_LOG_SCALE_MEAN:g}")
+            object.__setattr__(self, "baseline_centre", centre)
 
     def centre(self, crude_log_rate: float) -> float:
         """Where ``baseline_level`` is centred: the crude rate or ``baseline_centre``.

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bayesurv.base.checks import sampler_setting_problem
 from bayesurv.base.exceptions import BayesurvError
+from bayesurv.runner.termination import removed_if_terminated, termination_handled
 
 __all__ = ["main"]
 
@@ -120,25 +121,25 @@ def reference_specs() -> list[Path]:
                         "from the repository folder or give SPEC paths")
 
 
-def _run_one(path: Path, args, progress: bool, quiet: bool) -> tuple[str, Path, float]:
+def _run_one(spec, inputs, args, progress: bool, quiet: bool) -> tuple[str, Path, float]:
     """Run one spec and write its report; returns (name, folder, seconds)."""
     from bayesurv.runner.report import run_analysis, write_report
-    from bayesurv.runner.spec import load_spec
 
     start = time.perf_counter()
-    spec = load_spec(path)
     log = (lambda message: None) if quiet else (lambda message: print(message, flush=True))
     result = run_analysis(spec, draws=args.draws, tune=args.tune, chains=args.chains,
-                          seed=args.seed, progress=progress, log=log)
+                          seed=args.seed, progress=progress, log=log, inputs=inputs)
     folder = write_report(result, Path(args.out) / spec.name, log=lambda message: None)
     return spec.name, folder, time.perf_counter() - start
 
 
 def _run(args) -> int:
     from bayesurv.runner.spec import load_spec
+    from bayesurv.runner.spec_sources import load_inputs
 
     paths = [Path(p) for p in args.specs] or reference_specs()
-    specs = [load_spec(p) for p in paths]  # validate every spec before any sampling
+    # every spec, its files and the output folder are checked before the first model compiles
+    specs = [load_spec(p) for p in paths]
     folders = {}
     for path, spec in zip(paths, specs, strict=True):
         if spec.name in folders:
@@ -146,25 +147,30 @@ def _run(args) -> int:
                                 f"folder {Path(args.out) / spec.name}; rename one of the spec "
                                 "files or run them with different --out folders")
         folders[spec.name] = path
+        spec.sampler_settings(draws=args.draws, tune=args.tune, chains=args.chains,
+                              seed=args.seed)
+    inputs = [load_inputs(spec) for spec in specs]
     with output_lock(Path(args.out)):
-        return _run_specs(args, paths, specs)
+        return _run_specs(args, specs, inputs)
 
 
-def _run_specs(args, paths, specs) -> int:
+def _run_specs(args, specs, inputs) -> int:
     jobs = min(args.jobs or os.cpu_count() or 1, len(specs))
     start = time.perf_counter()
     if jobs == 1:
-        for k, (path, spec) in enumerate(zip(paths, specs, strict=True), start=1):
+        for k, (spec, loaded) in enumerate(zip(specs, inputs, strict=True), start=1):
             if not args.quiet:
                 print(f"[{k}/{len(specs)}] {spec.title}", flush=True)
-            _report_done(*_run_one(path, args, progress=not args.quiet, quiet=args.quiet))
+            _report_done(*_run_one(spec, loaded, args, progress=not args.quiet,
+                                   quiet=args.quiet))
     else:
         if not args.quiet:
             print(f"running {len(specs)} specs on {jobs} processes", flush=True)
         # fork: workers inherit the imported packages and the warning format
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            futures = [pool.submit(_run_one, path, args, False, args.quiet) for path in paths]
+            futures = [pool.submit(_run_one, spec, loaded, args, False, args.quiet)
+                       for spec, loaded in zip(specs, inputs, strict=True)]
             for future in as_completed(futures):
                 _report_done(*future.result())
     if not args.quiet and len(specs) > 1:
@@ -210,7 +216,8 @@ def output_lock(out: Path):
         os.ftruncate(handle, 0)
         os.pwrite(handle, str(os.getpid()).encode(), 0)
         try:
-            yield
+            with removed_if_terminated(out / LOCK_NAME):
+                yield
         finally:
             os.remove(out / LOCK_NAME)
             fcntl.flock(handle, fcntl.LOCK_UN)
@@ -285,9 +292,10 @@ def main(argv=None) -> int:
         return 2
     warnings.formatwarning = _one_line_warning
     try:
-        if args.command == "run":
-            return _run(args)
-        return _reconstruct(args)
+        with termination_handled():
+            if args.command == "run":
+                return _run(args)
+            return _reconstruct(args)
     except BayesurvError as exc:
         print(f"bayesurv: error: {exc}", file=sys.stderr)
         return 2

@@ -27,6 +27,8 @@ from bayesurv.inference import summaries
 from bayesurv.inference.diagnostics import Diagnostics
 from bayesurv.inference.fit import Fit
 from bayesurv.runner.spec import Spec
+from bayesurv.runner.spec_sources import SpecInputs, load_inputs
+from bayesurv.runner.termination import removed_if_terminated, signals_deferred
 
 __all__ = ["AnalysisResult", "comparison_display", "run_analysis", "sensitivity_display",
            "write_report"]
@@ -66,7 +68,8 @@ class AnalysisResult:
 
 
 def run_analysis(spec: Spec, draws=None, tune=None, chains=None, seed=None,
-                 progress: bool = True, log: Callable[[str], None] = print) -> AnalysisResult:
+                 progress: bool = True, log: Callable[[str], None] = print,
+                 inputs: SpecInputs | None = None) -> AnalysisResult:
     """Fit the spec's model and compute every table of the report.
 
     Parameters
@@ -79,6 +82,9 @@ def run_analysis(spec: Spec, draws=None, tune=None, chains=None, seed=None,
         Show the sampler's progress bar.
     log : callable
         Receives one line per stage.
+    inputs : SpecInputs, optional
+        The spec's data and published table, when already read (see
+        :func:`~bayesurv.runner.spec_sources.load_inputs`).
 
     Returns
     -------
@@ -96,7 +102,8 @@ def run_analysis(spec: Spec, draws=None, tune=None, chains=None, seed=None,
     """
     timings = {}
     start = time.perf_counter()
-    data, reconstruction = spec.load()
+    inputs = inputs or load_inputs(spec)
+    data, reconstruction = inputs.data, inputs.reconstruction
     model = spec.build_model()
     settings = spec.sampler_settings(draws=draws, tune=tune, chains=chains, seed=seed)
     settings["progressbar"] = progress
@@ -109,8 +116,7 @@ def run_analysis(spec: Spec, draws=None, tune=None, chains=None, seed=None,
     timings["sampling"] = fit.sampler_settings["sampling_seconds"]
 
     landmarks = spec.compare.get("landmarks")
-    published = spec.published_table()
-    comparison = compare(fit, data, published, landmarks=landmarks,
+    comparison = compare(fit, data, inputs.published, landmarks=landmarks,
                          published_orientation=spec.compare.get("published_orientation"))
     sensitivity = None
     prior_sets = spec.compare.get("prior_sensitivity", [])
@@ -163,12 +169,13 @@ def write_report(result: AnalysisResult, out_dir, log: Callable[[str], None] = p
     # built in a temporary sibling and swapped in whole: an interrupted or failed run leaves
     # the previous report exactly as it was, and no file of an earlier run survives a rerun
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
-    try:
-        _write_report_files(result, staging)
-        _swap_into_place(staging, out)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+    with removed_if_terminated(staging):
+        try:
+            _write_report_files(result, staging)
+            _swap_into_place(staging, out)
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)
     log(f"{result.spec.name}: report written to {out}")
     return out
 
@@ -179,9 +186,11 @@ def _swap_into_place(staging: Path, out: Path) -> None:
         os.replace(staging, out)
         return
     retired = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
-    os.replace(out, retired / "report")
-    os.replace(staging, out)
-    shutil.rmtree(retired, ignore_errors=True)
+    with removed_if_terminated(retired):
+        with signals_deferred():  # never one folder without the other
+            os.replace(out, retired / "report")
+            os.replace(staging, out)
+        shutil.rmtree(retired, ignore_errors=True)
 
 
 def _write_report_files(result: AnalysisResult, out: Path) -> None:

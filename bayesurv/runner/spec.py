@@ -34,7 +34,7 @@ from pathlib import Path
 import pandas as pd
 
 from bayesurv.base.checks import check_sampler_settings
-from bayesurv.base.exceptions import BayesurvInputError, SpecError
+from bayesurv.base.exceptions import BayesurvInputError, PriorError, SpecError
 from bayesurv.data.survival_data import SurvivalData
 from bayesurv.model.kind import KINDS
 from bayesurv.model.priors import Normal, PriorSet
@@ -209,8 +209,14 @@ class Spec:
                 continue
             if not isinstance(value, dict) or set(value) - {"mu", "sigma"}:
                 self._fail(f"priors.{role}", "must be a table {mu = ..., sigma = ...}")
-            overrides[role] = Normal(**value)
-        return base.override(overrides)
+            try:
+                overrides[role] = Normal(**value)
+            except PriorError as exc:
+                self._fail(f"priors.{role}", f"= {value}: {exc}")
+        try:
+            return base.override(overrides)
+        except PriorError as exc:
+            self._fail("priors", f"= {values}: {exc}")
 
     def build_model(self):
         """The model object the spec describes.

@@ -15,12 +15,22 @@ import numpy as np
 from bayesurv.base.checks import check_times, sampler_setting_problem
 from bayesurv.base.exceptions import SpecError
 from bayesurv.model.priors import named_prior_sets
-from bayesurv.runner.spec_sources import SOURCES
+from bayesurv.runner.spec_sources import SHIPPED, SOURCES
 
 __all__ = ["check_compare", "check_data", "check_sampler", "frozen", "grid", "thawed"]
 
 # [sampler] keys that the fit calls differently
 FIT_NAMES = {"seed": "random_seed"}
+
+
+# the [data] keys each source reads; any other key would be ignored, so it is refused
+COLUMN_KEYS = {"time", "event", "group", "reference", "covariates", "time_unit"}
+DATA_KEYS = {
+    "csv": {"path"} | COLUMN_KEYS,
+    "digitized": {"curves", "risk_table", "total_events", "scale", "reference", "time_unit"},
+    **{name: {"endpoint", "digitized"} | COLUMN_KEYS for name in SHIPPED},
+}
+SHIPPED_DIGITIZED_KEYS = {"endpoint", "digitized", "reference", "time_unit"}
 
 
 def check_data(d: Mapping, fail) -> None:
@@ -30,6 +40,13 @@ def check_data(d: Mapping, fail) -> None:
         fail("data.source", f"is missing; use one of {list(SOURCES)}")
     if source not in SOURCES:
         fail("data.source", f"= {source!r} is not a shipped dataset, 'csv' or 'digitized'")
+    shipped_digitized = source in SHIPPED and d.get("digitized") is True
+    reads = SHIPPED_DIGITIZED_KEYS if shipped_digitized else DATA_KEYS[source]
+    unused = [key for key in d if key != "source" and key not in reads]
+    if unused:
+        what = f"source = {source!r}" + (" with digitized = true" if shipped_digitized else "")
+        fail(f"data.{unused[0]}", f"does not apply to {what} and would be ignored; the keys "
+             f"it reads are {', '.join(sorted(reads))}")
     if source == "csv" and "path" not in d:
         fail("data.path", "is missing (source = 'csv' needs a CSV of patient rows)")
     if source == "digitized" and "curves" not in d:

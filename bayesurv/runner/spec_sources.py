@@ -7,15 +7,16 @@ The functions read the validated ``[data]`` and ``[compare]`` tables of a
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from bayesurv.base.exceptions import SpecError
+from bayesurv.base.exceptions import BayesurvInputError, SpecError
 from bayesurv.data.survival_data import SurvivalData
 
-__all__ = ["SHIPPED", "SOURCES", "data_note", "load_source", "published_table", "read_csv",
-           "resolve"]
+__all__ = ["SHIPPED", "SOURCES", "SpecInputs", "data_note", "load_inputs", "load_source",
+           "published_table", "read_csv", "resolve"]
 
 SHIPPED = ("shi2021",)
 SOURCES = (*SHIPPED, "csv", "digitized")
@@ -154,3 +155,52 @@ def data_note(data: Mapping) -> str | None:
     if data["source"] not in SHIPPED:
         return None
     return DIGITIZED_NOTE if data.get("digitized", False) else SYNTHETIC_NOTE
+
+
+@dataclass(frozen=True)
+class SpecInputs:
+    """Everything a spec reads from files, read and checked before any sampling.
+
+    Attributes
+    ----------
+    data : SurvivalData
+        The patient rows (reconstructed ones for digitized curves).
+    reconstruction : pandas.DataFrame or None
+        The reconstruction diagnostics for digitized curves.
+    published : pandas.DataFrame or None
+        The published HR table to compare with.
+    """
+
+    data: SurvivalData
+    reconstruction: pd.DataFrame | None
+    published: pd.DataFrame | None
+
+
+def load_inputs(spec) -> SpecInputs:
+    """Read a spec's data and published table and check the model and the landmarks against
+    the data, so that a run of several specs fails before its first model compiles.
+
+    Examples
+    --------
+    >>> from bayesurv.runner.spec import Spec
+    >>> spec = Spec.from_dict({"data": {"source": "shi2021"},
+    ...                        "model": {"type": "piecewise", "cuts": [13]},
+    ...                        "compare": {"landmarks": [100]}})
+    >>> load_inputs(spec)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    bayesurv.base.exceptions.SpecError: spec: compare.landmarks = [100.0] reach past the longest ...
+    """
+    where = str(spec.path) if spec.path else "spec"
+    data, reconstruction = spec.load()
+    published = spec.published_table()
+    landmarks = [float(x) for x in spec.compare.get("landmarks", ())]
+    if landmarks and max(landmarks) >= data.max_time:
+        raise SpecError(f"{where}: compare.landmarks = {landmarks} reach past the longest "
+                        f"follow-up ({data.max_time:g} {data.time_unit}); a landmark must be "
+                        "inside the follow-up")
+    try:
+        spec.build_model().arrays(data)
+    except BayesurvInputError as exc:
+        raise SpecError(f"{where}: [model] does not fit the data: {exc}") from None
+    return SpecInputs(data=data, reconstruction=reconstruction, published=published)
