@@ -14,23 +14,13 @@ import numpy as np
 from bayesurv.base.exceptions import DataError, DataWarning, ModelError
 from bayesurv.data.survival_data import SurvivalData
 
-__all__ = ["check_data_usable", "check_inside_followup", "warn_covariate_scale",
+__all__ = ["check_data_usable", "check_inside_followup",
            "warn_sparse_groups"]
 
 # Below this many events in a group, the standard error of a log HR involving it is at least
 # 1 / sqrt(2) = 0.71 (Var(log HR) ~ 1/d_treated + 1/d_reference), close to the default
 # prior sd of 1: the posterior is then shaped by the prior as much as by the data.
 MIN_GROUP_EVENTS = 3
-# A covariate's coefficient is a log HR per unit with a Normal(0, 1) default prior.  Beyond
-# this standard deviation (in the covariate's unit) that prior is absurdly wide for it and
-# NUTS adapts badly (measured, 2 chains x 100 draws: sd 130 gave 84 of 200 transitions
-# divergent, sd 1300 all of them); past EXP_OVERFLOW a coefficient of 1 makes
-# exp(beta * x) overflow at the start.
-MAX_COVARIATE_SD = 50.0
-EXP_OVERFLOW = 700.0
-# Beyond this distance from its mean, exp(beta * x) overflows even for a coefficient of
-# 1e-6 per unit: no prior rescues such a covariate, so it is an error, not a warning.
-MAX_COVARIATE_REACH = EXP_OVERFLOW / 1e-6
 
 
 def check_inside_followup(cuts: np.ndarray, data: SurvivalData, what: str) -> None:
@@ -63,15 +53,14 @@ def check_data_usable(data: SurvivalData, stacklevel: int = 2) -> None:
     ------
     DataError
         Not a SurvivalData, no events, no follow-up time, a total follow-up time too large
-        for floating point, or a covariate so large that exp(beta * x) overflows for any
-        coefficient above 1e-6 per unit.
+        for floating point, or a covariate too large to standardize (its mean or standard
+        deviation overflows).
 
     Warns
     -----
     DataWarning
         A group with no events, or with fewer than :data:`MIN_GROUP_EVENTS` (see
-        :func:`warn_sparse_groups`); a covariate on a large scale (see
-        :func:`warn_covariate_scale`).
+        :func:`warn_sparse_groups`).
 
     Examples
     --------
@@ -87,8 +76,9 @@ def check_data_usable(data: SurvivalData, stacklevel: int = 2) -> None:
                         "nothing to estimate")
     with np.errstate(over="ignore", invalid="ignore"):
         total = data.time.sum()
-        centred = data.covariates - data.covariates.mean(axis=0)
-        centred_ok = (np.isfinite(centred) & (np.abs(centred) <= MAX_COVARIATE_REACH)).all(axis=0)
+        # the model standardizes covariates: mean and SD must be finite numbers
+        spread = data.covariates.std(axis=0)
+        centred_ok = np.isfinite(spread) & np.isfinite(data.covariates.mean(axis=0))
     if total <= 0:
         raise DataError("the data have no follow-up time (every time is 0)")
     if not np.isfinite(total):
@@ -96,41 +86,10 @@ def check_data_usable(data: SurvivalData, stacklevel: int = 2) -> None:
                         f"{data.time_unit}); express the times in a larger unit")
     if not centred_ok.all():
         name = data.covariate_names[int(np.flatnonzero(~centred_ok)[0])]
-        raise DataError(f"covariate {name!r} has values too large for a log-linear effect "
-                        f"(largest absolute value {np.abs(data.covariates).max():g}; exp(beta * "
-                        "x) overflows for any coefficient above 1e-6 per unit); rescale it")
+        raise DataError(f"covariate {name!r} has values too large to standardize (largest "
+                        f"absolute value {np.abs(data.covariates).max():g}: its mean or standard "
+                        "deviation overflows); rescale it")
     warn_sparse_groups(data, stacklevel=stacklevel + 1)
-    warn_covariate_scale(data, stacklevel=stacklevel + 1)
-
-
-def warn_covariate_scale(data: SurvivalData, stacklevel: int = 1) -> None:
-    """Warn (DataWarning) about covariates on a scale the per-unit prior does not suit.
-
-    ``stacklevel`` 1 attributes the warning to the line calling this function.
-
-    Examples
-    --------
-    >>> import warnings
-    >>> import bayesurv as bs
-    >>> df = bs.datasets.shi2021("death").assign(age_days=lambda d: d["age"] * 365.25)
-    >>> data = bs.SurvivalData.from_frame(df, reference="control", covariates=["age_days"])
-    >>> with warnings.catch_warnings(record=True) as caught:
-    ...     warnings.simplefilter("always")
-    ...     warn_covariate_scale(data)
-    >>> str(caught[0].message)[:48]
-    "covariate 'age_days' varies on a large scale (sd"
-    """
-    for j, name in enumerate(data.covariate_names):
-        x = data.covariates[:, j]
-        sd, reach = float(np.std(x)), float(np.max(np.abs(x - x.mean())))
-        if sd > MAX_COVARIATE_SD or reach > EXP_OVERFLOW:
-            warnings.warn(
-                f"covariate {name!r} varies on a large scale (sd {sd:.4g}, up to {reach:.4g} "
-                "from its mean, in its own unit): its coefficient's prior is per unit, so "
-                "sampling will likely diverge or fail to start; rescale it (e.g. divide by "
-                f"{10 ** np.floor(np.log10(max(sd, 1.0))):g}), check for outliers, or give a "
-                "narrower covariate prior",
-                DataWarning, stacklevel=stacklevel + 1)
 
 
 def warn_sparse_groups(data: SurvivalData, stacklevel: int = 1) -> None:

@@ -11,11 +11,12 @@ import pandas as pd
 
 from bayesurv.base.exceptions import ConvergenceWarning
 
-__all__ = ["ESS_MIN", "RHAT_MAX", "Diagnostics", "check_convergence"]
+__all__ = ["ESS_MIN", "RHAT_MAX", "Diagnostics", "check_convergence", "parameter_summary"]
 
 RHAT_MAX = 1.01  # Vehtari et al. (2021), Bayesian Analysis 16(2):667-718
 ESS_MIN = 400  # ibid.: 100 per chain for 4 chains
 SAMPLED = ("log_baseline", "log_hr", "beta")
+SUMMARIZED = ("log_hr", "log_baseline", "beta", "tau")
 
 
 @dataclass(frozen=True)
@@ -179,3 +180,46 @@ def _problems(table: pd.DataFrame, divergences: int, chains: int) -> list[str]:
             f"{len(unknown)} parameter(s) (e.g. {unknown['parameter'].iloc[0]}), too few draws "
             "per chain; run more draws= before reading the results")
     return problems
+
+
+def parameter_summary(idata, mass: float = 0.95) -> pd.DataFrame:
+    """Mean, sd, median, equal-tailed interval and ArviZ's R-hat and ESS of every parameter.
+
+    Parameters
+    ----------
+    idata : arviz.InferenceData
+        A fit's InferenceData.
+    mass : float
+        Mass of the equal-tailed interval (``lower``, ``upper``), in (0, 1).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by parameter (``log_hr[UC-MSC, before]``); the ``interval`` column names the
+        interval, e.g. "95% equal-tailed".
+
+    Examples
+    --------
+    >>> s = parameter_summary(fit.idata, 0.9)
+    >>> s["interval"].iloc[0]
+    '90% equal-tailed'
+    """
+    names = [v for v in SUMMARIZED if v in idata.posterior]
+    tail = (1.0 - mass) / 2.0
+    rows = []
+    for name in names:
+        values = idata.posterior[name]
+        first = values.isel(chain=0, draw=0)
+        flat = values.to_numpy().reshape(-1, *first.shape)
+        for position in np.ndindex(first.shape):
+            x = flat[(slice(None), *position)].astype(float)
+            rows.append({"parameter": _label(first, name, position), "mean": x.mean(),
+                         "sd": x.std(ddof=1) if x.size > 1 else np.nan,
+                         "median": np.median(x), "lower": np.quantile(x, tail),
+                         "upper": np.quantile(x, 1.0 - tail)})
+    table = pd.DataFrame(rows).set_index("parameter")
+    table["interval"] = f"{mass:.0%} equal-tailed"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        diagnostics = az.summary(idata, var_names=names, kind="diagnostics", round_to="none")
+    return table.join(diagnostics[["ess_bulk", "ess_tail", "r_hat"]])

@@ -11,7 +11,6 @@ import html
 import json
 import os
 import tempfile
-import warnings
 
 import arviz as az
 import numpy as np
@@ -20,7 +19,8 @@ import pandas as pd
 from bayesurv.base.checks import check_mass, check_windows
 from bayesurv.base.exceptions import BayesurvInputError, FitFileError
 from bayesurv.inference import summaries
-from bayesurv.inference.diagnostics import Diagnostics, check_convergence
+from bayesurv.inference.covariates import covariate_effects
+from bayesurv.inference.diagnostics import Diagnostics, check_convergence, parameter_summary
 from bayesurv.inference.fit_file import ATTR_PREFIX, check_complete
 from bayesurv.model.priors import PriorSet
 
@@ -266,22 +266,31 @@ class Fit:
         self._require_changepoint("changepoint_probability")
         return summaries.state_probability(self.idata, self.model, start, end)
 
-    def summary(self) -> pd.DataFrame:
-        """ArviZ summary of every sampled parameter, indexed by readable names.
+    def summary(self, mass: float = 0.95) -> pd.DataFrame:
+        """Every sampled parameter: mean, sd, median, the equal-tailed interval of ``mass``
+        (columns ``lower``, ``upper``; the ``interval`` column says which) and ArviZ's
+        convergence diagnostics, indexed by readable names.
 
         Examples
         --------
         >>> s = fit.summary()
         >>> s.index.tolist()[:2]
         ['log_hr[UC-MSC, before]', 'log_hr[UC-MSC, after]']
-        >>> "r_hat" in s.columns
+        >>> s.columns.tolist()
+        ['mean', 'sd', 'median', 'lower', 'upper', 'interval', 'ess_bulk', 'ess_tail', 'r_hat']
+        """
+        return parameter_summary(self.idata, check_mass(mass, "Fit.summary"))
+
+    def covariate_effects(self, mass: float = 0.95) -> pd.DataFrame:
+        """HR of each covariate per standard deviation and per unit (see
+        :func:`bayesurv.inference.covariates.covariate_effects`).
+
+        Examples
+        --------
+        >>> fit.covariate_effects().empty  # no covariates in the reference fit
         True
         """
-        names = [v for v in ("log_hr", "log_baseline", "beta", "tau")
-                 if v in self.idata.posterior]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            return az.summary(self.idata, var_names=names, round_to="none")
+        return covariate_effects(self.idata, mass)
 
     def diagnostics(self, warn: bool = True) -> Diagnostics:
         """R-hat, ESS and divergences; a ConvergenceWarning per problem when ``warn``.

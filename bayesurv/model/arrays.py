@@ -2,8 +2,10 @@
 
 A :class:`ModelArrays` is everything a model needs from the data, computed once: the exposure
 table on the fine grid (or the per-patient pieces when there are covariates), the map from
-fine pieces to baseline pieces, and the centred covariates.  It is stored inside the
-posterior (``constant_data``) so summaries can be recomputed from a saved fit alone.
+fine pieces to baseline pieces, and the standardized covariates (centred, divided by their
+standard deviation in the data: a coefficient is a log HR per SD, so the covariate prior means
+the same whatever a covariate's unit).  It is stored inside the posterior (``constant_data``)
+so summaries can be recomputed from a saved fit alone.
 """
 
 from __future__ import annotations
@@ -90,7 +92,7 @@ class ModelArrays:
 
     The fine grid (union of the baseline cuts and every cut the kind asks for), the exposure
     table on it (or the per-patient pieces when there are covariates), the baseline pieces,
-    the centred covariates, and the kind's own arrays (``kind_arrays``: name -> (dimension,
+    the standardized covariates, and the kind's own arrays (``kind_arrays``: name -> (dimension,
     values), e.g. the change-point grid and its prior).  :meth:`constant_data` stores them in
     the fit, so every summary can be recomputed from a saved fit alone.
 
@@ -110,6 +112,7 @@ class ModelArrays:
     patients: PatientPieces
     covariates: np.ndarray
     covariate_means: np.ndarray
+    covariate_sds: np.ndarray
     groups: tuple[str, ...]
     covariate_names: tuple[str, ...]
     time_unit: str
@@ -132,6 +135,8 @@ class ModelArrays:
         """
         edges = fine_grid(baseline_cuts, *other_cuts)
         means = data.covariates.mean(axis=0) if data.covariates.shape[1] else np.zeros(0)
+        sds = data.covariates.std(axis=0) if data.covariates.shape[1] else np.zeros(0)
+        sds = np.where(sds > 0, sds, 1.0)  # a constant covariate is all zeros once centred
         extra = kind_arrays(edges) if callable(kind_arrays) else dict(kind_arrays or {})
         frozen = {name: (dim, _readonly(values)) for name, (dim, values) in extra.items()}
         return cls(
@@ -139,8 +144,9 @@ class ModelArrays:
             baseline_edges=_readonly(np.r_[0.0, baseline_cuts]),
             table=ExposureTable.from_data(data, edges),
             patients=PatientPieces.from_data(data, edges),
-            covariates=_readonly(data.covariates - means),
+            covariates=_readonly((data.covariates - means) / sds),
             covariate_means=_readonly(means),
+            covariate_sds=_readonly(sds),
             groups=tuple(data.groups),
             covariate_names=tuple(data.covariate_names),
             time_unit=data.time_unit,
@@ -260,6 +266,7 @@ class ModelArrays:
                 "patient_group": ("patient", self.patients.group),
                 "patient_covariates": (("patient", "covariate"), self.covariates),
                 "covariate_means": ("covariate", self.covariate_means),
+                "covariate_sds": ("covariate", self.covariate_sds),
                 "baseline_map": ("fine_piece", self.baseline_map),
                 **{name: (dim, np.asarray(values))
                    for name, (dim, values) in self.kind_arrays.items()},

@@ -20,7 +20,10 @@ baseline_step
     Change of the log baseline hazard from one baseline piece to the next: the smoothing
     prior between neighbours (a random walk).
 covariate
-    Log hazard ratio per unit of each covariate (covariates are centred, not scaled).
+    Log hazard ratio per standard deviation of each covariate: the model centres each
+    covariate and divides it by its SD in the data, so a change of unit (age in days instead
+    of years) does not change the prior's meaning or the answer.  ``fit.covariate_effects()``
+    reports the HR per SD and per unit.
 
 What the named sets imply for the treatment HR (per period):
 
