@@ -15,7 +15,7 @@ from bayesurv.runner.cli import main
 from bayesurv.runner.report import AnalysisResult, write_report
 from bayesurv.runner.spec import Spec
 
-REFERENCE = "ctrl\n# injected"
+REFERENCE = "ctrl $\\frac$\n# injected"
 TREATED = "<script>alert(1)</script>|x"
 TITLE = "Trial *one*\n## <img src=x onerror=alert(1)> [link](http://example.org) `code` & co"
 
@@ -39,7 +39,8 @@ def tables(text: str) -> list[list[str]]:
 
 @pytest.fixture(scope="module")
 def hostile_report(fits, reference_like_data, small_settings, tmp_path_factory):
-    """The report of a fit whose group labels and title are Markdown and HTML."""
+    """The report of a fit whose group labels and title are Markdown and HTML (and, for the
+    figures, a ``$...$`` pair matplotlib would otherwise read as mathtext and fail on)."""
     d = reference_like_data
     labels = np.array([REFERENCE, TREATED])[d.group_index]
     frame = pd.DataFrame({"time": d.time, "event": d.event, "arm": labels})
@@ -64,7 +65,7 @@ def test_user_strings_cannot_add_headings_or_html(hostile_report):
     assert "<script>" not in hostile_report and "<img" not in hostile_report
     # the labels are still there, escaped
     assert r"&lt;script&gt;alert(1)&lt;/script&gt;\|x" in hostile_report
-    assert r"ctrl \# injected" in hostile_report
+    assert r"ctrl \$\\frac\$ \# injected" in hostile_report
 
 
 def test_tables_keep_their_columns_with_pipes_in_labels(hostile_report):
@@ -75,7 +76,7 @@ def test_tables_keep_their_columns_with_pipes_in_labels(hostile_report):
         assert widths == {len(cells(table[0]))}, table
     data_rows = [cells(line) for line in found[0][2:]]
     assert [row[0].strip() for row in data_rows] == [
-        r"ctrl \# injected", r"&lt;script&gt;alert(1)&lt;/script&gt;\|x"]
+        r"ctrl \$\\frac\$ \# injected", r"&lt;script&gt;alert(1)&lt;/script&gt;\|x"]
 
 
 def test_rendered_summary_has_no_injected_markup(hostile_report):

@@ -18,15 +18,15 @@ __all__ = ["escape_markdown", "format_hr", "format_probability", "inline_code",
 
 # line breaks (and other control characters) would end a table row or start a new block
 _BREAKS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
-# characters that start emphasis, headings, links, tables, code or strikethrough
-_SPECIALS = re.compile(r"([\\`*_#\[\]|~])")
+# characters that start emphasis, headings, links, tables, code, strikethrough or math
+_SPECIALS = re.compile(r"([\\`*_#\[\]|~$])")
 _HTML = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
 
 
 def escape_markdown(text) -> str:
     r"""``text`` as literal Markdown: one line, Markdown specials and HTML escaped.
 
-    Line breaks and other control characters become one space; ``\ ` * _ # [ ] | ~`` get a
+    Line breaks and other control characters become one space; ``\ ` * _ # [ ] | ~ $`` get a
     backslash; ``&``, ``<`` and ``>`` become HTML entities.  Safe in headings, running text
     and table cells (not inside code spans: see :func:`inline_code`).
 
