@@ -52,29 +52,37 @@ def _default_landmarks(fit: Fit) -> list[float]:
     return [float(fit.changepoint_summary()["mode"])] if landmarks is None else landmarks
 
 
-def _published_orientation(published: pd.DataFrame, orientation, data: SurvivalData) -> str:
+def _orient_published(published: pd.DataFrame, orientation, data: SurvivalData) -> pd.DataFrame:
+    """The published table treated vs reference: rows given the other way round inverted.
+
+    Without ``orientation``, each row's ``orientation`` label ("control vs UC-MSC") says which
+    group comes first; with several treated groups the labels may differ between rows.
+    """
     if orientation is None and "orientation" in published.columns:
-        labels = set(published["orientation"].astype(str))
-        if len(labels) != 1:
-            raise DataError(f"published table: one orientation expected, got {sorted(labels)}")
-        label = labels.pop()
-        first = label.split(" vs ")[0].strip()
-        if first == data.reference:
-            return REFERENCE_VS_TREATED
-        if first in data.treated:
-            return TREATED_VS_REFERENCE
-        raise DataError(f"published table: orientation {label!r} names neither the reference "
-                        f"{data.reference!r} nor a treated group {list(data.treated)} first; "
-                        "pass published_orientation=")
+        flip = []
+        for label in published["orientation"].astype(str):
+            first = label.split(" vs ")[0].strip()
+            if first == data.reference:
+                flip.append(True)
+            elif first in data.treated:
+                flip.append(False)
+            else:
+                raise DataError(f"published table: orientation {label!r} names neither the "
+                                f"reference {data.reference!r} nor a treated group "
+                                f"{list(data.treated)} first; pass published_orientation=")
+        inverted, out = invert_published(published), published.copy()
+        for column in ("hr", "lower", "upper"):
+            out[column] = np.where(flip, inverted[column], published[column])
+        return out
     if orientation not in (TREATED_VS_REFERENCE, REFERENCE_VS_TREATED):
         raise BayesurvInputError(
             f"compare: published_orientation must be {TREATED_VS_REFERENCE!r} or "
             f"{REFERENCE_VS_TREATED!r} (say how the published HRs are oriented), got "
             f"{orientation!r}")
-    return orientation
+    return invert_published(published) if orientation == REFERENCE_VS_TREATED else published
 
 
-def _check_published(published) -> pd.DataFrame:
+def _check_published(published, data: SurvivalData) -> pd.DataFrame:
     if not isinstance(published, pd.DataFrame):
         raise DataError(f"published must be a DataFrame, got {type(published).__name__}")
     missing = [c for c in ("start", "end", "hr", "lower", "upper") if c not in published.columns]
@@ -86,13 +94,27 @@ def _check_published(published) -> pd.DataFrame:
     if len(bad):
         raise DataError(f"published table: rows {bad.index.tolist()[:5]} do not satisfy "
                         "0 < lower <= hr <= upper")
+    if "group" in published.columns:
+        unknown = sorted(set(published["group"].astype(str)) - set(data.treated))
+        if unknown:
+            raise DataError(f"published table: group(s) {unknown} are not treated groups of "
+                            f"the data {list(data.treated)}")
+    elif len(data.treated) > 1:
+        # without it every treated arm would be shown the same published HR
+        raise DataError(f"published table: the data have {len(data.treated)} treated groups "
+                        f"{list(data.treated)}; add a group column naming the treated group "
+                        "of each row")
     return published
 
 
-def _match_published(published: pd.DataFrame, start: float, end: float) -> pd.Series | None:
-    """The published row of a window: same start and end; for an open-ended window, the
-    longest published window with that start (papers give a last follow-up time)."""
+def _match_published(published: pd.DataFrame, start: float, end: float,
+                     group: str) -> pd.Series | None:
+    """The published row of a window (and treated group, when the table names groups): same
+    start and end; for an open-ended window, the longest published window with that start
+    (papers give a last follow-up time)."""
     rows = published[np.isclose(published["start"], start)]
+    if "group" in rows.columns:
+        rows = rows[rows["group"].astype(str) == group]
     if np.isfinite(end):
         rows = rows[np.isclose(rows["end"], end)]
     else:
@@ -116,13 +138,15 @@ def compare(fit: Fit, data: SurvivalData, published: pd.DataFrame | None = None,
         The data the fit was made on (the landmark Cox models are fitted to it).
     published : pandas.DataFrame, optional
         Published HRs with columns ``start, end, hr, lower, upper`` (and ``p``), one row per
-        window, e.g. ``bs.datasets.shi2021_published().query("endpoint == 'death'")``.
+        window, e.g. ``bs.datasets.shi2021_published().query("endpoint == 'death'")``; with
+        several treated groups also ``group`` (the treated group of each row).
     landmarks : sequence of float, optional
         Landmarks splitting the follow-up into windows.  Default: the cuts of a fixed-cut fit;
         ``near`` (else the posterior mode of tau) for a change-point fit.
     published_orientation : {"treated_vs_reference", "reference_vs_treated"}, optional
-        How the published HRs are oriented; read from an ``orientation`` column ("control vs
-        UC-MSC") when not given.  Published HRs are inverted to treated vs reference.
+        How the published HRs are oriented; read from each row's ``orientation`` label
+        ("control vs UC-MSC") when not given.  Published HRs are inverted to treated vs
+        reference.
     mass : float
         Mass of the Bayesian intervals.
 
@@ -159,9 +183,8 @@ def compare(fit: Fit, data: SurvivalData, published: pd.DataFrame | None = None,
     freq = (frequentist.landmark(data, at=list(landmarks)) if len(landmarks)
             else frequentist.cox(data).assign(start=0.0, end=np.inf))
     if published is not None:
-        published = _check_published(published)
-        if _published_orientation(published, published_orientation, data) == REFERENCE_VS_TREATED:
-            published = invert_published(published)
+        published = _orient_published(_check_published(published, data),
+                                      published_orientation, data)
     rows = []
     for b in bayes.itertuples(index=False):
         row = {"window": b.window, "start": b.start, "end": b.end, "group": b.group,
@@ -173,7 +196,7 @@ def compare(fit: Fit, data: SurvivalData, published: pd.DataFrame | None = None,
         row.update(freq_hr=f["hr"], freq_lower=f["lower"], freq_upper=f["upper"],
                    freq_p=f["p"], freq_events=int(f["events"]))
         if published is not None:
-            match = _match_published(published, b.start, b.end)
+            match = _match_published(published, b.start, b.end, b.group)
             row.update(published_hr=np.nan, published_lower=np.nan, published_upper=np.nan,
                        published_p=np.nan)
             if match is not None:

@@ -21,6 +21,8 @@ FIGSIZE = (8.0, 5.0)
 DPI = 100
 FONT = {"font.size": 11, "axes.titlesize": 12, "axes.labelsize": 11, "xtick.labelsize": 10,
         "ytick.labelsize": 10, "legend.fontsize": 10, "figure.titlesize": 12}
+# labels are user text: a "$" in a group label is a dollar sign, not the start of mathtext
+TEXT = {"text.parse_math": False}
 HR_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0)
 HR_MIN_RANGE = (0.1, 5.0)
 
@@ -97,14 +99,16 @@ def hr_scale(axis: Axes, log_values: np.ndarray) -> None:
 
 @contextmanager
 def font_sizes() -> Iterator[None]:
-    """Apply :data:`FONT` while drawing, restoring only those settings afterwards.
+    """Apply :data:`FONT` and :data:`TEXT` while drawing, restoring only those settings
+    afterwards.
 
     ``plt.rc_context`` would restore every rcParam, including the interactive flag that
     Jupyter's inline backend sets when the first figure of a session is made, which stops later
     figures from being shown.
     """
-    saved = {key: mpl.rcParams[key] for key in FONT}
-    mpl.rcParams.update(FONT)
+    settings = FONT | TEXT
+    saved = {key: mpl.rcParams[key] for key in settings}
+    mpl.rcParams.update(settings)
     try:
         yield
     finally:

@@ -7,7 +7,6 @@ package version inside).
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -20,12 +19,11 @@ import numpy as np
 import pandas as pd
 
 from bayesurv import frequentist
-from bayesurv.base.formatting import format_hr, format_probability, markdown_table
 from bayesurv.comparison.tables import compare, compare_priors
 from bayesurv.data.survival_data import SurvivalData
-from bayesurv.inference import summaries
 from bayesurv.inference.diagnostics import Diagnostics
 from bayesurv.inference.fit import Fit
+from bayesurv.runner.report_text import comparison_display, sensitivity_display, summary_markdown
 from bayesurv.runner.spec import Spec
 from bayesurv.runner.spec_sources import SpecInputs, load_inputs
 from bayesurv.runner.termination import removed_if_terminated, signals_deferred
@@ -201,7 +199,6 @@ def _write_report_files(result: AnalysisResult, out: Path) -> None:
     tables_dir.mkdir(parents=True, exist_ok=True)
     figures_dir.mkdir(parents=True, exist_ok=True)
     fit, data = result.fit, result.data
-    landmarks = [float(x) for x in result.comparison["start"].iloc[1:]]
     times = np.linspace(0.0, fit.max_time, 201)
     tables = {
         "data_summary": data.summary(),
@@ -223,184 +220,7 @@ def _write_report_files(result: AnalysisResult, out: Path) -> None:
     for name, table in tables.items():
         table.to_csv(tables_dir / f"{name}.csv", index=name == "changepoint_summary")
     figures = save_figures(fit, data, figures_dir, compare_table=result.comparison,
-                           landmarks=landmarks, caption=result.spec.figure_caption(),
+                           caption=result.spec.figure_caption(),
                            outcome=result.spec.outcome())
     fit.to_netcdf(out / "posterior.nc", notes={"spec": result.spec.text})
     (out / "summary.md").write_text(summary_markdown(result, figures, out), encoding="utf-8")
-
-
-def summary_markdown(result: AnalysisResult, figures: dict, out: Path) -> str:
-    """The report's front page.
-
-    Examples
-    --------
-    Normally called by :func:`write_report` on the result of :func:`run_analysis`; here the
-    result is assembled from an existing fit:
-
-    >>> from pathlib import Path
-    >>> from bayesurv.runner.spec import Spec
-    >>> spec = Spec.from_dict({"data": {"source": "shi2021"},
-    ...                        "model": {"type": "piecewise", "cuts": [13]}})
-    >>> result = AnalysisResult(spec, data, pw_fit, bs.compare(pw_fit, data), None,
-    ...                         pw_fit.diagnostics(warn=False), bs.frequentist.cox(data),
-    ...                         bs.frequentist.logrank(data))
-    >>> text = summary_markdown(result, figures={}, out=Path("report"))
-    >>> [line for line in text.splitlines() if line.startswith("## ")][:3]
-    ['## Data', '## Model', '## Hazard ratios: UC-MSC vs control (HR < 1 favours UC-MSC)']
-    """
-    spec, fit, data = result.spec, result.fit, result.data
-    unit = fit.time_unit
-    lines = [f"# {spec.title}", ""]
-    if not result.diagnostics.ok:
-        lines += ["> **Convergence problems: do not trust these numbers yet.**", ">"]
-        lines += [f"> - {p}" for p in result.diagnostics.problems] + [""]
-    note = spec.data_note()
-    if note:
-        lines += [f"**Data provenance.** {note}", ""]
-    lines += ["## Data", "", f"Source: {data.source}; time unit: {unit}.", "",
-              markdown_table(data.summary(), floatfmt=".1f"), ""]
-    if result.reconstruction is not None:
-        lines += ["Reconstruction from the digitized curves (Guyot et al. 2012):", "",
-                  markdown_table(result.reconstruction, floatfmt=".4f"), ""]
-    lines += _model_section(spec, fit)
-    lines += _comparison_section(result, unit)
-    if fit.has_changepoint:
-        cp = fit.changepoint_summary()
-        lines += ["## When does the effect change?", "",
-                  f"Posterior of the change-point tau: mode {cp['mode']:g} {unit}, median "
-                  f"{cp['median']:g}, 90% interval {cp['lower']:g}-{cp['upper']:g} {unit}. "
-                  "P(tau in window), per landmark window, is in the table above.", ""]
-    if result.prior_sensitivity is not None:
-        lines += ["## Prior sensitivity", "",
-                  "The same model under other priors for the log hazard ratio (other priors "
-                  f"unchanged){_refit_note(spec, fit)}:", ""]
-        lines += [markdown_table(sensitivity_display(result.prior_sensitivity)), ""]
-    lines += _diagnostics_section(result)
-    lines += ["## Figures", ""]
-    for name, path in figures.items():
-        rel = Path(path).relative_to(out)
-        lines += [f"![{name}]({rel.as_posix()})", ""]
-    lines += _reproduce_section(result)
-    return "\n".join(lines)
-
-
-def _model_section(spec: Spec, fit: Fit) -> list[str]:
-    what = fit.model.describe(summaries.constant_arrays(fit.idata), fit.time_unit)
-    baseline = fit.idata.constant_data["baseline_edges"].to_numpy()
-    priors = pd.DataFrame(fit.priors.table(), columns=["role", "prior"])
-    return ["## Model", "", what,
-            f"Baseline hazard: {baseline.size} pieces starting at "
-            f"{', '.join(f'{b:g}' for b in baseline)} {fit.time_unit}, random-walk smoothed.", "",
-            f"Priors (set `{fit.priors.name}`):", "", markdown_table(priors), ""]
-
-
-def comparison_display(comparison: pd.DataFrame, time_unit: str) -> pd.DataFrame:
-    """The :func:`bayesurv.compare` table as a report shows it: one formatted text per cell.
-
-    Examples
-    --------
-    >>> table = comparison_display(bs.compare(pw_fit, data), "months")
-    >>> list(table.columns)[:3], table["window"].tolist()
-    (['window', 'Bayesian HR (95% CrI)', 'P(HR < 1)'], ['0-13 months', '13+ months'])
-    """
-    c = comparison
-    rows = pd.DataFrame({"window": [f"{w} {time_unit}" for w in c["window"]]})
-    if c["group"].nunique() > 1:
-        rows["group"] = c["group"]
-    rows["Bayesian HR (95% CrI)"] = [format_hr(r.bayes_hr, r.bayes_lower, r.bayes_upper)
-                                     for r in c.itertuples()]
-    rows["P(HR < 1)"] = [format_probability(p) for p in c["p_benefit"]]
-    if "p_tau_in_window" in c.columns:
-        rows["P(tau in window)"] = [f"{p:.2f}" for p in c["p_tau_in_window"]]
-    rows["landmark Cox HR (95% CI)"] = [format_hr(r.freq_hr, r.freq_lower, r.freq_upper)
-                                        for r in c.itertuples()]
-    rows["Cox p"] = [format_probability(p) for p in c["freq_p"]]
-    rows["events"] = c["freq_events"]
-    if "published_hr" in c.columns:
-        rows["published HR (95% CI)"] = [
-            format_hr(r.published_hr, r.published_lower, r.published_upper)
-            for r in c.itertuples()]
-        rows["published p"] = [f"{p:.3g}" if np.isfinite(p) else "" for p in c["published_p"]]
-    return rows
-
-
-def sensitivity_display(prior_sensitivity: pd.DataFrame) -> pd.DataFrame:
-    """The :func:`bayesurv.compare_priors` table as a report shows it.
-
-    Examples
-    --------
-    >>> table = bs.compare_priors(bs.PiecewiseExponential(cuts=[13]), data, priors=["default"],
-    ...                           fits={"default": pw_fit})
-    >>> list(sensitivity_display(table).columns)
-    ['prior set', 'log HR prior', 'period', 'HR (95% CrI)', 'P(HR < 1)']
-    """
-    ps = prior_sensitivity
-    rows = pd.DataFrame({
-        "prior set": ps["prior"],
-        "log HR prior": ps["log_hr_prior"],
-        "period": ps["period"],
-        "HR (95% CrI)": [format_hr(r.median, r.lower, r.upper) for r in ps.itertuples()],
-        "P(HR < 1)": [format_probability(p) for p in ps["p_benefit"]],
-    })
-    if "tau_mode" in ps.columns:
-        rows["tau: mode (90% interval)"] = [f"{r.tau_mode:g} ({r.tau_lower:g}-{r.tau_upper:g})"
-                                            for r in ps.itertuples()]
-    return rows
-
-
-def _comparison_section(result: AnalysisResult, unit: str) -> list[str]:
-    ref = result.data.reference
-    rows = comparison_display(result.comparison, unit)
-    treated = ", ".join(result.data.treated)
-    text = [f"## Hazard ratios: {treated} vs {ref} (HR < 1 favours {treated})", "",
-            "Bayesian: posterior median and 95% credible interval of the HR in each window "
-            "(for a change-point fit, the time-averaged HR given each draw's tau). Landmark: Cox "
-            "model fitted separately in each window. Published HRs are shown in this "
-            "orientation (inverted when the paper used the other).", "",
-            markdown_table(rows, floatfmt=".3g"), ""]
-    overall = result.cox.iloc[0]
-    text += [f"Overall Cox HR {format_hr(overall['hr'], overall['lower'], overall['upper'])}, "
-             f"p = {overall['p']:.3g}; log-rank chi-square "
-             f"{result.logrank['statistic'].iloc[0]:.2f}, p = {result.logrank['p'].iloc[0]:.3g}.",
-             ""]
-    return text
-
-
-def _refit_note(spec: Spec, fit: Fit) -> str:
-    s = fit.sampler_settings
-    refit = spec.sensitivity_settings(s)
-    if refit["draws"] == s["draws"] and refit["tune"] == s["tune"]:
-        return ""
-    return (f"; the other prior sets were refitted with {refit['chains']} chains x "
-            f"{refit['draws']} draws after {refit['tune']} tuning steps")
-
-
-def _diagnostics_section(result: AnalysisResult) -> list[str]:
-    d = result.diagnostics
-    status = "all checks passed" if d.ok else "**PROBLEMS** (see the top of this page)"
-    return ["## Sampling diagnostics", "",
-            f"{d.chains} chains x {d.draws} draws: {status}. Max R-hat {d.max_r_hat:.3f} "
-            f"(threshold 1.01), min bulk ESS {d.min_ess_bulk:.0f} (threshold 400), "
-            f"{d.divergences} divergent transitions.", ""]
-
-
-def _display_path(path: Path) -> str:
-    """The spec path as the user would type it: relative to the working folder if inside it."""
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return path.name
-
-
-def _reproduce_section(result: AnalysisResult) -> list[str]:
-    fit = result.fit
-    s = fit.sampler_settings
-    spec_path = _display_path(result.spec.path) if result.spec.path else "SPEC"
-    timing = ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items())
-    return ["## Reproduce", "",
-            f"`bayesurv run {spec_path} --seed {s['random_seed']}` "
-            f"(bayesurv {fit.version}; {s['sampler']} NUTS, {s['chains']} chains x "
-            f"{s['draws']} draws after {s['tune']} tuning steps, target_accept "
-            f"{s['target_accept']}). The posterior, the spec and the data summary are in "
-            "`posterior.nc`.", "", f"Timings: {timing}.", "",
-            "Settings as JSON: `" + json.dumps(fit.settings, separators=(",", ":")) + "`", ""]
