@@ -21,7 +21,7 @@ from bayesurv.base.vocabulary import landmark_windows
 from bayesurv.data.survival_data import SurvivalData
 from bayesurv.inference.fit import Fit
 
-__all__ = ["compare", "compare_priors", "invert_published", "landmark_windows"]
+__all__ = ["compare", "compare_priors", "fit_covariates", "invert_published", "landmark_windows"]
 
 TREATED_VS_REFERENCE = "treated_vs_reference"
 REFERENCE_VS_TREATED = "reference_vs_treated"
@@ -156,8 +156,10 @@ def compare(fit: Fit, data: SurvivalData, published: pd.DataFrame | None = None,
         One row per (window, treated group): ``window, start, end, group``; the Bayesian
         ``bayes_hr`` (posterior median), ``bayes_lower``, ``bayes_upper``, ``p_benefit``
         (P(HR < 1)); for a change-point fit ``p_tau_in_window`` (P(start < tau <= end)); the
-        landmark Cox ``freq_hr, freq_lower, freq_upper, freq_p, freq_events``; and with a
-        published table ``published_hr, published_lower, published_upper, published_p``.
+        landmark Cox ``freq_hr, freq_lower, freq_upper, freq_p, freq_events`` and
+        ``freq_adjusted_for`` (the covariates of the fit, which the Cox models are adjusted
+        for; empty without covariates); and with a published table ``published_hr,
+        published_lower, published_upper, published_p``.
 
     Examples
     --------
@@ -180,8 +182,11 @@ def compare(fit: Fit, data: SurvivalData, published: pd.DataFrame | None = None,
     landmarks = check_times(landmarks, "landmarks", "compare", BayesurvInputError)
     windows = landmark_windows(landmarks)
     bayes = fit.window_hazard_ratios(windows, mass)
-    freq = (frequentist.landmark(data, at=list(landmarks)) if len(landmarks)
-            else frequentist.cox(data).assign(start=0.0, end=np.inf))
+    # a covariate-adjusted posterior is compared with Cox models adjusted for the same
+    adjusted = fit_covariates(fit, data)
+    freq = (frequentist.landmark(data, at=list(landmarks), covariates=adjusted)
+            if len(landmarks) else
+            frequentist.cox(data, covariates=adjusted).assign(start=0.0, end=np.inf))
     if published is not None:
         published = _orient_published(_check_published(published, data),
                                       published_orientation, data)
@@ -194,7 +199,8 @@ def compare(fit: Fit, data: SurvivalData, published: pd.DataFrame | None = None,
             row["p_tau_in_window"] = fit.changepoint_probability(b.start, b.end)
         f = freq[np.isclose(freq["start"], b.start) & (freq["term"] == b.group)].iloc[0]
         row.update(freq_hr=f["hr"], freq_lower=f["lower"], freq_upper=f["upper"],
-                   freq_p=f["p"], freq_events=int(f["events"]))
+                   freq_p=f["p"], freq_events=int(f["events"]),
+                   freq_adjusted_for=", ".join(adjusted or ()))
         if published is not None:
             match = _match_published(published, b.start, b.end, b.group)
             row.update(published_hr=np.nan, published_lower=np.nan, published_upper=np.nan,
@@ -205,6 +211,23 @@ def compare(fit: Fit, data: SurvivalData, published: pd.DataFrame | None = None,
                            published_p=match["p"] if "p" in match else np.nan)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def fit_covariates(fit: Fit, data: SurvivalData) -> list[str] | None:
+    """The covariates of a fit (None without), which ``data`` must hold.
+
+    Examples
+    --------
+    >>> fit_covariates(pw_fit, data) is None
+    True
+    """
+    names = list(fit.data_summary.get("covariates") or [])
+    missing = [name for name in names if name not in data.covariate_names]
+    if missing:
+        raise DataError(f"compare: the fit is adjusted for {', '.join(names)} but the data "
+                        f"have no covariate {', '.join(map(repr, missing))}; pass the data "
+                        "the fit was made on")
+    return names or None
 
 
 def compare_priors(model, data: SurvivalData,

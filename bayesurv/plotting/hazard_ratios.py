@@ -81,7 +81,12 @@ def plot_forest(compare_table: pd.DataFrame, time_unit: str | None = None,
                     label=estimator)
         ax.axvline(1.0, color=GREY, lw=1, zorder=1)
         hr_axis(ax, "x", np.r_[rows["lower"], rows["upper"]])
-        ax.set_yticks(rows["y"], rows["estimator"].map(ESTIMATOR_LABELS))
+        labels = dict(ESTIMATOR_LABELS)
+        adjusted = (compare_table["freq_adjusted_for"].iloc[0]
+                    if "freq_adjusted_for" in compare_table.columns else "")
+        if adjusted:  # the Cox models were adjusted for the fit's covariates: say so
+            labels["Landmark Cox"] = f"Landmark Cox, adjusted (95% CI)\nfor {adjusted}"
+        ax.set_yticks(rows["y"], rows["estimator"].map(labels))
         ax.set_ylim(rows["y"].max() + 0.8, -1.6)
         ax.tick_params(axis="y", length=0)
         right = ax.secondary_yaxis("right")

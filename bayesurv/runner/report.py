@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from bayesurv import frequentist
-from bayesurv.comparison.tables import compare, compare_priors
+from bayesurv.comparison.tables import compare, compare_priors, fit_covariates
 from bayesurv.data.survival_data import SurvivalData
 from bayesurv.inference.diagnostics import Diagnostics
 from bayesurv.inference.fit import Fit
@@ -127,7 +127,8 @@ def run_analysis(spec: Spec, draws=None, tune=None, chains=None, seed=None,
     return AnalysisResult(spec=spec, data=data, fit=fit, comparison=comparison,
                           prior_sensitivity=sensitivity,
                           diagnostics=fit.diagnostics(warn=False),
-                          cox=frequentist.cox(data), logrank=frequentist.logrank(data),
+                          cox=frequentist.cox(data, covariates=fit_covariates(fit, data)),
+                          logrank=frequentist.logrank(data),
                           reconstruction=reconstruction, timings=timings)
 
 

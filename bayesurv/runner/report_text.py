@@ -121,8 +121,11 @@ def comparison_display(comparison: pd.DataFrame, time_unit: str) -> pd.DataFrame
     rows["P(HR < 1)"] = [format_probability(p) for p in c["p_benefit"]]
     if "p_tau_in_window" in c.columns:
         rows["P(tau in window)"] = [f"{p:.2f}" for p in c["p_tau_in_window"]]
-    rows["landmark Cox HR (95% CI)"] = [format_hr(r.freq_hr, r.freq_lower, r.freq_upper)
-                                        for r in c.itertuples()]
+    adjusted = c["freq_adjusted_for"].iloc[0] if "freq_adjusted_for" in c.columns else ""
+    cox_name = "landmark Cox HR" + (f" adjusted for {escape_markdown(adjusted)}" if adjusted
+                                    else "")
+    rows[f"{cox_name} (95% CI)"] = [format_hr(r.freq_hr, r.freq_lower, r.freq_upper)
+                                    for r in c.itertuples()]
     rows["Cox p"] = [format_probability(p) for p in c["freq_p"]]
     rows["events"] = c["freq_events"]
     if "published_hr" in c.columns:
@@ -184,6 +187,8 @@ def _comparison_section(result: AnalysisResult, time_unit: str) -> list[str]:
 def _overall_sentence(result: AnalysisResult) -> str:
     """The overall Cox HR of each treated group and the log-rank test of all groups."""
     cox, logrank = result.cox, result.logrank.iloc[0]
+    covariates = [name for name in cox["term"] if name in result.data.covariate_names]
+    cox = cox[~cox["term"].isin(covariates)]
     ref = escape_markdown(result.data.reference)
     hrs = [f"{format_hr(r['hr'], r['lower'], r['upper'])}, p = {r['p']:.3g}"
            for _, r in cox.iterrows()]
@@ -193,6 +198,8 @@ def _overall_sentence(result: AnalysisResult) -> str:
         overall = "Overall Cox HR " + "; ".join(
             f"{escape_markdown(term)} vs {ref} {hr}" for term, hr in zip(cox["term"], hrs,
                                                                          strict=True))
+    if covariates:
+        overall += f" (adjusted for {escape_markdown(', '.join(covariates))})"
     across = "" if len(cox) == 1 else f" ({len(cox) + 1} groups, {logrank['df']:g} df)"
     return (f"{overall}; log-rank chi-square {logrank['statistic']:.2f}{across}, "
             f"p = {logrank['p']:.3g}.")
