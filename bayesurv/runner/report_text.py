@@ -177,8 +177,10 @@ def _comparison_section(result: AnalysisResult, time_unit: str) -> list[str]:
     rows = comparison_display(result.comparison, time_unit)
     text = [f"## Hazard ratios: {heading}", "",
             "Bayesian: posterior median and 95% credible interval of the HR in each window "
-            "(for a change-point fit, the time-averaged HR given each draw's tau). Landmark: Cox "
-            "model fitted separately in each window. Published HRs are shown in this "
+            "(the model's HR averaged over the window's time; for a change-point fit, given "
+            "each draw's tau). Landmark: Cox model fitted to each window (its HR weights the "
+            "window's times by their events, so it need not equal the time average). Published "
+            "HRs are shown in this "
             "orientation (inverted when the paper used the other).", "",
             markdown_table(rows, floatfmt=".3g"), ""]
     return [*text, _overall_sentence(result), ""]
