@@ -10,12 +10,13 @@ conditional posterior, and ``tau`` one draw from it.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Set
 
 import numpy as np
 
 from bayesurv.base.checks import check_positive, check_times
-from bayesurv.base.exceptions import ModelError, PriorError
+from bayesurv.base.exceptions import DataWarning, ModelError, PriorError
 from bayesurv.data.survival_data import SurvivalData
 from bayesurv.model import likelihood as lik
 from bayesurv.model.arrays import ModelArrays
@@ -24,6 +25,7 @@ from bayesurv.model.kind import HazardModel
 __all__ = ["ChangePoint", "default_grid"]
 
 MIN_EVENTS_EACH_SIDE = 3
+MAX_NAMED = 5  # grid points named in a warning
 TARGET_GRID_POINTS = 60
 
 
@@ -126,6 +128,10 @@ class ChangePoint(HazardModel):
     def resolve_grid(self, data: SurvivalData) -> np.ndarray:
         """The candidate times, validated against the data.
 
+        A candidate at which some arm has no events before it, or none after it, is dropped
+        with a :class:`~bayesurv.DataWarning` naming it: there the likelihood cannot tell
+        that arm's HR before from after, and its posterior weight would rest on the prior.
+
         Examples
         --------
         >>> grid = ChangePoint(near=13).resolve_grid(data)  # the default grid
@@ -136,19 +142,44 @@ class ChangePoint(HazardModel):
         ...
         bayesurv.base.exceptions.ModelError: change-point grid point 90 is not inside the ...
         """
-        if self.grid is None:
-            return default_grid(data)
-        event_times = data.time[data.event == 1]
-        for tau in self.grid:
-            if tau >= data.max_time:
-                raise ModelError(f"change-point grid point {tau:g} is not inside the follow-up "
-                                 f"(longest {data.max_time:g} {data.time_unit})")
-            n_before = int((event_times <= tau).sum())
-            if n_before == 0 or n_before == event_times.size:
-                side = "before" if n_before == 0 else "after"
-                raise ModelError(f"change-point grid point {tau:g} has no events {side} it; "
-                                 "remove it from the grid")
-        return self.grid
+        grid = default_grid(data) if self.grid is None else self.grid
+        if self.grid is not None:
+            for tau in self.grid:
+                if tau >= data.max_time:
+                    raise ModelError(f"change-point grid point {tau:g} is not inside the "
+                                     f"follow-up (longest {data.max_time:g} {data.time_unit})")
+        kept = grid[self._informative(data, grid)]
+        if kept.size == 0:
+            raise ModelError(f"no change-point grid point ({grid.min():g} to {grid.max():g}) "
+                             "has events before and after it in every arm; give a grid "
+                             "inside the follow-up of each arm")
+        if self.near is not None and not kept.min() <= self.near <= kept.max():
+            raise ModelError(f"ChangePoint: near={self.near:g} is outside the change-point "
+                             f"grid ({kept.min():g} to {kept.max():g} {data.time_unit}); "
+                             "centre the prior inside the grid or widen the grid")
+        return kept
+
+    @staticmethod
+    def _informative(data: SurvivalData, grid: np.ndarray) -> np.ndarray:
+        """Which grid points have at least one event before and after them in every arm
+        (a dropped point is named in a warning)."""
+        keep = np.ones(grid.size, dtype=bool)
+        reasons = {}
+        for index, name in enumerate(data.groups):
+            times = np.sort(data.time[(data.group_index == index) & (data.event == 1)])
+            before = np.searchsorted(times, grid, side="right")
+            for side, empty in (("before", before == 0), ("after", before == times.size)):
+                for tau in grid[empty & keep]:
+                    reasons[float(tau)] = f"arm {name!r} has no events {side} it"
+                keep &= ~empty
+        if reasons and keep.any():
+            shown = sorted(reasons)[:MAX_NAMED]
+            more = f" and {len(reasons) - len(shown)} more" if len(reasons) > len(shown) else ""
+            warnings.warn(
+                f"change-point grid point(s) {', '.join(f'{t:g}' for t in shown)}{more} "
+                f"dropped: {reasons[shown[0]]} (at {shown[0]:g}), so the data cannot inform a "
+                "change there", DataWarning, stacklevel=4)
+        return keep
 
     def tau_prior(self, grid: np.ndarray) -> np.ndarray:
         """Prior probabilities over ``grid``.
@@ -161,8 +192,8 @@ class ChangePoint(HazardModel):
         >>> ChangePoint(grid=[6, 12, 18]).tau_prior(model.grid)  # uniform without near
         array([0.33333333, 0.33333333, 0.33333333])
         """
-        if self.prior is not None:
-            return self.prior
+        if self.prior is not None:  # the weights of the points kept (see resolve_grid)
+            return self.prior[np.isin(self.grid, grid)]
         if self.near is None:
             return np.full(grid.size, 1.0 / grid.size)
         step = np.median(np.diff(grid)) if grid.size > 1 else 1.0
@@ -188,6 +219,10 @@ class ChangePoint(HazardModel):
         """
         grid = self.resolve_grid(data)
         weights = self.tau_prior(grid)
+        if weights.sum() <= 0:
+            raise PriorError("ChangePoint: the prior weights of the grid points kept (those "
+                             "with events before and after them in every arm) are all 0")
+        weights = weights / weights.sum()
         return ModelArrays.build(data, self._baseline_cuts(data), grid, kind_arrays=lambda edges: {
             "tau_grid": ("candidate", grid), "tau_prior": ("candidate", weights),
             "tau_index": ("candidate", np.searchsorted(edges, grid))})
