@@ -185,17 +185,34 @@ def test_bad_arguments(kwargs, error, message):
         bs.ChangePoint(**kwargs)
 
 
-def test_grid_point_without_events_on_one_side_is_rejected(reference_like_data):
-    first_event = reference_like_data.time[reference_like_data.event == 1].min()
-    with pytest.raises(bs.ModelError, match=r"grid point 0.01 has no events before it"):
-        bs.ChangePoint(grid=[min(0.01, first_event / 2), 13]).arrays(reference_like_data)
+def test_grid_points_where_an_arm_has_no_events_on_one_side_are_dropped(reference_like_data):
+    """A candidate before an arm's first event (or after its last) cannot be told apart from
+    its neighbours by that arm's data: it is dropped, with a warning naming it, and its prior
+    weight goes to the others; a grid with no informative point is an error."""
+    data = reference_like_data
+    first = {g: data.time[(data.group_index == k) & (data.event == 1)].min()
+             for k, g in enumerate(data.groups)}
+    early = float(np.round(min(first.values()) / 2, 3))
+    late_arm = max(first, key=first.get)
+    between = float(np.round((min(first.values()) + first[late_arm]) / 2, 3))
+    grid = [early, between, 13] if between < first[late_arm] else [early, 13]
+    with pytest.warns(bs.DataWarning, match=rf"grid point\(s\) {early:g}.* dropped: arm "
+                                            r"'\w+' has no events before it"):
+        arrays = bs.ChangePoint(grid=grid, prior=[1] * len(grid)).arrays(data)
+    assert arrays["tau_grid"].tolist() == [13.0]
+    assert arrays["tau_prior"].tolist() == [1.0]
+    with pytest.raises(bs.ModelError, match=r"no change-point grid point"):
+        bs.ChangePoint(grid=[early]).arrays(data)
     with pytest.raises(bs.ModelError, match=r"grid point 200 is not inside the follow-up"):
-        bs.ChangePoint(grid=[13, 200]).arrays(reference_like_data)
+        bs.ChangePoint(grid=[13, 200]).arrays(data)
 
 
-def test_near_far_from_the_grid_is_rejected(reference_like_data):
-    with pytest.raises(bs.PriorError, match="puts no prior mass on the grid"):
+def test_near_outside_the_grid_is_rejected(reference_like_data):
+    with pytest.raises(bs.ModelError, match=r"near=500 is outside the change-point grid "
+                                            r"\(5 to 10"):
         bs.ChangePoint(grid=[5, 10], near=500, spread=1).arrays(reference_like_data)
+    with pytest.raises(bs.PriorError, match="puts no prior mass on the grid"):
+        bs.ChangePoint(grid=[5, 10], near=7.5, spread=1e-300).arrays(reference_like_data)
 
 
 def test_changepoint_methods_need_a_changepoint_fit(piecewise_fit):

@@ -13,15 +13,14 @@ must be UTF-8 text (a byte-order mark is allowed); anything else, and an empty f
 
 from __future__ import annotations
 
-import codecs
 import csv
-import io
 from pathlib import Path
 
 import pandas as pd
 
 from bayesurv.base.checks import repr_value
 from bayesurv.base.exceptions import DigitizedCurveError
+from bayesurv.base.files import parse_csv, read_input_text, where_file
 from bayesurv.digitized.curve import DigitizedCurve
 from bayesurv.digitized.risk_table import RiskTable
 
@@ -40,22 +39,7 @@ def _is_number(text: str) -> bool:
 
 def _read_text(path: Path, where: str) -> str:
     """The file's text, or an error if it is not UTF-8 text (a missing file stays OSError)."""
-    data = path.read_bytes()
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise DigitizedCurveError(f"{where}: the file looks like UTF-16 text (it starts with a "
-                                  "UTF-16 byte-order mark); save it as UTF-8 CSV")
-    nul = data.find(b"\x00")
-    if nul >= 0:
-        raise DigitizedCurveError(f"{where}: the file is not a text file (NUL byte at byte "
-                                  f"{nul}); give the CSV export, not the image or project file")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = data[:err.start].count(b"\n") + 1
-        raise DigitizedCurveError(
-            f"{where}: the file is not UTF-8 text (byte {data[err.start]:#04x} on line {line} "
-            "cannot be decoded); save it as UTF-8 CSV, or give the CSV export, not the image "
-            "or project file") from None
+    return read_input_text(path, where, DigitizedCurveError)
 
 
 def _read_rows(path: Path, where: str) -> list[list[str]]:
@@ -112,7 +96,7 @@ def read_digitizer_csv(path, groups=None, scale: str = "auto",
     ('Control', 'MSC')
     """
     path = Path(path)
-    where = f"digitizer CSV (file {path.name})"
+    where = where_file(path, "digitizer CSV")
     rows = _read_rows(path, where)
     while rows and not any(rows[-1]):
         rows.pop()
@@ -137,7 +121,10 @@ def read_digitizer_csv(path, groups=None, scale: str = "auto",
                                       f"has {n_curves} curve(s)")
         names = groups
     if len(set(names)) != len(names):
-        raise DigitizedCurveError(f"{where}: curve names repeat: {names}")
+        first = next(k for k, name in enumerate(names) if names.count(name) > 1)
+        again = names.index(names[first], first + 1)
+        raise DigitizedCurveError(f"{where}: curves {first + 1} and {again + 1} have the same "
+                                  "name; curve names must be unique")
     records, lines = [], []
     for offset, row in enumerate(rows[header:]):
         line = header + offset + 1
@@ -171,18 +158,15 @@ def _curve_names(header_rows, n_curves, path: Path) -> list[str]:
     return [path.stem] if n_curves == 1 else [f"curve {j + 1}" for j in range(n_curves)]
 
 
-def _read_tidy(path, what: str) -> tuple[pd.DataFrame, str]:
+def _read_tidy(path, what: str, required: dict) -> tuple[pd.DataFrame, str]:
     path = Path(path)
-    where = f"{what} (file {path.name})"
+    where = where_file(path, what)
     text = _read_text(path, where)
     if not any(line.strip() and not line.lstrip().startswith("#")
                for line in text.splitlines()):
         raise DigitizedCurveError(f"{where}: the file is empty"
                                   + (" (only comment lines)" if text.strip() else ""))
-    try:
-        df = pd.read_csv(io.StringIO(text), comment="#", skip_blank_lines=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-        raise DigitizedCurveError(f"{where}: cannot be read as CSV: {err}") from None
+    df = parse_csv(text, where, DigitizedCurveError, required, comment="#")
     first_data_line = _first_data_line(text)
     df.index = pd.RangeIndex(first_data_line, first_data_line + len(df))
     return df, path.name
@@ -227,7 +211,8 @@ def read_curves_csv(path, group: str | None = "group", time: str = "time",
     >>> read_curves_csv(f).groups
     ('A', 'B')
     """
-    df, name = _read_tidy(path, "digitized curve")
+    df, name = _read_tidy(path, "digitized curve", {"group column": group, "time column": time,
+                                                    "survival column": survival})
     return DigitizedCurve.from_frame(df, group=group, time=time, survival=survival,
                                      scale=scale, time_unit=time_unit, source=name)
 
@@ -246,5 +231,6 @@ def read_risk_table_csv(path, group: str | None = "group", time: str = "time",
     >>> read_risk_table_csv(f).group_table("A")[1].tolist()
     [50, 31]
     """
-    df, name = _read_tidy(path, "risk table")
+    df, name = _read_tidy(path, "risk table", {"group column": group, "time column": time,
+                                               "numbers-at-risk column": n_at_risk})
     return RiskTable.from_frame(df, group=group, time=time, n_at_risk=n_at_risk, source=name)

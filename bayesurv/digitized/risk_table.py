@@ -70,7 +70,9 @@ class RiskTable:
         DigitizedCurveError
             Missing or non-numeric values (True/False, dates and complex numbers included),
             negative times, numbers at risk that are negative, not whole, above
-            ``MAX_AT_RISK`` or increasing, repeated times, or no row at time 0.
+            ``MAX_AT_RISK`` or increasing, repeated times, no row at time 0, or 0 at risk at
+            time 0 (a group without patients).  A later 0 (everyone has had the event or
+            been censored) is allowed.
 
         Examples
         --------
@@ -168,6 +170,11 @@ def _check_group_table(part: pd.DataFrame, name: str, where: str) -> None:
         raise DigitizedCurveError(
             f"{where}, group {name!r}: needs a row at time 0 (the number of patients); the "
             f"first time is {t[0]:g}")
+    if n[0] == 0:
+        raise DigitizedCurveError(
+            f"{where}, group {name!r}: the number at risk at time 0 is 0 "
+            f"({describe_rows(part.index[:1])}); it is the group's number of patients and must "
+            "be at least 1 (is the group's column of the table empty, or the group misnamed?)")
     up = np.flatnonzero(np.diff(n) > 0)
     if up.size:
         i = up[0]

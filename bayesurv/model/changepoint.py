@@ -148,7 +148,8 @@ class ChangePoint(HazardModel):
                 if tau >= data.max_time:
                     raise ModelError(f"change-point grid point {tau:g} is not inside the "
                                      f"follow-up (longest {data.max_time:g} {data.time_unit})")
-        kept = grid[self._informative(data, grid)]
+        # the default grid is ours: its uninformative points go without a word
+        kept = grid[self._informative(data, grid, warn=self.grid is not None)]
         if kept.size == 0:
             raise ModelError(f"no change-point grid point ({grid.min():g} to {grid.max():g}) "
                              "has events before and after it in every arm; give a grid "
@@ -160,9 +161,9 @@ class ChangePoint(HazardModel):
         return kept
 
     @staticmethod
-    def _informative(data: SurvivalData, grid: np.ndarray) -> np.ndarray:
+    def _informative(data: SurvivalData, grid: np.ndarray, warn: bool) -> np.ndarray:
         """Which grid points have at least one event before and after them in every arm
-        (a dropped point is named in a warning)."""
+        (with ``warn``, the dropped points are named in a warning)."""
         keep = np.ones(grid.size, dtype=bool)
         reasons = {}
         for index, name in enumerate(data.groups):
@@ -172,7 +173,7 @@ class ChangePoint(HazardModel):
                 for tau in grid[empty & keep]:
                     reasons[float(tau)] = f"arm {name!r} has no events {side} it"
                 keep &= ~empty
-        if reasons and keep.any():
+        if warn and reasons and keep.any():
             shown = sorted(reasons)[:MAX_NAMED]
             more = f" and {len(reasons) - len(shown)} more" if len(reasons) > len(shown) else ""
             warnings.warn(

@@ -250,6 +250,9 @@ def _reconstruct(args) -> int:
             raise BayesurvError(f"--total-events expects GROUP=N, got {item!r}")
         totals[group] = int(count)
     ipd = reconstruct_ipd(curves, risk, total_events=totals or None)
+    if ipd.empty:
+        raise BayesurvError(f"the reconstruction has no patient rows; {args.output} was not "
+                            "written (check the numbers at risk at time 0)")
     ipd.to_csv(args.output, index=False)
     print(f"wrote {len(ipd)} patient rows to {args.output}")
     diagnostics = ipd.attrs.get("diagnostics")

@@ -35,6 +35,7 @@ import pandas as pd
 
 from bayesurv.base.checks import check_sampler_settings
 from bayesurv.base.exceptions import BayesurvInputError, PriorError, SpecError
+from bayesurv.base.files import parser_message, read_input_text
 from bayesurv.data.survival_data import SurvivalData
 from bayesurv.model.kind import KINDS
 from bayesurv.model.priors import Normal, PriorSet
@@ -268,7 +269,7 @@ class Spec:
         """The data, and the reconstruction diagnostics when they come from digitized curves.
 
         Errors in the data are re-raised as :class:`SpecError` naming the spec file and its
-        ``[data]`` table, with the original message.
+        ``[data]`` table.  A published table file (``compare.published``) is checked too.
 
         Examples
         --------
@@ -278,11 +279,13 @@ class Spec:
         (219, True)
         """
         try:
-            return spec_sources.load_source(self.data, self.path, self._where())
+            loaded = spec_sources.load_source(self.data, self.path, self._where())
         except SpecError:
             raise
         except BayesurvInputError as exc:
             raise SpecError(f"{self._where()}: [data] {exc}") from exc
+        self.published_table()  # so that a bad table fails before any sampling
+        return loaded
 
     def published_table(self) -> pd.DataFrame | None:
         """The published HR table to compare with (or None).
@@ -384,8 +387,8 @@ def load_spec(path) -> Spec:
     Raises
     ------
     SpecError
-        When the file is missing, is not TOML, or has an unknown key or a bad value
-        (the message names the file and the key).
+        When the file is missing, not a regular file, too large (:mod:`bayesurv.base.files`),
+        not UTF-8 TOML, or has an unknown key or a bad value (the file and key are named).
 
     Examples
     --------
@@ -394,14 +397,12 @@ def load_spec(path) -> Spec:
     ChangePoint(grid=None, near=13.0, ...)
     """
     path = Path(path)
-    if not path.is_file():
-        raise SpecError(f"spec file not found: {path}")
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise SpecError(f"{path}: not a text file in UTF-8 (TOML files are UTF-8)") from None
+        text = read_input_text(path, str(path), SpecError)
+    except FileNotFoundError:
+        raise SpecError(f"spec file not found: {path}") from None
     try:
         values = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise SpecError(f"{path}: not valid TOML ({exc})") from None
+        raise SpecError(f"{path}: not valid TOML ({parser_message(exc)})") from None
     return Spec.from_dict(values, path=path, text=text)

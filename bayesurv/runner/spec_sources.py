@@ -10,13 +10,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from bayesurv.base.checks import describe_rows, repr_value
 from bayesurv.base.exceptions import BayesurvInputError, SpecError
+from bayesurv.base.files import parse_csv, read_input_text
 from bayesurv.data.survival_data import SurvivalData
 
-__all__ = ["SHIPPED", "SOURCES", "SpecInputs", "data_note", "load_inputs", "load_source",
-           "published_table", "read_csv", "resolve"]
+__all__ = ["PUBLISHED_COLUMNS", "SHIPPED", "SOURCES", "SpecInputs", "check_published_file",
+           "data_note", "load_inputs", "load_source", "published_table", "read_csv", "resolve"]
 
 SHIPPED = ("shi2021",)
 SOURCES = (*SHIPPED, "csv", "digitized")
@@ -29,6 +32,9 @@ DIGITIZED_NOTE = (
     "curves of a synthetic cohort calibrated to the published summaries of Shi et al. "
     "(Hepatol Int 2021;15:1431-1441); they are not the trial's patients, whose data are not "
     "public.")
+# the columns of a published HR table; an HR and its interval are reported together
+PUBLISHED_COLUMNS = ("start", "end", "hr", "lower", "upper")
+HR_COLUMNS = ("hr", "lower", "upper")
 
 
 def resolve(spec_path: Path | None, relative: str, where: str) -> Path:
@@ -50,8 +56,19 @@ def resolve(spec_path: Path | None, relative: str, where: str) -> Path:
     return path
 
 
-def read_csv(path: Path, where: str) -> pd.DataFrame:
+def read_csv(path: Path, where: str, required=None) -> pd.DataFrame:
     """A CSV file as a DataFrame, or a :class:`SpecError` naming the spec and the file.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file; it must be a regular file of UTF-8 text, no larger than the input size
+        limit (see :mod:`bayesurv.base.files`).
+    where : str
+        The spec file, the key and the file's name, for messages.
+    required : mapping or sequence of pairs, optional
+        The columns needed, ``what it is for -> name``: checked in the header before the
+        rows are read, so a wrong file is named without quoting it.
 
     Examples
     --------
@@ -59,15 +76,16 @@ def read_csv(path: Path, where: str) -> pd.DataFrame:
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     path = Path(folder) / "empty.csv"
     ...     _ = path.write_text("")
-    ...     read_csv(path, "my.toml")  # doctest: +ELLIPSIS
+    ...     read_csv(path, "my.toml: data.path")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    bayesurv.base.exceptions.SpecError: my.toml: cannot read ... as CSV (...)
+    bayesurv.base.exceptions.SpecError: my.toml: data.path: cannot be read as CSV (No columns ...
     """
-    try:
-        return pd.read_csv(path)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise SpecError(f"{where}: cannot read {path} as CSV ({exc})") from None
+    return parse_csv(read_input_text(path, where, SpecError), where, SpecError, required)
+
+
+def _where_file(where: str, key: str, relative: str) -> str:
+    return f"{where}: {key} (file {Path(relative).name})"
 
 
 def load_source(data: Mapping, spec_path: Path | None, where: str
@@ -89,7 +107,10 @@ def load_source(data: Mapping, spec_path: Path | None, where: str
                "covariates": None if d.get("covariates") is None else list(d["covariates"]),
                "time_unit": d.get("time_unit", "months")}
     if source == "csv":
-        frame = read_csv(resolve(spec_path, d["path"], where), where)
+        required = [(f"{role} column", columns[role]) for role in ("time", "event", "group")]
+        required += [("covariate column", c) for c in columns["covariates"] or ()]
+        frame = read_csv(resolve(spec_path, d["path"], where),
+                         _where_file(where, "data.path", d["path"]), required)
         return SurvivalData.from_frame(frame, **columns), None
     if source == "shi2021":
         from bayesurv import datasets
@@ -103,10 +124,17 @@ def load_source(data: Mapping, spec_path: Path | None, where: str
     else:
         from bayesurv.digitized.io import read_curves_csv, read_risk_table_csv
 
-        curves = read_curves_csv(resolve(spec_path, d["curves"], where),
-                                 scale=d.get("scale", "auto"))
-        risk = (read_risk_table_csv(resolve(spec_path, d["risk_table"], where))
-                if "risk_table" in d else None)
+        key = "data.curves"
+        try:
+            curves = read_curves_csv(resolve(spec_path, d["curves"], where),
+                                     scale=d.get("scale", "auto"))
+            key = "data.risk_table"
+            risk = (read_risk_table_csv(resolve(spec_path, d["risk_table"], where))
+                    if "risk_table" in d else None)
+        except SpecError:
+            raise
+        except BayesurvInputError as exc:
+            raise SpecError(f"{where}: {key}: {exc}") from None
         total_events = d.get("total_events")
         if isinstance(total_events, Mapping):
             total_events = dict(total_events)
@@ -124,6 +152,8 @@ def published_table(compare: Mapping, data: Mapping, spec_path: Path | None,
                     where: str) -> pd.DataFrame | None:
     """The published HR table a ``[compare]`` table names (None when it names none).
 
+    A file is checked by :func:`check_published_file`.
+
     Examples
     --------
     >>> table = published_table({"published": "shi2021"}, {"endpoint": "hcc"}, None, "spec")
@@ -139,7 +169,82 @@ def published_table(compare: Mapping, data: Mapping, spec_path: Path | None,
         table = datasets.shi2021_published()
         endpoint = compare.get("published_endpoint", data.get("endpoint", "death"))
         return table[table["endpoint"] == endpoint].reset_index(drop=True)
-    return read_csv(resolve(spec_path, published, where), where)
+    where_file = _where_file(where, "compare.published", published)
+    path = resolve(spec_path, published, where)
+    text = read_input_text(path, where_file, SpecError)
+    table = parse_csv(text, where_file, SpecError,
+                      {f"{column} column": column for column in PUBLISHED_COLUMNS})
+    table.index = _line_numbers(text, len(table))
+    return check_published_file(table, where_file)
+
+
+def _line_numbers(text: str, n_rows: int) -> pd.Index:
+    """The line of each data row (after the header), when blank lines are the only gaps;
+    else the data rows counted from 1."""
+    lines = [k for k, line in enumerate(text.splitlines(), start=1) if line.strip()][1:]
+    return pd.Index(lines) if len(lines) == n_rows else pd.RangeIndex(1, n_rows + 1)
+
+
+def check_published_file(table: pd.DataFrame, where: str) -> pd.DataFrame:
+    """The published HR table of a file, its numbers checked, or a :class:`SpecError`.
+
+    Each row is a window (``start``, ``end``: numbers, ``0 <= start < end``) and its HR with
+    the interval (``hr``, ``lower``, ``upper``: ``0 < lower <= hr <= upper``) and optionally
+    ``p``.  A value that was not reported is left empty: the HR and its interval together,
+    or ``p`` alone.  Row labels in messages are the file's line numbers.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"start": [0, 13], "end": [13, 75], "hr": [0.9, "NR"],
+    ...                       "lower": [0.4, None], "upper": [2.1, None]}, index=[2, 3])
+    >>> check_published_file(table, "hr.csv")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    bayesurv.base.exceptions.SpecError: hr.csv: column 'hr' must hold numbers; found line 3 ...
+    """
+    values = {}
+    for column in (*PUBLISHED_COLUMNS, *(["p"] if "p" in table.columns else [])):
+        series = table[column]
+        numbers = pd.to_numeric(series, errors="coerce")
+        bad = (series.notna() & numbers.isna()).to_numpy()
+        if pd.api.types.is_bool_dtype(series) or pd.api.types.is_object_dtype(series):
+            bad |= np.fromiter((isinstance(v, bool | np.bool_) for v in series), dtype=bool,
+                               count=len(series))
+        if bad.any():
+            raise SpecError(f"{where}: column {column!r} must hold numbers; found "
+                            f"{_lines(table.index[bad], series[bad])}; leave values that were "
+                            "not reported empty")
+        values[column] = numbers.to_numpy(dtype=float, na_value=np.nan)
+    start, end = values["start"], values["end"]
+    _refuse(table, np.isnan(start) | np.isnan(end), where,
+            "every row needs its window's start and end; empty", "start", "end")
+    _refuse(table, ~np.isfinite(start) | (start < 0) | ~(end > start), where,
+            "windows need 0 <= start < end; not so", "start", "end")
+    given = ~np.isnan(np.column_stack([values[c] for c in HR_COLUMNS]))
+    _refuse(table, given.any(axis=1) & ~given.all(axis=1), where,
+            "an HR and its interval are reported together or left empty together; only "
+            "some given", *HR_COLUMNS)
+    hr, lower, upper = (values[c] for c in HR_COLUMNS)
+    with np.errstate(invalid="ignore"):
+        bad = given.all(axis=1) & ~((lower > 0) & (lower <= hr) & (hr <= upper)
+                                    & np.isfinite(upper))
+    _refuse(table, bad, where, "each row needs 0 < lower <= hr <= upper; not so", *HR_COLUMNS)
+    if "p" in values:
+        p = values["p"]
+        _refuse(table, ~np.isnan(p) & ~((p >= 0) & (p <= 1)), where,
+                "p-values must be between 0 and 1; not so", "p")
+    return table.assign(**values)
+
+
+def _lines(index, values=None) -> str:
+    return describe_rows(index, values).replace("row", "line", 1)
+
+
+def _refuse(table: pd.DataFrame, bad: np.ndarray, where: str, problem: str, *columns) -> None:
+    if bad.any():
+        shown = "; ".join(f"{column} " + ", ".join(map(repr_value, table[column][bad].iloc[:5]))
+                          for column in columns)
+        raise SpecError(f"{where}: {problem} at {_lines(table.index[bad])} ({shown})")
 
 
 def data_note(data: Mapping) -> str | None:
