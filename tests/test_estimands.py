@@ -260,8 +260,10 @@ def test_estimands_of_an_exponential_fit_are_the_closed_forms(exponential_fit):
 
 
 def test_a_horizon_past_the_follow_up_warns(pw_fit_ref):
-    with pytest.warns(bs.DataWarning, match=r"past the longest follow-up of control \(82\)"):
+    """82 months is the control arm's last follow-up, 84.99 the UC-MSC arm's."""
+    with pytest.warns(bs.DataWarning, match=r"follow-up of control \(82 months\);") as caught:
         late = pw_fit_ref.rmst(84)
+    assert caught[0].filename == __file__  # attributed to the caller's line
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         early = pw_fit_ref.rmst(82)

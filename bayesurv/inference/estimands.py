@@ -261,11 +261,12 @@ def rmst_table(idata, model: HazardModel, data_summary: dict, horizon: float,
     """
     followup = _followup(idata, data_summary)
     if (horizon > followup).any():
-        past = [f"{g} ({f:g})" for g, f in zip(_groups(idata), followup, strict=True)
+        unit = data_summary["time_unit"]
+        past = [f"{g} ({f:g} {unit})" for g, f in zip(_groups(idata), followup, strict=True)
                 if horizon > f]
-        warn_caller(f"rmst: horizon {horizon:g} {data_summary['time_unit']} is past the "
-                    f"longest follow-up of {', '.join(past)}; beyond it the survival curve "
-                    "carries the hazard of the last piece forward", DataWarning)
+        warn_caller(f"Fit.rmst: horizon {horizon:g} {unit} is past the longest follow-up of "
+                    f"{', '.join(past)}; beyond it the survival curve carries the hazard of "
+                    "the last piece forward", DataWarning)
     values = rmst_draws(idata, model, horizon)
     return pd.DataFrame(_table(idata, values, mass, {"horizon": horizon}))
 
