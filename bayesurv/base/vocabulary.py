@@ -1,7 +1,9 @@
-"""The words bayesurv uses for time: window and period labels, landmark windows.
+"""The words bayesurv uses for time and for contrasts: window and period labels, landmark
+windows, the name of a difference between groups.
 
-A window ``(a, b]`` is written ``"a-b"``, an open-ended one ``"a+"``; every table, plot and
-report uses these labels, so they live here, below every layer that prints them.
+A window ``(a, b]`` is written ``"a-b"``, an open-ended one ``"a+"``, a difference between
+groups ``"treated - reference"``; every table, plot and report uses these labels, so they live
+here, below every layer that prints them.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import itertools
 
 import numpy as np
 
-__all__ = ["interval_labels", "landmark_windows", "window_label"]
+__all__ = ["difference_label", "interval_labels", "landmark_windows", "window_label"]
 
 
 def window_label(start: float, end: float) -> str:
@@ -45,3 +47,14 @@ def landmark_windows(landmarks) -> list[tuple[float, float]]:
     [(0.0, 8.0), (8.0, 13.0), (13.0, inf)]
     """
     return list(itertools.pairwise([0.0, *[float(x) for x in landmarks], np.inf]))
+
+
+def difference_label(treated: str, reference: str) -> str:
+    """The ``group`` of a row holding a difference, treated minus reference.
+
+    Examples
+    --------
+    >>> difference_label("UC-MSC", "control")
+    'UC-MSC - control'
+    """
+    return f"{treated} - {reference}"

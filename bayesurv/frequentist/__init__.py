@@ -1,6 +1,9 @@
-"""Frequentist side: Kaplan-Meier, log-rank, Cox and landmark Cox (lifelines underneath)."""
+"""Frequentist side: Kaplan-Meier, log-rank, Cox and landmark Cox (lifelines underneath), and
+the restricted mean, milestone and median survival of the Kaplan-Meier curves."""
 
 from bayesurv.frequentist.cox_models import cox, landmark
+from bayesurv.frequentist.estimands import median_survival, rmst, survival_difference
 from bayesurv.frequentist.survival import kaplan_meier, logrank
 
-__all__ = ["cox", "kaplan_meier", "landmark", "logrank"]
+__all__ = ["cox", "kaplan_meier", "landmark", "logrank", "median_survival", "rmst",
+           "survival_difference"]

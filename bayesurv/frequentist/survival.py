@@ -22,7 +22,7 @@ import pandas as pd
 from bayesurv.base.exceptions import DataError
 from bayesurv.data.survival_data import SurvivalData
 
-__all__ = ["kaplan_meier", "logrank"]
+__all__ = ["kaplan_meier", "km_steps", "logrank"]
 
 
 def kaplan_meier(data: SurvivalData, times: Sequence[float] | None = None) -> pd.DataFrame:
@@ -59,14 +59,12 @@ def kaplan_meier(data: SurvivalData, times: Sequence[float] | None = None) -> pd
     >>> km[["group", "survival", "at_risk"]].to_numpy().tolist()
     [['a', 0.5, 3], ['b', 0.5, 1]]
     """
-    from lifelines import KaplanMeierFitter  # slow to import; Bayesian fits need it not
-
     _check_data(data, "kaplan_meier")
     grid = None if times is None else _numbers(times, "times", "kaplan_meier", DataError)
     frames = []
     for g, name in enumerate(data.groups):
-        t, e = _group_arrays(data, g, "kaplan_meier")
-        fitter = KaplanMeierFitter().fit(t, e)
+        t, _ = _group_arrays(data, g, "kaplan_meier")
+        fitter = _fitter(data, g, "kaplan_meier")
         steps = fitter.survival_function_.index.to_numpy(dtype=float)
         ci = fitter.confidence_interval_survival_function_
         at = steps if grid is None else grid
@@ -125,6 +123,35 @@ def logrank(data: SurvivalData) -> pd.DataFrame:
         result = multivariate_logrank_test(data.time, data.group_index, data.event)
     return pd.DataFrame({"statistic": [float(result.test_statistic)],
                          "df": [int(result.degrees_of_freedom)], "p": [float(result.p_value)]})
+
+
+def km_steps(data: SurvivalData, g: int, what: str) -> pd.DataFrame:
+    """The Kaplan-Meier steps of group ``g``: one row at 0 and at each distinct follow-up
+    time, with ``at_risk`` (follow-up >= time), ``events`` and ``survival`` after the events.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import bayesurv as bs
+    >>> df = pd.DataFrame({"t": [2, 3, 3, 5, 1, 4], "d": [1, 0, 1, 1, 1, 0],
+    ...                    "arm": ["a", "a", "a", "a", "b", "b"]})
+    >>> data = bs.SurvivalData.from_frame(df, time="t", event="d", group="arm")
+    >>> km_steps(data, 0, "example").round(3).to_numpy().tolist()
+    [[0.0, 4.0, 0.0, 1.0], [2.0, 4.0, 1.0, 0.75], [3.0, 3.0, 1.0, 0.5], [5.0, 1.0, 1.0, 0.0]]
+    """
+    fitter = _fitter(data, g, what)
+    table = fitter.event_table
+    return pd.DataFrame({"time": table.index.to_numpy(dtype=float),
+                         "at_risk": table["at_risk"].to_numpy(dtype=float),
+                         "events": table["observed"].to_numpy(dtype=float),
+                         "survival": fitter.survival_function_.iloc[:, 0].to_numpy()})
+
+
+def _fitter(data: SurvivalData, g: int, what: str):
+    """lifelines' Kaplan-Meier fit of group ``g``."""
+    from lifelines import KaplanMeierFitter  # slow to import; Bayesian fits need it not
+
+    return KaplanMeierFitter().fit(*_group_arrays(data, g, what))
 
 
 def _check_data(data, what: str) -> None:

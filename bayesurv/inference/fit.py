@@ -16,9 +16,9 @@ import arviz as az
 import numpy as np
 import pandas as pd
 
-from bayesurv.base.checks import check_mass, check_windows
+from bayesurv.base.checks import check_mass, check_positive, check_times, check_windows
 from bayesurv.base.exceptions import BayesurvInputError, FitFileError
-from bayesurv.inference import summaries
+from bayesurv.inference import estimands, summaries
 from bayesurv.inference.covariates import covariate_effects
 from bayesurv.inference.diagnostics import Diagnostics, check_convergence, parameter_summary
 from bayesurv.inference.fit_file import ATTR_PREFIX, check_complete
@@ -221,6 +221,56 @@ class Fit:
         """
         return summaries.survival_table(self.idata, self.model, times,
                                         check_mass(mass, "Fit.survival"))
+
+    def survival_draws(self, times):
+        """The curves of :meth:`survival` per draw: ``xarray.DataArray`` (chain, draw, group, time).
+
+        Examples
+        --------
+        >>> (fit.survival_draws([12, 60]).sel(time=60) > 0.8).mean(("chain", "draw")).dims
+        ('group',)
+        """
+        return estimands.survival_curves(self.idata, self.model, check_times(
+            times, "times", "Fit.survival_draws", allow_empty=False))
+
+    def rmst(self, horizon: float, mass: float = 0.95) -> pd.DataFrame:
+        """Restricted mean survival time up to ``horizon`` per group and the difference per
+        treated group, with P(difference > 0); see :mod:`bayesurv.inference.estimands`.
+
+        Examples
+        --------
+        >>> r = pw_fit.rmst(60)
+        >>> r["group"].tolist(), bool(r["p_benefit"].iloc[2] > 0.5)
+        (['control', 'UC-MSC', 'UC-MSC - control'], True)
+        """
+        return estimands.rmst_table(self.idata, self.model, self.data_summary,
+                                    check_positive(horizon, "horizon", "Fit.rmst"),
+                                    check_mass(mass, "Fit.rmst"))
+
+    def survival_difference(self, times, mass: float = 0.95) -> pd.DataFrame:
+        """Milestone survival at ``times`` per group and the difference per treated group.
+
+        Examples
+        --------
+        >>> pw_fit.survival_difference([60])["group"].tolist()
+        ['control', 'UC-MSC', 'UC-MSC - control']
+        """
+        return estimands.survival_difference_table(
+            self.idata, self.model,
+            check_times(times, "times", "Fit.survival_difference", allow_empty=False),
+            check_mass(mass, "Fit.survival_difference"))
+
+    def median_survival(self, mass: float = 0.95) -> pd.DataFrame:
+        """Median survival per group and the difference per treated group; NaN when not
+        reached within the follow-up, ``reached`` the share of draws that reach it.
+
+        Examples
+        --------
+        >>> pw_fit.median_survival()[["median", "reached"]].iloc[0].tolist()  # curves stay > 0.5
+        [nan, 0.0]
+        """
+        return estimands.median_table(self.idata, self.model, self.data_summary,
+                                      check_mass(mass, "Fit.median_survival"))
 
     def changepoint(self) -> pd.DataFrame:
         """Posterior and prior probability of each candidate change-point (tau, probability).
