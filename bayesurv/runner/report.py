@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from bayesurv import frequentist
+from bayesurv.comparison.estimands import compare_estimands, default_horizon
 from bayesurv.comparison.tables import compare, compare_priors, fit_covariates
 from bayesurv.data.survival_data import SurvivalData
 from bayesurv.inference.diagnostics import Diagnostics
@@ -39,8 +40,9 @@ class AnalysisResult:
     Made by :func:`run_analysis`; :func:`write_report` writes it.  Attributes: the ``spec``,
     the ``data``, the ``fit``, the ``comparison`` table of :func:`bayesurv.compare`, the
     ``prior_sensitivity`` table (or None), the ``diagnostics``, the overall ``cox`` and
-    ``logrank`` tables, the ``reconstruction`` diagnostics for digitized data (or None) and
-    the ``timings`` of each stage in seconds.
+    ``logrank`` tables, the ``reconstruction`` diagnostics for digitized data (or None), the
+    ``timings`` of each stage in seconds and the survival ``estimands`` table of
+    :func:`~bayesurv.comparison.estimands.compare_estimands` (or None).
 
     Examples
     --------
@@ -63,6 +65,7 @@ class AnalysisResult:
     logrank: pd.DataFrame
     reconstruction: pd.DataFrame | None = None
     timings: dict = field(default_factory=dict)
+    estimands: pd.DataFrame | None = None
 
 
 def run_analysis(spec: Spec, draws=None, tune=None, chains=None, seed=None,
@@ -129,7 +132,19 @@ def run_analysis(spec: Spec, draws=None, tune=None, chains=None, seed=None,
                           diagnostics=fit.diagnostics(warn=False),
                           cox=frequentist.cox(data, covariates=fit_covariates(fit, data)),
                           logrank=frequentist.logrank(data),
-                          reconstruction=reconstruction, timings=timings)
+                          reconstruction=reconstruction, timings=timings,
+                          estimands=_estimands(spec, fit, data, comparison))
+
+
+def _estimands(spec: Spec, fit: Fit, data: SurvivalData, comparison) -> pd.DataFrame:
+    """RMST to the spec's horizon (default: a round time every arm reached) and survival at
+    its milestones (default: the landmarks inside every arm's follow-up, and the horizon)."""
+    horizon = spec.compare.get("horizon") or default_horizon(data)
+    milestones = spec.compare.get("milestones")
+    if milestones is None:
+        starts = sorted({float(x) for x in comparison["start"]} - {0.0})
+        milestones = [t for t in starts if t < horizon] + [horizon]
+    return compare_estimands(fit, data, horizon=horizon, times=list(milestones))
 
 
 def write_report(result: AnalysisResult, out_dir, log: Callable[[str], None] = print) -> Path:
@@ -218,6 +233,11 @@ def _write_report_files(result: AnalysisResult, out: Path) -> None:
         tables["prior_sensitivity"] = result.prior_sensitivity
     if result.reconstruction is not None:
         tables["reconstruction"] = result.reconstruction
+    if result.estimands is not None:
+        tables["estimands"] = result.estimands
+    effects = fit.covariate_effects()
+    if not effects.empty:
+        tables["covariate_effects"] = effects
     for name, table in tables.items():
         table.to_csv(tables_dir / f"{name}.csv", index=name == "changepoint_summary")
     figures = save_figures(fit, data, figures_dir, compare_table=result.comparison,

@@ -25,6 +25,7 @@ from bayesurv.base.formatting import (
 )
 from bayesurv.inference import summaries
 from bayesurv.inference.fit import Fit
+from bayesurv.runner.report_estimands import covariate_section, estimands_section
 from bayesurv.runner.spec import Spec
 
 if TYPE_CHECKING:
@@ -68,8 +69,14 @@ def summary_markdown(result: AnalysisResult, figures: dict, out: Path) -> str:
     if result.reconstruction is not None:
         lines += ["Reconstruction from the digitized curves (Guyot et al. 2012):", "",
                   markdown_table(result.reconstruction, floatfmt=".4f"), ""]
+    if data.covariate_names:
+        lines += [f"Covariates: {escape_markdown(', '.join(data.covariate_names))} (the model "
+                  "standardizes each by its mean and SD; the Cox models are adjusted for the "
+                  "same).", ""]
     lines += _model_section(fit)
     lines += _comparison_section(result, fit.time_unit)
+    lines += estimands_section(result.estimands, fit.time_unit, data.covariate_names)
+    lines += covariate_section(fit.covariate_effects())
     if fit.has_changepoint:
         cp = fit.changepoint_summary()
         lines += ["## When does the effect change?", "",

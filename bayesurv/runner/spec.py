@@ -61,7 +61,7 @@ SECTIONS = {
     "model": {"type", "cuts", "grid", "near", "spread", "prior", "baseline"},
     "priors": {"set", "baseline_centre", *PriorSet.roles()},
     "compare": {"landmarks", "published", "published_endpoint", "published_orientation",
-                "prior_sensitivity", "prior_sensitivity_draws"},
+                "prior_sensitivity", "prior_sensitivity_draws", "horizon", "milestones"},
     "sampler": {"draws", "tune", "chains", "seed", "sampler", "cores", "target_accept"},
 }
 

@@ -80,13 +80,18 @@ def check_compare(c: Mapping, fail) -> None:
     draws = c.get("prior_sensitivity_draws")
     if draws is not None and not (is_count(draws) and draws >= 1):
         fail("compare.prior_sensitivity_draws", f"must be an integer >= 1, got {draws!r}")
-    if "landmarks" in c:
+    if "horizon" in c and not (is_number(c["horizon"]) and c["horizon"] > 0):
+        fail("compare.horizon", f"must be a number > 0 (the RMST horizon), got "
+             f"{thawed(c['horizon'])!r}")
+    for key in ("landmarks", "milestones"):
+        if key not in c:
+            continue
         try:
-            landmarks = check_times(c["landmarks"], "landmarks", "compare", SpecError)
+            times = check_times(c[key], key, "compare", SpecError)
         except SpecError as exc:
-            fail("compare.landmarks", f"is not valid: {exc}")
-        if (landmarks <= 0).any():
-            fail("compare.landmarks", f"must be > 0, got {landmarks.tolist()}")
+            fail(f"compare.{key}", f"is not valid: {exc}")
+        if (times <= 0).any():
+            fail(f"compare.{key}", f"must be > 0, got {times.tolist()}")
     sets = c.get("prior_sensitivity", ())
     if not isinstance(sets, tuple) or not all(isinstance(x, str) for x in sets):
         fail("compare.prior_sensitivity", f"must be a list of prior set names, got "

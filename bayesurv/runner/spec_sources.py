@@ -299,11 +299,17 @@ def load_inputs(spec) -> SpecInputs:
     where = str(spec.path) if spec.path else "spec"
     data, reconstruction = spec.load()
     published = spec.published_table()
-    landmarks = [float(x) for x in spec.compare.get("landmarks", ())]
-    if landmarks and max(landmarks) >= data.max_time:
-        raise SpecError(f"{where}: compare.landmarks = {landmarks} reach past the longest "
-                        f"follow-up ({data.max_time:g} {data.time_unit}); a landmark must be "
-                        "inside the follow-up")
+    # landmarks split the pooled follow-up; horizons and milestones are read off every arm
+    every_arm = min(float(data.time[data.group_index == k].max())
+                    for k in range(len(data.groups)))
+    for key, limit, what in (("landmarks", data.max_time, "the longest follow-up"),
+                             ("milestones", every_arm, "the follow-up of every arm"),
+                             ("horizon", every_arm, "the follow-up of every arm")):
+        times = spec.compare.get(key, ())
+        times = [float(x) for x in (times if isinstance(times, tuple) else (times,))]
+        if times and (max(times) > limit or (key == "landmarks" and max(times) == limit)):
+            raise SpecError(f"{where}: compare.{key} = {times} reach past {what} ({limit:g} "
+                            f"{data.time_unit}); it must be inside it")
     try:
         spec.build_model().arrays(data)
     except BayesurvInputError as exc:
