@@ -74,5 +74,5 @@ def read_fit_file(path):
         with az.rc_context({"data.load": "eager"}):
             return az.from_netcdf(path)
     except Exception as exc:  # netCDF/HDF5 raise many unrelated types
-        raise FitFileError(f"{path} is not a NetCDF file readable by ArviZ "
-                           f"({type(exc).__name__})") from None
+        raise FitFileError(f"{path} is not a NetCDF file readable by ArviZ, or it is "
+                           f"truncated or damaged ({type(exc).__name__})") from None
