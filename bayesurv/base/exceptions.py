@@ -123,7 +123,7 @@ class SpecError(BayesurvInputError):
 
 
 class FitFileError(BayesurvInputError):
-    """A file is not a bayesurv fit, or is damaged.
+    """A file is not a bayesurv fit, is damaged, or was changed after bayesurv saved it.
 
     Examples
     --------

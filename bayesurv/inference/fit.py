@@ -10,9 +10,7 @@ from __future__ import annotations
 import html
 import json
 import os
-import tempfile
 
-import arviz as az
 import numpy as np
 import pandas as pd
 
@@ -21,7 +19,8 @@ from bayesurv.base.exceptions import BayesurvInputError, FitFileError
 from bayesurv.inference import estimands, summaries
 from bayesurv.inference.covariates import covariate_effects
 from bayesurv.inference.diagnostics import Diagnostics, check_convergence, parameter_summary
-from bayesurv.inference.fit_file import ATTR_PREFIX, check_complete
+from bayesurv.inference.fit_file import ATTR_PREFIX, check_fit
+from bayesurv.inference.fit_io import read_fit_file, write_fit_file
 from bayesurv.model.priors import PriorSet
 
 __all__ = ["ATTR_PREFIX", "Fit"]
@@ -51,11 +50,7 @@ class Fit:
     """
 
     def __init__(self, idata):
-        attrs = getattr(getattr(idata, "posterior", None), "attrs", {})
-        if ATTR_PREFIX + "model" not in attrs or "constant_data" not in idata:
-            raise FitFileError("this InferenceData was not made by bayesurv (no bayesurv model "
-                               "settings or constant data in it)")
-        self.model = check_complete(idata)
+        self.model = check_fit(idata)
         self.idata = idata
 
     # ------------------------------------------------------------------ context
@@ -384,7 +379,8 @@ class Fit:
         """Save the whole fit (posterior, data tables, settings) to a NetCDF file.
 
         ``notes`` adds text attributes to the file only (``bayesurv_<key>``), e.g. the spec
-        a report was run from; the fit itself is not changed.
+        a report was run from; the fit itself is not changed.  The file also holds a digest
+        of its content, so :meth:`from_netcdf` refuses it once it is edited.
 
         Examples
         --------
@@ -398,29 +394,15 @@ class Fit:
         >>> "bayesurv_spec" in fit.idata.posterior.attrs
         False
         """
-        idata = self.idata
-        if notes:
-            attrs = {ATTR_PREFIX + str(k): str(v) for k, v in notes.items()}
-            groups = {name: idata[name] for name in idata.groups()}
-            groups["posterior"] = groups["posterior"].assign_attrs(attrs)
-            idata = az.InferenceData(**groups)
-        path = os.fspath(path)
-        # written beside the target and renamed into place: an interrupted save leaves the
-        # previous file as it was
-        folder, name = os.path.split(os.path.abspath(path))
-        handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
-        os.close(handle)
-        try:
-            idata.to_netcdf(temporary)
-            os.replace(temporary, path)
-        finally:
-            if os.path.exists(temporary):
-                os.remove(temporary)
-        return path
+        return write_fit_file(self.idata, path, notes)
 
     @classmethod
     def from_netcdf(cls, path) -> Fit:
         """Load a fit saved by :meth:`to_netcdf`.
+
+        Raises :class:`~bayesurv.FitFileError`, naming the file and what is wrong, for a
+        file that is not a complete and consistent bayesurv fit, or that was changed after
+        bayesurv saved it (see :mod:`bayesurv.inference.fit_file`).
 
         Examples
         --------
@@ -433,21 +415,11 @@ class Fit:
         ...     again.kind, again.changepoint().equals(fit.changepoint())
         ('changepoint', True)
         """
-        path = os.fspath(path)
-        if not os.path.exists(path):
-            raise FitFileError(f"no such file: {path}")
-        try:
-            # read every group into memory and close the file, so the fit can be saved over
-            # the file it came from
-            with az.rc_context({"data.load": "eager"}):
-                idata = az.from_netcdf(path)
-        except Exception as exc:  # netCDF/HDF5 raise many unrelated types
-            raise FitFileError(f"{path} is not a NetCDF file readable by ArviZ "
-                               f"({type(exc).__name__}: {exc})") from None
+        idata = read_fit_file(path)
         try:
             return cls(idata)
         except FitFileError as exc:
-            raise FitFileError(f"{path}: {exc}") from None
+            raise FitFileError(f"{os.fspath(path)}: {exc}") from None
 
     # ------------------------------------------------------------------ display
     def __repr__(self) -> str:
