@@ -348,3 +348,18 @@ def test_fuzzed_attributes_load_or_raise_a_fit_file_error(fuzz_base, edits, drop
     else:
         event("loaded")
         assert repr(fit).startswith("bayesurv Fit (changepoint")
+
+
+def test_a_saved_fit_file_gets_the_permissions_of_a_new_file(pw, tmp_path):
+    """Written to a temporary file and renamed, the fit still gets the umask's permissions
+    (a temporary file alone would be private to its owner)."""
+    import os
+    import stat
+
+    umask = os.umask(0o022)
+    try:
+        path = pw.to_netcdf(tmp_path / "fit.nc")
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o644
+    assert [p.name for p in tmp_path.iterdir()] == ["fit.nc"]

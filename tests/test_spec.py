@@ -226,3 +226,14 @@ def test_every_spec_and_its_files_are_checked_before_the_first_fit(tmp_path, cap
         error = capsys.readouterr().err
         assert message in error and name in error
         assert not out.exists()
+
+
+def test_large_runs_are_refused_unless_explicitly_allowed(tmp_path, monkeypatch):
+    """More than 10^6 draws per chain or 64 chains is almost surely a typo (it would run out
+    of memory long after starting): refused, unless the environment allows it."""
+    path = write(tmp_path, MINIMAL + "\n[sampler]\nchains = 100\ndraws = 2000000\n")
+    with pytest.raises(bs.SpecError, match="BAYESURV_ALLOW_LARGE_RUNS=1 to allow it"):
+        load_spec(path)
+    monkeypatch.setenv("BAYESURV_ALLOW_LARGE_RUNS", "1")
+    settings = load_spec(path).sampler_settings()
+    assert (settings["chains"], settings["draws"]) == (100, 2000000)

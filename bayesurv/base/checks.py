@@ -9,6 +9,7 @@ of both.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence, Set
 from numbers import Real
 
@@ -37,6 +38,7 @@ SAMPLERS = ("jax", "pymc", "nutpie")
 # per chain; more is almost surely a typo (and would exhaust memory before it finished)
 MAX_DRAWS = 10**6
 MAX_CHAINS = 64
+ALLOW_LARGE_RUNS_VARIABLE = "BAYESURV_ALLOW_LARGE_RUNS"
 
 
 def describe_rows(labels: Sequence, values: Sequence | None = None) -> str:
@@ -352,8 +354,8 @@ def sampler_setting_problem(key: str, value) -> str:
     --------
     >>> sampler_setting_problem("chains", 0), sampler_setting_problem("chains", 4)
     ('an integer >= 1', '')
-    >>> sampler_setting_problem("draws", 10**7)
-    'at most 1000000 (a larger value is almost surely a mistake)'
+    >>> sampler_setting_problem("draws", 10**7)[:62]
+    'at most 1000000 (a larger value is almost surely a mistake; se'
     """
     if key not in _SAMPLER_CHECKS:
         raise KeyError(f"unknown sampler setting {key!r}")
@@ -369,8 +371,10 @@ def _count(minimum: int, maximum: int | None = None, optional: bool = False):
             return ""
         if not _is_integer(value) or value < minimum:
             return wording
-        if maximum is not None and value > maximum:
-            return f"at most {maximum} (a larger value is almost surely a mistake)"
+        if (maximum is not None and value > maximum
+                and os.environ.get(ALLOW_LARGE_RUNS_VARIABLE) != "1"):
+            return (f"at most {maximum} (a larger value is almost surely a mistake; set the "
+                    f"environment variable {ALLOW_LARGE_RUNS_VARIABLE}=1 to allow it)")
         return ""
 
     return problem

@@ -7,12 +7,12 @@ What a fit file must hold, and the digest written with it, are in
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Mapping
 
 import arviz as az
 
 from bayesurv.base.exceptions import FitFileError
+from bayesurv.base.output import write_atomically
 from bayesurv.inference.fit_file import ATTR_PREFIX, DIGEST_ATTR, content_digest
 
 __all__ = ["read_fit_file", "write_fit_file"]
@@ -42,17 +42,7 @@ def write_fit_file(idata, path, notes: Mapping[str, str] | None = None) -> str:
     groups["posterior"] = groups["posterior"].assign_attrs(attrs)
     saved = az.InferenceData(**groups)
     saved.posterior.attrs[DIGEST_ATTR] = content_digest(saved)
-    path = os.fspath(path)
-    folder, name = os.path.split(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
-    os.close(handle)
-    try:
-        saved.to_netcdf(temporary)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-    return path
+    return write_atomically(path, saved.to_netcdf)
 
 
 def read_fit_file(path):

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from bayesurv.base.checks import sampler_setting_problem
 from bayesurv.base.exceptions import BayesurvError
-from bayesurv.runner.termination import removed_if_terminated, termination_handled
+from bayesurv.base.output import write_atomically
+from bayesurv.base.termination import removed_if_terminated, termination_handled
 
 __all__ = ["main"]
 
@@ -253,7 +254,7 @@ def _reconstruct(args) -> int:
     if ipd.empty:
         raise BayesurvError(f"the reconstruction has no patient rows; {args.output} was not "
                             "written (check the numbers at risk at time 0)")
-    ipd.to_csv(args.output, index=False)
+    write_atomically(args.output, lambda temporary: ipd.to_csv(temporary, index=False))
     print(f"wrote {len(ipd)} patient rows to {args.output}")
     diagnostics = ipd.attrs.get("diagnostics")
     if diagnostics:

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from bayesurv import frequentist
+from bayesurv.base.termination import removed_if_terminated, signals_deferred
 from bayesurv.comparison.estimands import compare_estimands, default_horizon
 from bayesurv.comparison.tables import compare, compare_priors, fit_covariates
 from bayesurv.data.survival_data import SurvivalData
@@ -27,7 +28,6 @@ from bayesurv.inference.fit import Fit
 from bayesurv.runner.report_text import comparison_display, sensitivity_display, summary_markdown
 from bayesurv.runner.spec import Spec
 from bayesurv.runner.spec_sources import SpecInputs, load_inputs
-from bayesurv.runner.termination import removed_if_terminated, signals_deferred
 
 __all__ = ["AnalysisResult", "comparison_display", "run_analysis", "sensitivity_display",
            "write_report"]
