@@ -31,6 +31,11 @@ def small_data(covariates: bool, seed: int = 3) -> bs.SurvivalData:
     })
     df.loc[:2, "time"] = [5.0, 10.0, 20.0]  # ties exactly on grid points
     df.loc[:2, "event"] = 1
+    # every arm has events before the first and after the last grid point used here, so no
+    # candidate is dropped as uninformative
+    df.loc[3:8, "time"] = [1.0, 2.0, 3.0, 25.0, 26.0, 27.0]
+    df.loc[3:8, "event"] = 1
+    df.loc[3:8, "arm"] = ["control", "a", "b"] * 2
     return bs.SurvivalData.from_frame(df, reference="control",
                                       covariates=["x1", "x2"] if covariates else None)
 
