@@ -21,6 +21,7 @@ from bayesurv.inference.covariates import covariate_effects
 from bayesurv.inference.diagnostics import Diagnostics, check_convergence, parameter_summary
 from bayesurv.inference.fit_file import ATTR_PREFIX, check_fit
 from bayesurv.inference.fit_io import read_fit_file, write_fit_file
+from bayesurv.inference.predictive import PredictiveCheck, predictive_check
 from bayesurv.model.priors import PriorSet
 
 __all__ = ["ATTR_PREFIX", "Fit"]
@@ -266,6 +267,19 @@ class Fit:
         """
         return estimands.median_table(self.idata, self.model, self.data_summary,
                                       check_mass(mass, "Fit.median_survival"))
+
+    def predictive_check(self, draws: int = 200, times=None, mass: float = 0.95,
+                         random_seed: int | None = 0) -> PredictiveCheck:
+        """Posterior predictive check: the data's Kaplan-Meier curves against those of trials
+        replicated from ``draws`` posterior draws, with the fit's patients and censoring (see
+        :mod:`bayesurv.inference.predictive`).
+
+        Examples
+        --------
+        >>> pw_fit.predictive_check().coverage["points"].tolist()  # grid times in follow-up
+        [192, 200]
+        """
+        return predictive_check(self.idata, self.model, draws, times, mass, random_seed)
 
     def changepoint(self) -> pd.DataFrame:
         """Posterior and prior probability of each candidate change-point (tau, probability).

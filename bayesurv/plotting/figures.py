@@ -31,6 +31,7 @@ from bayesurv.inference.fit import Fit
 from bayesurv.plotting import plot_data as pdata
 from bayesurv.plotting.hazard_ratios import plot_forest, plot_hazard_ratio_curve
 from bayesurv.plotting.posteriors import plot_changepoint, plot_prior_posterior
+from bayesurv.plotting.predictive import plot_predictive_check
 from bayesurv.plotting.style import (
     DPI,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "plot_changepoint",
     "plot_forest",
     "plot_hazard_ratio_curve",
+    "plot_predictive_check",
     "plot_prior_posterior",
     "plot_survival",
     "save_figures",
@@ -51,13 +53,14 @@ FILE_NAMES = {
     "changepoint_posterior": "changepoint_posterior.png",
     "survival": "survival.png",
     "prior_posterior": "prior_posterior.png",
+    "predictive_check": "predictive_check.png",
 }
 
 
 # ---------------------------------------------------------------------------- files
 def save_figures(fit: Fit, data: SurvivalData, out_dir, compare_table: pd.DataFrame,
                  landmarks=None, caption: str | None = None,
-                 outcome: str = "survival") -> dict[str, str]:
+                 outcome: str = "survival", predictive_check=None) -> dict[str, str]:
     """Write every applicable figure of a fit as PNG (100 dpi, tight bounding box).
 
     Parameters
@@ -79,6 +82,8 @@ def save_figures(fit: Fit, data: SurvivalData, out_dir, compare_table: pd.DataFr
         A note written under every figure (e.g. that the data are synthetic).
     outcome : str
         What the survival curves show (see :func:`plot_survival`).
+    predictive_check : PredictiveCheck, optional
+        The fit's :meth:`~bayesurv.Fit.predictive_check`, drawn as ``predictive_check.png``.
 
     Returns
     -------
@@ -113,6 +118,9 @@ def save_figures(fit: Fit, data: SurvivalData, out_dir, compare_table: pd.DataFr
     }
     if not fit.has_changepoint:
         del makers["changepoint_posterior"]
+    if predictive_check is not None:
+        makers["predictive_check"] = lambda: plot_predictive_check(
+            predictive_check, caption=caption, outcome=outcome)
     os.makedirs(out_dir, exist_ok=True)
     paths = {}
     for name, make in makers.items():

@@ -238,10 +238,13 @@ def _write_report_files(result: AnalysisResult, out: Path) -> None:
     effects = fit.covariate_effects()
     if not effects.empty:
         tables["covariate_effects"] = effects
+    check = fit.predictive_check()
+    tables["predictive_check"] = check.table
     for name, table in tables.items():
         table.to_csv(tables_dir / f"{name}.csv", index=name == "changepoint_summary")
     figures = save_figures(fit, data, figures_dir, compare_table=result.comparison,
                            caption=result.spec.figure_caption(),
-                           outcome=result.spec.outcome())
+                           outcome=result.spec.outcome(), predictive_check=check)
     fit.to_netcdf(out / "posterior.nc", notes={"spec": result.spec.text})
-    (out / "summary.md").write_text(summary_markdown(result, figures, out), encoding="utf-8")
+    (out / "summary.md").write_text(summary_markdown(result, figures, out, predictive=check),
+                                    encoding="utf-8")

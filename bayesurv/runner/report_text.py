@@ -25,6 +25,7 @@ from bayesurv.base.formatting import (
 )
 from bayesurv.inference import summaries
 from bayesurv.inference.fit import Fit
+from bayesurv.inference.predictive import PredictiveCheck
 from bayesurv.runner.report_estimands import covariate_section, estimands_section
 from bayesurv.runner.spec import Spec
 
@@ -34,8 +35,10 @@ if TYPE_CHECKING:
 __all__ = ["comparison_display", "sensitivity_display", "summary_markdown"]
 
 
-def summary_markdown(result: AnalysisResult, figures: dict, out: Path) -> str:
-    """The report's front page.
+def summary_markdown(result: AnalysisResult, figures: dict, out: Path,
+                     predictive: PredictiveCheck | None = None) -> str:
+    """The report's front page (with the posterior predictive check when ``predictive`` is
+    given).
 
     Examples
     --------
@@ -88,6 +91,8 @@ def summary_markdown(result: AnalysisResult, figures: dict, out: Path) -> str:
                   "The same model under other priors for the log hazard ratio (other priors "
                   f"unchanged){_refit_note(spec, fit)}:", ""]
         lines += [markdown_table(sensitivity_display(result.prior_sensitivity)), ""]
+    if predictive is not None:
+        lines += predictive_section(predictive)
     lines += _diagnostics_section(result)
     lines += ["## Figures", ""]
     for name, path in figures.items():
@@ -221,6 +226,36 @@ def _refit_note(spec: Spec, fit: Fit) -> str:
         return ""
     return (f"; the other prior sets were refitted with {refit['chains']} chains x "
             f"{refit['draws']} draws after {refit['tune']} tuning steps")
+
+
+def predictive_section(check: PredictiveCheck) -> list[str]:
+    """The report's posterior predictive check: coverage of the band per arm.
+
+    Examples
+    --------
+    >>> lines = predictive_section(pw_fit.predictive_check(draws=50))
+    >>> lines[0]
+    '## Does the model reproduce the data?'
+    >>> print(lines[-2])
+    | group | grid times | inside the band | coverage |
+    |---|---:|---:|---|
+    | control | 192 | 192 | 100% |
+    | UC-MSC | 200 | 200 | 100% |
+    """
+    rows = pd.DataFrame({"group": check.coverage["group"],
+                         "grid times": check.coverage["points"],
+                         "inside the band": check.coverage["inside"],
+                         "coverage": [f"{c:.0%}" for c in check.coverage["coverage"]]})
+    return ["## Does the model reproduce the data?", "",
+            f"Posterior predictive check: {check.draws} trials replicated from as many "
+            "posterior draws, with the same patients and censoring (a patient with an event is "
+            "censored at a time drawn from the arm's censoring distribution, given that it "
+            "comes after the event). The observed Kaplan-Meier curve lies inside the "
+            f"{check.mass:.0%} band of the replicated curves at {check.overall_coverage:.0%} "
+            "of the grid times within each arm's follow-up; a model that "
+            "reproduces the data keeps it inside at about "
+            f"{check.mass:.0%} or more. Band per time: `tables/predictive_check.csv`; figure: "
+            "`figures/predictive_check.png`.", "", markdown_table(rows), ""]
 
 
 def _diagnostics_section(result: AnalysisResult) -> list[str]:
