@@ -42,7 +42,7 @@ def plot_forest(compare_table: pd.DataFrame, time_unit: str | None = None,
     reference : str, optional
         Reference group name, for the axis label ("UC-MSC vs control").
     ax : matplotlib Axes, optional
-        Axes to draw into; a new 8 x 5 in figure by default.
+        Axes to draw into; a new figure (7 x 4.2 in, a journal page wide) by default.
     title, caption : str, optional
         Title (a default is written) and a note under the figure.
 
