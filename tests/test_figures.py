@@ -238,3 +238,13 @@ def test_repr_names_the_groups(three_arm_fit, pw_fit):
     hr = three_arm_fit.hazard_ratios().set_index(["group", "period"])
     assert f"{hr.loc[('low dose', '12+'), 'median']:.3f}" in lines[4]
     assert repr(pw_fit).splitlines()[1].startswith("  HR UC-MSC vs control, 0-13: ")
+
+
+def test_survival_figures_draw_into_given_axes(data):
+    fig, (curves, table) = plt.subplots(2, 1, height_ratios=(4, 1))
+    assert plots.plot_kaplan_meier(data, ax=[curves, table]) is fig
+    assert len(table.texts) == 2 * len(curves.get_xticks())
+    fig, alone = plt.subplots()
+    assert plots.plot_kaplan_meier(data, ax=alone).axes == [alone]  # no table without its axes
+    with pytest.raises(bs.BayesurvInputError, match="two Axes"):
+        plots.plot_kaplan_meier(data, ax=[alone])
