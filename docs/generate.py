@@ -47,7 +47,7 @@ SPECS = ("shi2021_death", "shi2021_hcc", "shi2021_death_digitized")
 PREFIX = {"shi2021_death": "death", "shi2021_hcc": "hcc", "shi2021_death_digitized": "digi"}
 HARNESS = ROOT / "benchmarks" / "digitized_accuracy.py"
 HASH_FILE = OUT / "inputs.sha256"
-FIGURE_DPI = 100  # as the report figures
+FIGURE_DPI = 100  # a page illustration; the report figures are written at 300 dpi
 ARM_COLOURS = ("#1a1a1a", "#d95f02")  # black and orange: they also separate in grayscale
 
 

@@ -292,9 +292,10 @@ def check_hr_axis(axis) -> None:
 
 
 def check_readable(fig) -> None:
-    assert tuple(fig.get_size_inches()) == (8.0, 5.0) and fig.dpi == 100
+    """A journal page's width (7 in) drawn at print size, so no text under 7 pt."""
+    assert fig.get_figwidth() == 7.0 and fig.dpi == 100
     sizes = [t.get_fontsize() for t in texts(fig)]
-    assert sizes and min(sizes) >= 10
+    assert sizes and min(sizes) >= 7
 
 
 def test_forest_figure(cp_table):
@@ -360,11 +361,13 @@ def test_survival_figure(pw_fit, data):
     assert ax.get_ylabel() == "survival probability"
     km = frequentist.kaplan_meier(data)
     steps = [line for line in ax.get_lines() if line.get_drawstyle() == "steps-post"]
-    assert len(steps) == 2 and len(ax.get_lines()) == 4  # a median and a KM line per arm
+    # per arm: a posterior median, a Kaplan-Meier line and its censoring marks
+    assert len(steps) == 2 and len(ax.get_lines()) == 6
     for line, group in zip(steps, data.groups, strict=True):
         np.testing.assert_array_equal(line.get_ydata(), km.loc[km["group"] == group,
                                                                "survival"])
-    assert len(ax.get_legend().get_texts()) == 4
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "control", "UC-MSC", "posterior median, 95% band", "Kaplan-Meier, | censored"]
 
 
 def test_prior_posterior_figure(cp_fit):
@@ -399,24 +402,26 @@ def png_size(path) -> tuple[int, int]:
     return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
 
 
-def test_save_figures_writes_pngs_and_closes_its_figures(cp_fit, pw_fit, data, cp_table,
-                                                          tmp_path):
+def test_save_figures_writes_pngs_and_svgs_and_closes_its_figures(cp_fit, pw_fit, data,
+                                                                   cp_table, tmp_path):
     before = plt.get_fignums()
     paths = plots.save_figures(cp_fit, data, tmp_path / "cp", compare_table=cp_table,
                                landmarks=[13], caption="synthetic data")
     assert plt.get_fignums() == before
     assert {name: os.path.basename(p) for name, p in paths.items()} == {
-        "forest": "forest.png", "hazard_ratio_over_time": "hazard_ratio_over_time.png",
+        "kaplan_meier": "kaplan_meier.png", "forest": "forest.png",
+        "hazard_ratio_over_time": "hazard_ratio_over_time.png",
         "changepoint_posterior": "changepoint_posterior.png", "survival": "survival.png",
         "prior_posterior": "prior_posterior.png"}
     for path in paths.values():
         width, height = png_size(path)
-        # 8 x 5 in at 100 dpi, give or take the tight bounding box and the caption
-        assert 700 <= width <= 1000 and 450 <= height <= 650
-        assert os.path.getsize(path) > 20_000
-    fixed = plots.save_figures(pw_fit, data, tmp_path / "pw", bs.compare(pw_fit, data))
-    assert sorted(fixed) == ["forest", "hazard_ratio_over_time", "prior_posterior",
-                             "survival"]
+        # 7 in wide at 300 dpi, not cropped; 4.2 in high or more (caption, at-risk table)
+        assert width == 2100 and 1260 < height <= 1800
+        assert os.path.getsize(path) > 50_000
+    assert sorted(os.listdir(tmp_path / "cp")) == sorted(
+        [*map(os.path.basename, paths.values()),
+         *(os.path.basename(p)[:-4] + ".svg" for p in paths.values())])
+    # a fixed-cut fit has no change-point figure: test_figures.py saves one
     with pytest.raises(bs.DataError, match="not the data of the fit"):
         plots.save_figures(pw_fit, data.subset(np.arange(data.n) > 0), tmp_path / "x",
                            cp_table)

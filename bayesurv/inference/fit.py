@@ -442,9 +442,10 @@ class Fit:
         lines = [f"bayesurv Fit ({self.kind}; {d['n']} patients, {d['events']} events; "
                  f"{s['chains']} chains x {s['draws']} draws, seed {s['random_seed']})"]
         table = self.hazard_ratios()
+        reference = d["reference"]
         for row in table.itertuples():
-            lines.append(f"  HR {row.period}: {row.median:.3f} ({row.lower:.3f}-{row.upper:.3f})"
-                         f", P(HR<1) = {row.p_benefit:.3f}")
+            lines.append(f"  HR {row.group} vs {reference}, {row.period}: {row.median:.3f} "
+                         f"({row.lower:.3f}-{row.upper:.3f}), P(HR<1) = {row.p_benefit:.3f}")
         if self.has_changepoint:
             cp = self.changepoint_summary()
             lines.append(f"  change-point: mode {cp['mode']:g}, median {cp['median']:g}, 90% "

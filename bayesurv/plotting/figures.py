@@ -1,11 +1,14 @@
-"""Figures of a fit: forest plot, HR over time, change-point posterior, survival, priors.
+"""Figures of a fit: Kaplan-Meier, forest plot, HR over time, change-point posterior,
+survival, priors.
 
 Each ``plot_*`` function draws the output of the matching ``*_data`` function of
-:mod:`bayesurv.plotting.plot_data` (where the numbers are computed and tested) and returns the
-matplotlib Figure; pass ``ax=`` to draw into existing axes.  :func:`save_figures` writes
-every applicable figure of a fit as PNG.  Hazard ratios are treated vs reference and drawn
-on a log axis with a reference line at HR = 1.  Colours differ in lightness as well as hue
-and are paired with distinct markers or line styles, so the figures also read in grayscale.
+:mod:`bayesurv.plotting.plot_data` or :mod:`bayesurv.plotting.risk_table` (where the numbers
+are computed and tested) and returns the matplotlib Figure; pass ``ax=`` to draw into
+existing axes.  Figures are a journal page wide (7 in, 178 mm) with text of 7.5-9 pt at that
+size; :func:`save_figures` writes every applicable figure of a fit as PNG (300 dpi) and SVG.
+Hazard ratios are treated vs reference and drawn on a log axis with a reference line at
+HR = 1.  Colours differ in lightness as well as hue and are paired with distinct markers or
+line styles, so the figures also read in grayscale.
 
 Examples
 --------
@@ -21,8 +24,11 @@ Examples
 
 from __future__ import annotations
 
+import io
 import os
+import re
 
+import matplotlib as mpl
 import matplotlib.pyplot as plt
 import pandas as pd
 
@@ -32,22 +38,23 @@ from bayesurv.plotting import plot_data as pdata
 from bayesurv.plotting.hazard_ratios import plot_forest, plot_hazard_ratio_curve
 from bayesurv.plotting.posteriors import plot_changepoint, plot_prior_posterior
 from bayesurv.plotting.predictive import plot_predictive_check
-from bayesurv.plotting.style import (
-    DPI,
-)
-from bayesurv.plotting.survival import plot_survival
+from bayesurv.plotting.style import SAVE_DPI
+from bayesurv.plotting.survival import plot_kaplan_meier, plot_survival
 
 __all__ = [
     "plot_changepoint",
     "plot_forest",
     "plot_hazard_ratio_curve",
+    "plot_kaplan_meier",
     "plot_predictive_check",
     "plot_prior_posterior",
     "plot_survival",
     "save_figures",
 ]
 
+_CLIP_ID = re.compile(r"(?<=#)p[0-9a-f]{10}(?=\))|(?<=id=\")p[0-9a-f]{10}(?=\")")
 FILE_NAMES = {
+    "kaplan_meier": "kaplan_meier.png",
     "forest": "forest.png",
     "hazard_ratio_over_time": "hazard_ratio_over_time.png",
     "changepoint_posterior": "changepoint_posterior.png",
@@ -61,7 +68,10 @@ FILE_NAMES = {
 def save_figures(fit: Fit, data: SurvivalData, out_dir, compare_table: pd.DataFrame,
                  landmarks=None, caption: str | None = None,
                  outcome: str = "survival", predictive_check=None) -> dict[str, str]:
-    """Write every applicable figure of a fit as PNG (100 dpi, tight bounding box).
+    """Write every applicable figure of a fit as PNG (300 dpi) and as SVG.
+
+    Each file is the whole figure at its print size (a journal page's width), caption
+    included.
 
     Parameters
     ----------
@@ -70,9 +80,9 @@ def save_figures(fit: Fit, data: SurvivalData, out_dir, compare_table: pd.DataFr
     data : SurvivalData
         The data of the fit.
     out_dir : str or path
-        Folder for the files (created if missing).  Files: ``forest.png``,
-        ``hazard_ratio_over_time.png``, ``changepoint_posterior.png`` (change-point fits
-        only), ``survival.png``, ``prior_posterior.png``.
+        Folder for the files (created if missing).  Files: ``kaplan_meier``, ``forest``,
+        ``hazard_ratio_over_time``, ``changepoint_posterior`` (change-point fits only),
+        ``survival``, ``prior_posterior``, each as ``.png`` and ``.svg``.
     compare_table : pandas.DataFrame
         The :func:`bayesurv.compare` table of ``fit`` and ``data`` for the forest plot.
     landmarks : sequence of float, optional
@@ -88,7 +98,7 @@ def save_figures(fit: Fit, data: SurvivalData, out_dir, compare_table: pd.DataFr
     Returns
     -------
     dict
-        Figure name -> path of the written file.
+        Figure name -> path of the PNG file (the SVG file is beside it).
 
     Examples
     --------
@@ -100,7 +110,7 @@ def save_figures(fit: Fit, data: SurvivalData, out_dir, compare_table: pd.DataFr
     ...                                              random_seed=1, progressbar=False)
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     sorted(save_figures(fit, data, folder, bs.compare(fit, data)))
-    ['forest', 'hazard_ratio_over_time', 'prior_posterior', 'survival']
+    ['forest', 'hazard_ratio_over_time', 'kaplan_meier', 'prior_posterior', 'survival']
     """
     pdata.check_fit(fit, "save_figures")
     pdata.check_data_of_fit(fit, data, "save_figures")
@@ -108,6 +118,7 @@ def save_figures(fit: Fit, data: SurvivalData, out_dir, compare_table: pd.DataFr
         starts = compare_table["start"].to_numpy(dtype=float)
         landmarks = sorted({float(s) for s in starts if s > 0})
     makers = {
+        "kaplan_meier": lambda: plot_kaplan_meier(data, caption=caption, outcome=outcome),
         "forest": lambda: plot_forest(compare_table, fit.time_unit, data.reference,
                                       caption=caption),
         "hazard_ratio_over_time": lambda: plot_hazard_ratio_curve(fit, landmarks=landmarks,
@@ -127,8 +138,29 @@ def save_figures(fit: Fit, data: SurvivalData, out_dir, compare_table: pd.DataFr
         fig = make()
         try:
             path = os.path.join(os.fspath(out_dir), FILE_NAMES[name])
-            fig.savefig(path, dpi=DPI, bbox_inches="tight")
+            # no tight bounding box: the figure's size is its print size, and its layout
+            # keeps every label and the caption inside it
+            fig.savefig(path, dpi=SAVE_DPI)
+            _save_svg(fig, os.path.splitext(path)[0] + ".svg")
             paths[name] = path
         finally:
             plt.close(fig)
     return paths
+
+
+def _save_svg(fig, path: str) -> None:
+    """The SVG of a figure, the same bytes for the same figure, so a rerun of a report
+    changes no file whose figure did not change: no date, fixed hash salt, and the clip-path
+    ids (matplotlib derives them from memory addresses) renumbered in order."""
+    salt = mpl.rcParams["svg.hashsalt"]
+    mpl.rcParams["svg.hashsalt"] = "bayesurv"
+    buffer = io.StringIO()
+    try:
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
+    finally:
+        mpl.rcParams["svg.hashsalt"] = salt
+    text = buffer.getvalue()
+    names: dict[str, str] = {}
+    text = _CLIP_ID.sub(lambda m: names.setdefault(m.group(0), f"clip{len(names) + 1}"), text)
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)

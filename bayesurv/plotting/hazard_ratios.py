@@ -15,6 +15,7 @@ from bayesurv.plotting.style import (
     ESTIMATOR_STYLE,
     GREY,
     ORANGE,
+    SMALL,
     add_caption,
     font_sizes,
     hr_axis,
@@ -41,7 +42,7 @@ def plot_forest(compare_table: pd.DataFrame, time_unit: str | None = None,
     reference : str, optional
         Reference group name, for the axis label ("UC-MSC vs control").
     ax : matplotlib Axes, optional
-        Axes to draw into; a new 8 x 5 in figure by default.
+        Axes to draw into; a new figure (7 x 4.2 in, a journal page wide) by default.
     title, caption : str, optional
         Title (a default is written) and a note under the figure.
 
@@ -69,7 +70,7 @@ def plot_forest(compare_table: pd.DataFrame, time_unit: str | None = None,
             if i % 2 == 0:
                 ax.axhspan(w.y - 0.6, block["y"].max() + 0.6, color="#f2f2f2", zorder=0)
             ax.text(0.01, w.y, w.label, transform=ax.get_yaxis_transform(), ha="left",
-                    va="center", fontsize=11, fontweight="bold")
+                    va="center", fontsize=8, fontweight="bold")
         for estimator, style in ESTIMATOR_STYLE.items():
             sub = rows[(rows["estimator"] == estimator) & np.isfinite(rows["hr"])]
             if sub.empty:
@@ -96,7 +97,7 @@ def plot_forest(compare_table: pd.DataFrame, time_unit: str | None = None,
                                                            strict=True)]
         right.set_yticks([-1.0, *rows["y"]],
                          [f"{header:<{width}}p or P(HR<1)", *right_labels],
-                         fontfamily="monospace", fontsize=10)
+                         fontfamily="monospace", fontsize=SMALL)
         right.tick_params(length=0)
         treated = rows["group"].iloc[0] if rows["group"].nunique() == 1 else "treated"
         versus = versus_label(treated, reference)

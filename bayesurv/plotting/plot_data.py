@@ -10,13 +10,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from bayesurv import frequentist
 from bayesurv.base import formatting as markdown
 from bayesurv.base.checks import check_mass, check_times
 from bayesurv.base.exceptions import BayesurvInputError, DataError
 from bayesurv.base.vocabulary import window_label
 from bayesurv.data.survival_data import SurvivalData
 from bayesurv.inference.fit import Fit
+from bayesurv.plotting import risk_table
 
 __all__ = [
     "changepoint_data",
@@ -300,8 +300,10 @@ def survival_data(fit: Fit, data: SurvivalData, times=None, mass: float = 0.95) 
     -------
     dict of pandas.DataFrame
         ``"posterior"``: :meth:`Fit.survival` at ``times`` (default: 200 points from 0 to the
-        longest follow-up).  ``"kaplan_meier"``: :func:`bayesurv.frequentist.kaplan_meier`
-        of ``data`` at each group's own step times.
+        longest follow-up).  ``"kaplan_meier"``, ``"censored"``, ``"at_risk"``:
+        :func:`~bayesurv.plotting.risk_table.kaplan_meier_data` of ``data``, the numbers at
+        risk at the time axis ticks (:func:`~bayesurv.plotting.risk_table.time_ticks` to the
+        end of ``times`` or of follow-up, whichever is later).
 
     Examples
     --------
@@ -316,8 +318,8 @@ def survival_data(fit: Fit, data: SurvivalData, times=None, mass: float = 0.95) 
     check_data_of_fit(fit, data, "survival_data")
     times = time_grid(fit, times, "survival_data")
     mass = check_mass(mass, "survival_data")
-    return {"posterior": fit.survival(times, mass),
-            "kaplan_meier": frequentist.kaplan_meier(data)}
+    ticks = risk_table.time_ticks(max(float(np.max(times)), float(data.time.max())))
+    return {"posterior": fit.survival(times, mass)} | risk_table.kaplan_meier_data(data, ticks)
 
 
 # ---------------------------------------------------------------------------- priors

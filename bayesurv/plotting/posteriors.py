@@ -15,10 +15,12 @@ from bayesurv.plotting import plot_data as pdata
 from bayesurv.plotting.style import (
     BLACK,
     DARK,
+    DOUBLE_COLUMN,
     DPI,
     FIGSIZE,
     GREY,
     LIGHT,
+    SMALL,
     add_caption,
     font_sizes,
     hr_scale,
@@ -81,7 +83,7 @@ def plot_changepoint(fit: Fit, mass: float = 0.90, ax=None, xlim=None, title: st
         mode_p = float(bars.loc[bars["tau"] == summary["mode"], "probability"].iloc[0])
         ax.annotate(f"mode {summary['mode']:g}", (summary["mode"], mode_p),
                     xytext=(0, 4), textcoords="offset points", ha="center", va="bottom",
-                    fontsize=10)
+                    fontsize=SMALL)
         y_bracket = 1.16 * top
         ax.annotate("", xy=(summary["lower"] - width / 2, y_bracket),
                     xytext=(summary["upper"] + width / 2, y_bracket),
@@ -89,7 +91,7 @@ def plot_changepoint(fit: Fit, mass: float = 0.90, ax=None, xlim=None, title: st
                                 "shrinkA": 0, "shrinkB": 0})
         ax.annotate(f"{pct} interval {summary['lower']:g}-{summary['upper']:g} {unit}",
                     ((summary["lower"] + summary["upper"]) / 2, y_bracket), xytext=(0, 8),
-                    textcoords="offset points", ha="center", va="bottom", fontsize=10)
+                    textcoords="offset points", ha="center", va="bottom", fontsize=SMALL)
         ax.set_ylim(0, 1.32 * top)
         if xlim is None:
             shown = tau[np.maximum(bars["probability"], bars["prior"]).to_numpy() >= 1e-3]
@@ -143,8 +145,8 @@ def plot_prior_posterior(fit: Fit, bins: int = 20, ax=None, title: str | None = 
     panels = [(g, p) for g in treated for p in periods]
     with font_sizes():
         if ax is None:
-            # beyond two periods the figure widens, so each panel stays readable
-            size = (max(FIGSIZE[0], 3.6 * len(periods)), FIGSIZE[1])
+            # a journal page's width; further treated groups add rows
+            size = (DOUBLE_COLUMN, FIGSIZE[1] + 2.6 * (len(treated) - 1))
             fig, axes = plt.subplots(len(treated), len(periods), figsize=size, dpi=DPI,
                                      layout="constrained", sharex=True, squeeze=False)
             axes = list(axes.ravel())
@@ -168,7 +170,7 @@ def plot_prior_posterior(fit: Fit, bins: int = 20, ax=None, title: str | None = 
             hr_scale(axis, d["log_hr"].to_numpy())
             axis.set_title(f"{_period_title(fit, period, group, len(treated) > 1)}\n"
                            f"HR {s['median']:.2f} (95% CrI {s['lower']:.2f}-{s['upper']:.2f})\n"
-                           f"P(HR<1) {pdata.format_probability(s['p_benefit'])}", fontsize=11)
+                           f"P(HR<1) {pdata.format_probability(s['p_benefit'])}", fontsize=8)
             if len(periods) <= 2:
                 axis.set_xlabel(f"log hazard ratio ({versus_label(group, reference)})")
             axis.set_ylabel("density")

@@ -14,13 +14,21 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 from bayesurv.base.exceptions import BayesurvInputError
 
-FIGSIZE = (8.0, 5.0)
-DPI = 100
-FONT = {"font.size": 11, "axes.titlesize": 12, "axes.labelsize": 11, "xtick.labelsize": 10,
-        "ytick.labelsize": 10, "legend.fontsize": 10, "figure.titlesize": 12}
+# Journal column widths (Nature: 89 and 183 mm).  Figures are drawn at print size, so the
+# font sizes below are the printed sizes: 7 pt is the usual minimum.
+SINGLE_COLUMN = 3.5
+DOUBLE_COLUMN = 7.0
+FIGSIZE = (DOUBLE_COLUMN, 4.2)
+DPI = 100  # on screen (notebooks); files are written at SAVE_DPI
+SAVE_DPI = 300
+SMALL = 7.5
+FONT = {"font.size": 8, "axes.titlesize": 9, "axes.labelsize": 8, "xtick.labelsize": 8,
+        "ytick.labelsize": 8, "legend.fontsize": SMALL, "figure.titlesize": 9}
+CAPTION_SIZE = 8
 # labels are user text: a "$" in a group label is a dollar sign, not the start of mathtext
 TEXT = {"text.parse_math": False}
 HR_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0)
@@ -77,10 +85,26 @@ def hr_axis(ax: Axes, which: str, values) -> None:
 
 
 def add_caption(fig, caption: str | None) -> None:
-    """A note under the figure (kept by ``bbox_inches="tight"``), e.g. "synthetic data"."""
-    if caption:
-        fig.text(0.5, -0.01, textwrap.fill(str(caption), 100), ha="center", va="top",
-                 fontsize=10, style="italic", color=BLACK)
+    """A note under the figure (e.g. "synthetic data"), inside the figure's own area.
+
+    A figure laid out by constrained layout (every bayesurv figure) grows by the caption's
+    height and its axes are kept out of that strip, so the caption is part of the saved file
+    whatever the bounding box; in another figure the caption is drawn at its bottom edge.
+    """
+    if not caption:
+        return
+    width, height = fig.get_size_inches()
+    # italic text averages about 0.55 em per character
+    chars = max(30, int(width * 72 / (0.55 * CAPTION_SIZE)) - 6)
+    text = textwrap.fill(str(caption), chars)
+    strip = ((text.count("\n") + 1) * 1.3 * CAPTION_SIZE + 8) / 72
+    engine = fig.get_layout_engine()
+    if isinstance(engine, ConstrainedLayoutEngine):
+        fig.set_size_inches(width, height + strip)
+        engine.set(rect=(0.0, strip / (height + strip), 1.0, height / (height + strip)))
+        height += strip
+    fig.text(0.5, 3 / 72 / height, text, ha="center", va="bottom", fontsize=CAPTION_SIZE,
+             style="italic", color=BLACK)
 
 
 def versus_label(treated: str, reference: str | None) -> str:

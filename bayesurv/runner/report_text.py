@@ -94,7 +94,8 @@ def summary_markdown(result: AnalysisResult, figures: dict, out: Path,
     if predictive is not None:
         lines += predictive_section(predictive)
     lines += _diagnostics_section(result)
-    lines += ["## Figures", ""]
+    lines += ["## Figures", "", "Each figure is also in `figures/` as SVG (same name, `.svg`); "
+              "the PNG files are 300 dpi, a journal page wide.", ""]
     for name, path in figures.items():
         rel = Path(path).relative_to(out)
         lines += [f"![{escape_markdown(name)}]({rel.as_posix()})", ""]
