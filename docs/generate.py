@@ -155,6 +155,12 @@ def sensitivity_markdown(name: str) -> str:
     return md_table(sensitivity_display(read_table(name, "prior_sensitivity")))
 
 
+def estimands_markdown(name: str, unit: str = "months") -> str:
+    from bayesurv.runner.report_estimands import estimands_display
+
+    return md_table(estimands_display(read_table(name, "estimands"), unit))
+
+
 def spec_values(name: str) -> dict:
     """Numbers of one report quoted in the pages (keys prefixed by the endpoint)."""
     from bayesurv.runner.spec import load_spec
@@ -453,6 +459,8 @@ def main(argv=None) -> int:
                 comparison_markdown(name), encoding="utf-8")
             (OUT / "md" / f"{PREFIX[name]}_sensitivity.md").write_text(
                 sensitivity_markdown(name), encoding="utf-8")
+            (OUT / "md" / f"{PREFIX[name]}_estimands.md").write_text(
+                estimands_markdown(name), encoding="utf-8")
         (OUT / "md" / "digi_comparison.md").write_text(
             comparison_markdown("shi2021_death_digitized"), encoding="utf-8")
         (OUT / "md" / "priors.md").write_text(prior_markdown(), encoding="utf-8")
