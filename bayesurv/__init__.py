@@ -17,6 +17,7 @@ from bayesurv.base.exceptions import (
     ReconstructionWarning,
     SpecError,
 )
+from bayesurv.comparison.baseline import compare_baselines
 from bayesurv.comparison.tables import compare, compare_priors
 from bayesurv.data.simulate import simulate_trial
 from bayesurv.data.survival_data import SurvivalData
@@ -55,6 +56,7 @@ __all__ = [
     "__version__",
     "at_risk_comparison",
     "compare",
+    "compare_baselines",
     "compare_models",
     "compare_priors",
     "datasets",

@@ -25,6 +25,7 @@ from bayesurv.base.formatting import (
 )
 from bayesurv.inference import summaries
 from bayesurv.inference.fit import Fit
+from bayesurv.runner.report_sensitivity import sensitivity_sections
 from bayesurv.runner.spec import Spec
 
 if TYPE_CHECKING:
@@ -81,6 +82,7 @@ def summary_markdown(result: AnalysisResult, figures: dict, out: Path) -> str:
                   "The same model under other priors for the log hazard ratio (other priors "
                   f"unchanged){_refit_note(spec, fit)}:", ""]
         lines += [markdown_table(sensitivity_display(result.prior_sensitivity)), ""]
+    lines += sensitivity_sections(result.sensitivities, fit.time_unit)
     lines += _diagnostics_section(result)
     lines += ["## Figures", ""]
     for name, path in figures.items():
