@@ -17,6 +17,7 @@ from bayesurv.base.exceptions import (
     ReconstructionWarning,
     SpecError,
 )
+from bayesurv.comparison.baseline import compare_baselines
 from bayesurv.comparison.estimands import compare_estimands
 from bayesurv.comparison.tables import compare, compare_priors
 from bayesurv.data.simulate import simulate_trial
@@ -56,6 +57,7 @@ __all__ = [
     "__version__",
     "at_risk_comparison",
     "compare",
+    "compare_baselines",
     "compare_estimands",
     "compare_models",
     "compare_priors",

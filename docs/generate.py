@@ -161,6 +161,20 @@ def estimands_markdown(name: str, unit: str = "months") -> str:
     return md_table(estimands_display(read_table(name, "estimands"), unit))
 
 
+def baseline_markdown(name: str) -> str:
+    from bayesurv.runner.report_sensitivity import baseline_display
+
+    return md_table(baseline_display(read_table(name, "baseline_sensitivity")))
+
+
+def changepoint_prior_markdown(name: str) -> str:
+    table = read_table(name, "changepoint_prior_summary")
+    flag = str(table["mostly_prior"].iloc[0]) == "True"
+    verdict = ("**The change-point posterior is mostly prior.**" if flag else
+               "The data inform the change-point (the posterior is not mostly prior).")
+    return f"{verdict}\n\n{md_table(table.drop(columns='mostly_prior'))}"
+
+
 def spec_values(name: str) -> dict:
     """Numbers of one report quoted in the pages (keys prefixed by the endpoint)."""
     from bayesurv.runner.spec import load_spec
@@ -461,6 +475,10 @@ def main(argv=None) -> int:
                 sensitivity_markdown(name), encoding="utf-8")
             (OUT / "md" / f"{PREFIX[name]}_estimands.md").write_text(
                 estimands_markdown(name), encoding="utf-8")
+        (OUT / "md" / "death_baseline.md").write_text(baseline_markdown("shi2021_death"),
+                                                     encoding="utf-8")
+        (OUT / "md" / "death_changepoint_prior.md").write_text(
+            changepoint_prior_markdown("shi2021_death"), encoding="utf-8")
         (OUT / "md" / "digi_comparison.md").write_text(
             comparison_markdown("shi2021_death_digitized"), encoding="utf-8")
         (OUT / "md" / "priors.md").write_text(prior_markdown(), encoding="utf-8")

@@ -93,13 +93,15 @@ def test_period_without_events_warns(reference_like_data):
         bs.PiecewiseExponential(cuts=[0.5]).arrays(reference_like_data)
 
 
-def test_default_baseline_pieces_sit_at_event_quantiles(reference_like_data):
+def test_default_baseline_pieces_sit_at_event_quantiles_and_the_cut(reference_like_data):
     design = bs.PiecewiseExponential(cuts=[13]).arrays(reference_like_data)
     event_times = reference_like_data.time[reference_like_data.event == 1]
     cuts = design.baseline_edges[1:]
-    assert len(cuts) == min(6, event_times.size // 10) - 1
-    shares = [(event_times <= c).mean() for c in cuts]
-    expected = np.arange(1, len(cuts) + 1) / (len(cuts) + 1)
+    assert 13.0 in cuts  # the treatment cut is a baseline cut too
+    quantile_cuts = cuts[cuts != 13.0]
+    assert len(quantile_cuts) == min(20, int(np.ceil(np.sqrt(event_times.size)))) - 1
+    shares = [(event_times <= c).mean() for c in quantile_cuts]
+    expected = np.arange(1, len(quantile_cuts) + 1) / (len(quantile_cuts) + 1)
     np.testing.assert_allclose(shares, expected, atol=1.5 / event_times.size + 0.02)
 
 

@@ -113,7 +113,7 @@ def check_convergence(idata, warn: bool = True, stacklevel: int = 3) -> Diagnost
     >>> len(caught) == len(d.problems)  # one ConvergenceWarning per problem
     True
     >>> d.table["parameter"].tolist()[:2]
-    ['log_baseline[0-6.66]', 'log_baseline[6.66-15.8]']
+    ['log_baseline[0-4.03]', 'log_baseline[4.03-6.94]']
     """
     names = [v for v in SAMPLED if v in idata.posterior]
     posterior = idata.posterior[names]

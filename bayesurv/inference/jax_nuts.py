@@ -88,7 +88,7 @@ def padded_values(values: dict, dims: dict) -> dict:
     >>> arrays = model.arrays(data)
     >>> padded = padded_values(model.graph_values(arrays),
     ...                        model.graph_dims(arrays))
-    >>> padded["events"].shape, padded["tau_prior"].shape, float(padded["events"][57:].sum())
+    >>> padded["events"].shape, padded["tau_prior"].shape, float(padded["events"][60:].sum())
     ((64, 2), (64,), 0.0)
     """
     sizes = {}

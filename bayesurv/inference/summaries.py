@@ -136,7 +136,7 @@ def draw_log_hazards(idata, model: HazardModel) -> np.ndarray:
     --------
     >>> lh = draw_log_hazards(fit.idata, fit.model)
     >>> lh.shape  # draws, fine pieces, groups
-    (400, 57, 2)
+    (400, 60, 2)
     """
     arrays = constant_arrays(idata)
     every = log_hazards(np, draws(idata, "log_baseline"), _effects(idata, model, arrays),
@@ -210,7 +210,7 @@ def regime_weights(idata, model: HazardModel) -> np.ndarray:
     --------
     >>> w = regime_weights(fit.idata, fit.model)
     >>> w.shape, bool(np.allclose(w.sum(axis=-1), 1))
-    ((400, 57, 2), True)
+    ((400, 60, 2), True)
     """
     arrays = constant_arrays(idata)
     regimes = model.regimes(arrays)  # (states, pieces)

@@ -189,7 +189,7 @@ class HazardModel:
         --------
         >>> model = bs.PiecewiseExponential(cuts=[13])
         >>> model.regimes(model.arrays(data)).tolist()  # one state, one regime
-        [[0, 0, 0, 0, 0]]
+        [[0, 0, 0, 0, 0, 0, 0, 0]]
         """
         return np.zeros((1, np.size(arrays["fine_edges"])), dtype=int)
 
@@ -293,7 +293,7 @@ class HazardModel:
         >>> model = bs.ChangePoint(grid=[6, 12], priors="skeptical")
         >>> values = model.graph_values(model.arrays(data))
         >>> round(float(values["log_hr_sigma"]), 4), values["tau_index"].tolist()  # fine edges
-        (0.4214, [1, 3])
+        (0.4214, [2, 5])
         """
         p = self.priors
         centre = p.centre(arrays.crude_log_rate)
@@ -330,7 +330,7 @@ class HazardModel:
         Examples
         --------
         >>> bs.ChangePoint(near=13).parameter_shapes(bs.ChangePoint(near=13).arrays(data))
-        {'log_baseline': (4,), 'log_hr': (1, 2)}
+        {'log_baseline': (7,), 'log_hr': (1, 2)}
         """
         coords = self.coords(arrays)
         shapes = {"log_baseline": (len(coords["piece"]),),
@@ -425,7 +425,11 @@ class HazardModel:
         return (d["patient_covariates"] * beta[None, :]).sum(axis=1)
 
     def _baseline_cuts(self, data: SurvivalData) -> np.ndarray:
-        return resolve_baseline(data, self.baseline)
+        return resolve_baseline(data, self.baseline, keep=self.baseline_keeps())
+
+    def baseline_keeps(self) -> np.ndarray:
+        """Cuts the default baseline always includes: none unless the kind has fixed cuts."""
+        return np.zeros(0)
 
 
 def patient_or_table_loglik(xp, lh, xb, d: Mapping):

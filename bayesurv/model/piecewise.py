@@ -32,8 +32,9 @@ class PiecewiseExponential(HazardModel):
         Times where the treatment effect may change, in the data's time unit.  ``[]`` gives
         one constant HR (a Bayesian Cox-like model).
     baseline : None, int or sequence of float
-        Baseline pieces: ``None`` for a handful at event-time quantiles, an int for that
-        many pieces at quantiles, or explicit cut points.
+        Baseline pieces: ``None`` for the default (about sqrt(events) pieces at event-time
+        quantiles, plus ``cuts``: see :func:`bayesurv.model.arrays.default_baseline_cuts`),
+        an int for that many pieces at quantiles, or explicit cut points.
     priors : None, str, dict or PriorSet
         Prior set name (``"default"``, ``"skeptical"``, ``"enthusiastic"``, ``"vague"``), a
         dict of overrides by role, or a :class:`bayesurv.model.priors.PriorSet`.
@@ -92,6 +93,17 @@ class PiecewiseExponential(HazardModel):
                                        "period_map": ("fine_piece", piece_of_edges(edges, fine))})
         warn_empty_periods(data, self.period_edges)
         return arrays
+
+    def baseline_keeps(self) -> np.ndarray:
+        """The treatment cuts: the default baseline is cut there too (see
+        :func:`bayesurv.model.arrays.default_baseline_cuts`).
+
+        Examples
+        --------
+        >>> PiecewiseExponential(cuts=[13, 24]).baseline_keeps()
+        array([13., 24.])
+        """
+        return self.cuts
 
     def period_rows(self, arrays) -> list[tuple[str, float, float]]:
         """One row per period between the cuts.

@@ -25,6 +25,12 @@ from bayesurv.comparison.tables import compare, compare_priors, fit_covariates
 from bayesurv.data.survival_data import SurvivalData
 from bayesurv.inference.diagnostics import Diagnostics
 from bayesurv.inference.fit import Fit
+from bayesurv.runner.report_sensitivity import (
+    Sensitivities,
+    run_sensitivities,
+    sensitivity_figures,
+    sensitivity_tables,
+)
 from bayesurv.runner.report_text import comparison_display, sensitivity_display, summary_markdown
 from bayesurv.runner.spec import Spec
 from bayesurv.runner.spec_sources import SpecInputs, load_inputs
@@ -41,8 +47,10 @@ class AnalysisResult:
     the ``data``, the ``fit``, the ``comparison`` table of :func:`bayesurv.compare`, the
     ``prior_sensitivity`` table (or None), the ``diagnostics``, the overall ``cox`` and
     ``logrank`` tables, the ``reconstruction`` diagnostics for digitized data (or None), the
-    ``timings`` of each stage in seconds and the survival ``estimands`` table of
-    :func:`~bayesurv.comparison.estimands.compare_estimands` (or None).
+    ``timings`` of each stage in seconds, the survival ``estimands`` table of
+    :func:`~bayesurv.comparison.estimands.compare_estimands` (or None) and the
+    ``sensitivities`` to the baseline and the change-point prior
+    (:class:`~bayesurv.runner.report_sensitivity.Sensitivities`, or None).
 
     Examples
     --------
@@ -66,6 +74,7 @@ class AnalysisResult:
     reconstruction: pd.DataFrame | None = None
     timings: dict = field(default_factory=dict)
     estimands: pd.DataFrame | None = None
+    sensitivities: Sensitivities | None = None
 
 
 def run_analysis(spec: Spec, draws=None, tune=None, chains=None, seed=None,
@@ -127,13 +136,17 @@ def run_analysis(spec: Spec, draws=None, tune=None, chains=None, seed=None,
         sensitivity = compare_priors(model, data, prior_sets, fits={fit.priors.name: fit},
                                      **spec.sensitivity_settings(settings))
         timings["prior_sensitivity"] = time.perf_counter() - start
+    sensitivities = run_sensitivities(model, fit, data, spec.sensitivity_settings(settings),
+                                      log, spec.name)
+    timings |= sensitivities.timings
     return AnalysisResult(spec=spec, data=data, fit=fit, comparison=comparison,
                           prior_sensitivity=sensitivity,
                           diagnostics=fit.diagnostics(warn=False),
                           cox=frequentist.cox(data, covariates=fit_covariates(fit, data)),
                           logrank=frequentist.logrank(data),
                           reconstruction=reconstruction, timings=timings,
-                          estimands=_estimands(spec, fit, data, comparison))
+                          estimands=_estimands(spec, fit, data, comparison),
+                          sensitivities=sensitivities)
 
 
 def _estimands(spec: Spec, fit: Fit, data: SurvivalData, comparison) -> pd.DataFrame:
@@ -240,11 +253,14 @@ def _write_report_files(result: AnalysisResult, out: Path) -> None:
         tables["covariate_effects"] = effects
     check = fit.predictive_check()
     tables["predictive_check"] = check.table
+    tables |= sensitivity_tables(result.sensitivities)
     for name, table in tables.items():
         table.to_csv(tables_dir / f"{name}.csv", index=name == "changepoint_summary")
     figures = save_figures(fit, data, figures_dir, compare_table=result.comparison,
                            caption=result.spec.figure_caption(),
                            outcome=result.spec.outcome(), predictive_check=check)
+    figures |= sensitivity_figures(result.sensitivities, fit.time_unit, figures_dir,
+                                   caption=result.spec.figure_caption())
     fit.to_netcdf(out / "posterior.nc", notes={"spec": result.spec.text})
     (out / "summary.md").write_text(summary_markdown(result, figures, out, predictive=check),
                                     encoding="utf-8")

@@ -27,6 +27,7 @@ from bayesurv.inference import summaries
 from bayesurv.inference.fit import Fit
 from bayesurv.inference.predictive import PredictiveCheck
 from bayesurv.runner.report_estimands import covariate_section, estimands_section
+from bayesurv.runner.report_sensitivity import sensitivity_sections
 from bayesurv.runner.spec import Spec
 
 if TYPE_CHECKING:
@@ -93,6 +94,7 @@ def summary_markdown(result: AnalysisResult, figures: dict, out: Path,
         lines += [markdown_table(sensitivity_display(result.prior_sensitivity)), ""]
     if predictive is not None:
         lines += predictive_section(predictive)
+    lines += sensitivity_sections(result.sensitivities, fit.time_unit)
     lines += _diagnostics_section(result)
     lines += ["## Figures", "", "Each figure is also in `figures/` as SVG (same name, `.svg`); "
               "the PNG files are 300 dpi, a journal page wide.", ""]
