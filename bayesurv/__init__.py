@@ -18,7 +18,9 @@ from bayesurv.base.exceptions import (
     SpecError,
 )
 from bayesurv.comparison.tables import compare, compare_priors
+from bayesurv.data.illness_death import IllnessDeathData
 from bayesurv.data.simulate import simulate_trial
+from bayesurv.data.simulate_illness_death import simulate_illness_death
 from bayesurv.data.survival_data import SurvivalData
 from bayesurv.digitized.curve import DigitizedCurve
 from bayesurv.digitized.diagnostics import at_risk_comparison, reconstruction_diagnostics
@@ -30,6 +32,7 @@ from bayesurv.inference.comparison import compare_models
 from bayesurv.inference.fit import Fit
 from bayesurv.model import priors
 from bayesurv.model.changepoint import ChangePoint
+from bayesurv.model.illness_death import IllnessDeath
 from bayesurv.model.piecewise import PiecewiseExponential
 
 
@@ -45,6 +48,8 @@ __all__ = [
     "DigitizedCurveError",
     "Fit",
     "FitFileError",
+    "IllnessDeath",
+    "IllnessDeathData",
     "ModelError",
     "PiecewiseExponential",
     "PriorError",
@@ -68,6 +73,7 @@ __all__ = [
     "reconstruct_ipd",
     "reconstruction_diagnostics",
     "simulate_digitization",
+    "simulate_illness_death",
     "simulate_trial",
     "survival_data_from_digitized",
 ]
