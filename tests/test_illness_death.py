@@ -101,6 +101,17 @@ def test_exposure_with_entry_by_hand():
     assert data.summary()["person_time"].tolist() == [9.0, 9.0]
 
 
+def test_delayed_entry_is_refused_where_it_is_not_handled_yet():
+    df = pd.DataFrame({"entry": [0.0, 3.0, 1.0, 2.0], "time": [4.0, 8.0, 15.0, 12.0],
+                       "event": [1, 0, 1, 1], "arm": ["a", "a", "b", "b"], "x": [1, 2, 3, 5]})
+    data = bs.SurvivalData.from_frame(df, reference="a", entry="entry")
+    with pytest.raises(bs.DataError, match="kaplan_meier: the data have delayed entry"):
+        bs.frequentist.kaplan_meier(data)
+    with_x = bs.SurvivalData.from_frame(df, reference="a", entry="entry", covariates=["x"])
+    with pytest.raises(bs.ModelError, match="covariates with delayed entry"):
+        bs.PiecewiseExponential().arrays(with_x)
+
+
 def test_exposure_with_zero_entry_is_unchanged_bit_for_bit():
     df = bs.datasets.shi2021("death")
     plain = bs.SurvivalData.from_frame(df, reference="control")
@@ -197,9 +208,9 @@ def cohort():
 
 
 @pytest.fixture(scope="module")
-def fit(cohort):
+def fit(fits, cohort):
     model = bs.IllnessDeath(effects={"illness": bs.ChangePoint(grid=range(2, 21), near=10)})
-    return model.fit(cohort, **FIT)
+    return fits.get(model, cohort, **FIT)
 
 
 def test_changepoint_on_one_transition_is_recovered(fit):

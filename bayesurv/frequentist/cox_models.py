@@ -213,7 +213,7 @@ def _expand(data: SurvivalData, names: list[str], what: str, arg: str) -> list[s
 
 
 def _resolve_terms(data: SurvivalData, covariates, strata, what: str):
-    _check_data(data, what)
+    _check_data(data, what, entry_ok=what == "cox")
     strata_names = _expand(data, _as_list(strata, what, "strata"), what, "strata")
     if covariates is True:
         cov_names = [c for c in data.covariate_names if c not in strata_names]

@@ -45,6 +45,15 @@ class IllnessDeathFit:
         statistics, and every transition's exposure table and arrays in ``constant_data``.
     model : IllnessDeath
         The model, rebuilt from the settings stored in ``idata``.
+
+    Examples
+    --------
+    >>> import bayesurv as bs
+    >>> cohort = _cohort()  # 400 patients per arm, simulated
+    >>> idfit = bs.IllnessDeath().fit(cohort, draws=200, tune=200, chains=2, random_seed=1,
+    ...                               progressbar=False)
+    >>> idfit.kind, idfit.groups
+    ('illness_death', ['control', 'treated'])
     """
 
     def __init__(self, idata):
@@ -137,6 +146,14 @@ class IllnessDeathFit:
 
         Returns an ``xarray.DataArray`` (draw, group, quantity, time) with quantities
         ``"event-free"``, ``"illness"``, ``"death"``, ``"cif_illness"``, ``"cif_death"``.
+
+        Examples
+        --------
+        >>> idfit = bs.IllnessDeath().fit(_cohort(), draws=200, tune=200, chains=2,
+        ...                               random_seed=1, progressbar=False)
+        >>> draws = idfit.probability_draws([12])
+        >>> draws.dims, draws.sizes["draw"]
+        (('draw', 'group', 'quantity', 'time'), 400)
         """
         times = check_times(times, "times", "IllnessDeathFit", allow_empty=False)
         hazards = {key: self.hazard_draws(key) for key in TRANSITIONS}
@@ -157,6 +174,16 @@ class IllnessDeathFit:
         Columns ``transition, period, start, end, group, median, mean, lower, upper,
         p_benefit`` (P(HR < 1)); for a change-point transition the periods are ``before``
         and ``after`` its change-point.
+
+        Examples
+        --------
+        >>> idfit = bs.IllnessDeath().fit(_cohort(), draws=200, tune=200, chains=2,
+        ...                               random_seed=1, progressbar=False)
+        >>> hr = idfit.transition_hazard_ratios()
+        >>> hr["transition"].tolist()
+        ['illness', 'death', 'death_after_illness']
+        >>> bool(hr["upper"].iloc[0] < 1)  # the treated arm's illness hazard is lower
+        True
         """
         mass = check_mass(mass, "IllnessDeathFit.transition_hazard_ratios")
         rows = []
@@ -171,7 +198,15 @@ class IllnessDeathFit:
 
     def transition_changepoints(self) -> pd.DataFrame:
         """Posterior probability of each candidate change-point of every change-point
-        transition: ``transition, tau, probability, prior``."""
+        transition: ``transition, tau, probability, prior``.
+
+        Examples
+        --------
+        >>> idfit = bs.IllnessDeath().fit(_cohort(), draws=200, tune=200, chains=2,
+        ...                               random_seed=1, progressbar=False)
+        >>> idfit.transition_changepoints().empty  # no change-point in this model
+        True
+        """
         frames = []
         for key, kind in self.model.transitions.items():
             if kind.state_name is None:
@@ -202,12 +237,34 @@ class IllnessDeathFit:
         """Cumulative incidence of illness and of death without prior illness per group:
         ``time, group, event, median, mean, lower, upper`` (``event`` is ``"illness"`` or
         ``"death"``).  Unlike 1 - Kaplan-Meier with death censored, the incidence of
-        illness accounts for the patients who die first."""
+        illness accounts for the patients who die first.
+
+        Examples
+        --------
+        >>> idfit = bs.IllnessDeath().fit(_cohort(), draws=200, tune=200, chains=2,
+        ...                               random_seed=1, progressbar=False)
+        >>> cif = idfit.cumulative_incidence([12, 24])
+        >>> cif[["time", "group", "event"]].head(2)
+           time    group    event
+        0  12.0  control  illness
+        1  24.0  control  illness
+        """
         return self._table(times, EVENTS, "event", mass)
 
     def state_probabilities(self, times, mass: float = 0.95) -> pd.DataFrame:
         """Probability of being event-free, alive with the illness, or dead, per group:
-        ``time, group, state, median, mean, lower, upper``."""
+        ``time, group, state, median, mean, lower, upper``.
+
+        Examples
+        --------
+        >>> idfit = bs.IllnessDeath().fit(_cohort(), draws=200, tune=200, chains=2,
+        ...                               random_seed=1, progressbar=False)
+        >>> p = idfit.state_probabilities([24])
+        >>> p["state"].tolist()[:3]
+        ['event-free', 'illness', 'death']
+        >>> round(float(p.groupby("group")["mean"].sum().iloc[0]), 6)  # the states add up to 1
+        1.0
+        """
         return self._table(times, {s: s for s in STATES}, "state", mass)
 
     def summary(self, mass: float = 0.95) -> pd.DataFrame:
@@ -222,3 +279,15 @@ class IllnessDeathFit:
         s, d = self.sampler_settings, self.data_summary
         return (f"bayesurv IllnessDeathFit ({d['n']} patients, events {d['events']}; "
                 f"{s['chains']} chains x {s['draws']} draws, seed {s['random_seed']})")
+
+
+def _cohort():
+    """400 patients per arm with constant hazards; the treated arm's illness hazard is
+    0.6 x the control's (for the examples)."""
+    from bayesurv.data.illness_death import IllnessDeathData
+    from bayesurv.data.simulate_illness_death import simulate_illness_death
+
+    rates = {"illness": [[0.04, 0.024]], "death": [[0.015, 0.012]],
+             "death_after_illness": [[0.1, 0.1]]}
+    df = simulate_illness_death(400, [0.0], rates, followup=36, accrual=12, random_seed=5)
+    return IllnessDeathData.from_frame(df, reference="control")
