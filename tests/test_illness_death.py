@@ -87,6 +87,39 @@ def test_illness_free_assessment_before_the_end_warns():
     assert data.transition("illness").time[1] == 7.0
 
 
+# ---------------------------------------------------------------------- model settings
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"effects": {"hcc": bs.ChangePoint(near=8)}}, "unknown transition(s) ['hcc'] in effects"),
+    ({"effects": {"death": 13}}, "the effect of transition 'death' must be None"),
+    ({"effects": [bs.ChangePoint()]}, "effects must be a mapping by transition"),
+    ({"baseline": {"relapse": 2}}, "unknown transition(s) ['relapse'] in baseline"),
+])
+def test_bad_model_settings_are_named(kwargs, message):
+    with pytest.raises(bs.ModelError) as caught:
+        bs.IllnessDeath(**kwargs)
+    assert message in str(caught.value)
+
+
+def test_settings_round_trip_and_baselines_per_transition():
+    model = bs.IllnessDeath(effects={"illness": bs.ChangePoint(grid=[3, 6], near=4),
+                                     "death": bs.PiecewiseExponential(cuts=[5], baseline=2)},
+                            baseline={"illness": 1}, priors="skeptical")
+    again = bs.IllnessDeath.from_settings(model.settings())
+    assert again.settings() == model.settings()
+    assert {k: kind.baseline for k, kind in again.transitions.items()} == {
+        "illness": 1, "death": 2, "death_after_illness": None}
+    assert all(kind.priors.name == "skeptical" for kind in again.transitions.values())
+
+
+def test_unusable_data_fail_before_sampling():
+    with pytest.raises(bs.DataError, match=r"IllnessDeath needs bs\.IllnessDeathData"):
+        bs.IllnessDeath().fit(bs.SurvivalData.from_frame(bs.datasets.shi2021(),
+                                                         reference="control"))
+    no_illness = build(frame(ill=[0, 0, 0, 0], ill_t=[8.0, 7.0, 10.0, 9.0]))
+    with pytest.raises(bs.DataError, match=r"transition 'illness' .* no events"):
+        bs.IllnessDeath().fit(no_illness)
+
+
 # ---------------------------------------------------------------------- delayed entry
 def test_exposure_with_entry_by_hand():
     df = pd.DataFrame({"entry": [0.0, 3.0, 6.0, 12.0], "time": [4.0, 8.0, 15.0, 12.0],
