@@ -134,6 +134,35 @@ def test_exposure_with_entry_by_hand():
     assert data.summary()["person_time"].tolist() == [9.0, 9.0]
 
 
+def test_table_likelihood_with_entry_equals_the_per_patient_one():
+    """sum_i [d_i log h(t_i) - (H(t_i) - H(a_i))] for left-truncated rows, against the
+    Poisson form on the exposure table."""
+    from bayesurv.model.likelihood import aggregated_loglik
+
+    rng = np.random.default_rng(SEED)
+    entry = rng.uniform(0, 10, 200)
+    time = entry + rng.exponential(8, 200)
+    event = rng.integers(0, 2, 200)
+    arm = np.where(rng.random(200) < 0.5, "a", "b")
+    data = bs.SurvivalData.from_frame(pd.DataFrame({"e": entry, "t": time, "d": event,
+                                                    "arm": arm}),
+                                      time="t", event="d", entry="e", reference="a")
+    edges = np.array([0.0, 4.0, 9.0, 15.0])
+    rates = np.array([[0.1, 0.05], [0.2, 0.1], [0.05, 0.07], [0.3, 0.2]])
+    table = ExposureTable.from_data(data, edges)
+    g = data.group_index
+    at_edges = np.vstack([np.zeros(2), np.cumsum(rates[:-1] * np.diff(edges)[:, None], 0)])
+
+    def cumulative(t):
+        j = np.searchsorted(edges, t, side="left").clip(1) - 1
+        return at_edges[j, g] + (t - edges[j]) * rates[j, g]
+
+    j_end = np.searchsorted(edges, time, side="left").clip(1) - 1
+    by_patient = np.sum(event * np.log(rates[j_end, g]) - (cumulative(time) - cumulative(entry)))
+    assert abs(aggregated_loglik(np, table.events, table.exposure, np.log(rates))
+               - by_patient) < 1e-9 * abs(by_patient)
+
+
 def test_delayed_entry_is_refused_where_it_is_not_handled_yet():
     df = pd.DataFrame({"entry": [0.0, 3.0, 1.0, 2.0], "time": [4.0, 8.0, 15.0, 12.0],
                        "event": [1, 0, 1, 1], "arm": ["a", "a", "b", "b"], "x": [1, 2, 3, 5]})
