@@ -30,6 +30,7 @@ from bayesurv.digitized.risk_table import RiskTable
 from bayesurv.digitized.simulate import km_step_corners, simulate_digitization
 from bayesurv.inference.comparison import compare_models
 from bayesurv.inference.fit import Fit
+from bayesurv.inference.illness_death_fit import IllnessDeathFit
 from bayesurv.model import priors
 from bayesurv.model.changepoint import ChangePoint
 from bayesurv.model.illness_death import IllnessDeath
@@ -50,6 +51,7 @@ __all__ = [
     "FitFileError",
     "IllnessDeath",
     "IllnessDeathData",
+    "IllnessDeathFit",
     "ModelError",
     "PiecewiseExponential",
     "PriorError",
