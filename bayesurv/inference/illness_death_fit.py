@@ -26,9 +26,10 @@ from bayesurv.data.illness_death import STATES, TRANSITIONS
 from bayesurv.inference.diagnostics import Diagnostics, check_convergence, parameter_summary
 from bayesurv.inference.fit_file import ATTR_PREFIX
 from bayesurv.inference.summaries import draws, summarize_hr
-from bayesurv.model.illness_death import IllnessDeath, transition_name, transition_values
+from bayesurv.model.illness_death import IllnessDeath
 from bayesurv.model.kind import kind_from_settings, log_hazards
 from bayesurv.model.multistate import illness_death_probabilities
+from bayesurv.model.transitions import transition_name, transition_values
 
 __all__ = ["IllnessDeathFit"]
 
