@@ -218,6 +218,8 @@ def test_state_probabilities_match_quadrature():
         # the integrand (3 jumps), far below what a wrong formula would give (> 1e-3)
         assert abs(closed["illness"][at] - ill) < 1e-5
         assert abs(closed["event-free"][at] - s0[k]) < 1e-12
+        # restricted mean time event-free: S0 is smooth between edges, trapezoid error ~1e-9
+        assert abs(closed["time_event_free"][at] - np.trapezoid(s0[: k + 1], u[: k + 1])) < 1e-7
     total = closed["event-free"] + closed["illness"] + closed["death"]
     np.testing.assert_allclose(total, 1.0, atol=1e-14)
     np.testing.assert_allclose(closed["death"],
@@ -329,6 +331,22 @@ def test_state_probabilities_agree_with_truth(fit):
         g = fit.groups.index(row.group)
         expected = truth[row.state][g, np.searchsorted(grid, row.time)]
         assert abs(row.median - expected) < tolerance, (row.time, row.group, row.state)
+    rmst = fit.restricted_mean_event_free(24.0)
+    for row in rmst.itertuples():
+        g = fit.groups.index(row.group)
+        expected = truth["time_event_free"][g, np.searchsorted(grid, 24.0)]
+        # the SE of a 24-month restricted mean with 1500 patients is about 0.2 months
+        assert abs(row.median - expected) < 0.6, row.group
+    differences = fit.state_differences(times)
+    for row in differences.itertuples():
+        expected = (truth[row.quantity][1, np.searchsorted(grid, row.time)]
+                    - truth[row.quantity][0, np.searchsorted(grid, row.time)])
+        # a difference of two arms: sqrt(2) x the single-arm tolerance
+        limit = 0.85 if row.quantity == "time_event_free" else 0.057
+        assert abs(row.median - expected) < limit, (row.time, row.quantity)
+        paired = draws.sel(group="treated", quantity=row.quantity, time=row.time) - \
+            draws.sel(group="control", quantity=row.quantity, time=row.time)
+        assert row.median == pytest.approx(float(paired.median()))
     incidence = fit.cumulative_incidence(times)
     assert set(incidence["event"]) == {"illness", "death"}
     for row in incidence.itertuples():

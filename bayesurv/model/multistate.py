@@ -7,7 +7,8 @@ With hazards ``h01`` (event-free -> illness), ``h02`` (event-free -> death) and 
 - cumulative incidence of illness ``F1(t) = int_0^t h01 S0`` and of death without illness
   ``F2(t) = int_0^t h02 S0``;
 - illness: ``P1(t) = int_0^t h01(u) S0(u) exp(-int_u^t h12) du``;
-- death: ``1 - S0 - P1`` (= ``F2`` plus the deaths after illness, ``F1 - P1``).
+- death: ``1 - S0 - P1`` (= ``F2`` plus the deaths after illness, ``F1 - P1``);
+- restricted mean time event-free (alive without illness) up to ``t``: ``int_0^t S0``.
 
 On a piece of width ``x`` where the rates are ``a = h01 + h02``, ``h01`` and ``b = h12``,
 starting from ``S0``, ``P1``::
@@ -66,8 +67,9 @@ def illness_death_probabilities(edges, h_illness, h_death, h_after) -> dict[str,
     -------
     dict
         ``"event-free"``, ``"illness"``, ``"death"``, ``"cif_illness"``, ``"cif_death"``
-        (death without prior illness), each of shape (..., pieces) and evaluated at the
-        edges (the first is time 0).
+        (death without prior illness) and ``"time_event_free"`` (the restricted mean time
+        event-free), each of shape (..., pieces) and evaluated at the edges (the first is
+        time 0).
 
     Examples
     --------
@@ -88,7 +90,7 @@ def illness_death_probabilities(edges, h_illness, h_death, h_after) -> dict[str,
     shape = np.broadcast_shapes(h1.shape, h2.shape, h3.shape)
     h1, h2, h3 = (np.broadcast_to(h, shape) for h in (h1, h2, h3))
     out = {name: np.zeros(shape) for name in ("event-free", "illness", "cif_illness",
-                                              "cif_death")}
+                                              "cif_death", "time_event_free")}
     out["event-free"][..., 0] = 1.0
     widths = np.diff(edges)
     for j, x in enumerate(widths):
@@ -98,6 +100,7 @@ def illness_death_probabilities(edges, h_illness, h_death, h_after) -> dict[str,
         out["event-free"][..., j + 1] = s0 * np.exp(-a * x)
         out["cif_illness"][..., j + 1] = out["cif_illness"][..., j] + leaving * h1[..., j] / a
         out["cif_death"][..., j + 1] = out["cif_death"][..., j] + leaving * h2[..., j] / a
+        out["time_event_free"][..., j + 1] = out["time_event_free"][..., j] + leaving / a
         out["illness"][..., j + 1] = (out["illness"][..., j] * np.exp(-b * x)
                                       + h1[..., j] * s0 * exp_difference(a, b, x))
     out["death"] = 1.0 - out["event-free"] - out["illness"]
