@@ -32,12 +32,19 @@ NOT_IN_KEY = ("progressbar",)
 
 
 def data_fingerprint(data) -> str:
-    """A hash of everything in a SurvivalData that reaches a fit."""
+    """A hash of everything in a SurvivalData (or IllnessDeathData) that reaches a fit."""
     h = hashlib.sha256()
-    for array in (data.time, data.event, data.group_index, data.covariates):
+    if hasattr(data, "illness_time"):
+        arrays = (data.illness_time, data.illness, data.death_time, data.death,
+                  data.group_index)
+        labels = (type(data).__name__, data.groups, data.time_unit)
+    else:
+        arrays = (data.time, data.event, data.group_index, data.covariates, data.entry)
+        labels = (data.groups, data.covariate_names, data.time_unit, data.source)
+    for array in arrays:
         h.update(np.ascontiguousarray(array).tobytes())
         h.update(repr((array.dtype.str, array.shape)).encode())
-    h.update(repr((data.groups, data.covariate_names, data.time_unit, data.source)).encode())
+    h.update(repr(labels).encode())
     return h.hexdigest()
 
 
@@ -172,13 +179,11 @@ def _add_doctest_objects(request, doctest_namespace):
         @functools.wraps(original)
         def fit_from_registry(self, data, *args, **kwargs):
             """model.fit in a docstring example: the registry's fit, as a private copy."""
-            from bayesurv.inference.fit import Fit
-
             bound = inspect.signature(original).bind(self, data, *args, **kwargs)
             arguments = {k: v for k, v in bound.arguments.items() if k not in ("self", "data")}
             if arguments.get("random_seed") is None:
                 return original(self, data, *args, **kwargs)
             shared = _REGISTRY.get(self, data, **arguments)
-            return Fit(shared.idata.copy())
+            return type(shared)(shared.idata.copy())
 
         monkeypatch.setattr(HazardModel, "fit", fit_from_registry)

@@ -20,7 +20,9 @@ from bayesurv.base.exceptions import (
 from bayesurv.comparison.baseline import compare_baselines
 from bayesurv.comparison.estimands import compare_estimands
 from bayesurv.comparison.tables import compare, compare_priors
+from bayesurv.data.illness_death import IllnessDeathData
 from bayesurv.data.simulate import simulate_trial
+from bayesurv.data.simulate_illness_death import simulate_illness_death
 from bayesurv.data.survival_data import SurvivalData
 from bayesurv.digitized.curve import DigitizedCurve
 from bayesurv.digitized.diagnostics import at_risk_comparison, reconstruction_diagnostics
@@ -30,8 +32,10 @@ from bayesurv.digitized.risk_table import RiskTable
 from bayesurv.digitized.simulate import km_step_corners, simulate_digitization
 from bayesurv.inference.comparison import compare_models
 from bayesurv.inference.fit import Fit
+from bayesurv.inference.illness_death_fit import IllnessDeathFit
 from bayesurv.model import priors
 from bayesurv.model.changepoint import ChangePoint
+from bayesurv.model.illness_death import IllnessDeath
 from bayesurv.model.piecewise import PiecewiseExponential
 
 
@@ -47,6 +51,9 @@ __all__ = [
     "DigitizedCurveError",
     "Fit",
     "FitFileError",
+    "IllnessDeath",
+    "IllnessDeathData",
+    "IllnessDeathFit",
     "ModelError",
     "PiecewiseExponential",
     "PriorError",
@@ -72,6 +79,7 @@ __all__ = [
     "reconstruct_ipd",
     "reconstruction_diagnostics",
     "simulate_digitization",
+    "simulate_illness_death",
     "simulate_trial",
     "survival_data_from_digitized",
 ]

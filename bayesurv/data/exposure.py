@@ -142,12 +142,36 @@ class PatientPieces:
         return out
 
 
+def _person_time_from_zero(edges: np.ndarray, time: np.ndarray, group: np.ndarray,
+                           n_groups: int) -> np.ndarray:
+    """Person-time per (piece, group) of follow-ups from 0 to ``time``.
+
+    Examples
+    --------
+    >>> _person_time_from_zero(np.array([0.0, 10.0]), np.array([5.0, 12.0]), np.array([0, 0]), 1)
+    array([[15.],
+           [ 2.]])
+    """
+    m = edges.size
+    piece = piece_index(edges, time)
+    cell = piece * n_groups + group
+    offset = np.maximum(time - edges[piece], 0.0)
+    partial = np.bincount(cell, weights=offset, minlength=m * n_groups).reshape(m, n_groups)
+    ending = np.bincount(cell, minlength=m * n_groups).reshape(m, n_groups)
+    # patients still followed beyond piece j contribute its full width
+    beyond = ending[::-1].cumsum(axis=0)[::-1] - ending
+    exposure = partial.copy()
+    exposure[: m - 1] += beyond[: m - 1] * np.diff(edges)[:, None]
+    return exposure
+
+
 @dataclass(frozen=True)
 class ExposureTable:
     """Events ``D`` and person-time ``E`` per (fine piece, group).
 
     Built in O(N log N) with a sort-free binary search and bin counts; nothing loops over
-    patients.
+    patients.  With delayed entry (``data.entry``), a patient counts person-time only after
+    entry; the event, if any, is counted in the piece holding the exit time.
 
     Attributes
     ----------
@@ -192,13 +216,11 @@ class ExposureTable:
         m, g = edges.size, len(data.groups)
         cell = pieces.piece * g + pieces.group
         events = np.bincount(cell, weights=pieces.event, minlength=m * g).reshape(m, g)
-        partial = np.bincount(cell, weights=pieces.offset, minlength=m * g).reshape(m, g)
-        ending = np.bincount(cell, minlength=m * g).reshape(m, g)
-        # patients still followed beyond piece j contribute its full width
-        beyond = ending[::-1].cumsum(axis=0)[::-1] - ending
-        widths = np.diff(edges)
-        exposure = partial.copy()
-        exposure[: m - 1] += beyond[: m - 1] * widths[:, None]
+        exposure = _person_time_from_zero(edges, data.time, data.group_index, g)
+        if data.has_entry:
+            # follow-up from entry to exit is follow-up from 0 to exit minus that from 0 to
+            # entry, piece by piece; without delayed entry nothing is subtracted
+            exposure = exposure - _person_time_from_zero(edges, data.entry, data.group_index, g)
         return cls(edges, events, exposure, tuple(data.groups))
 
     @property

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from bayesurv.base.checks import describe_rows
 from bayesurv.base.columns import (
     check_binary,
     check_columns_present,
@@ -56,6 +57,9 @@ class SurvivalData:
         Unit of ``time`` (e.g. ``"months"``); cuts and grids are given in the same unit.
     row_labels : pandas.Index
         The original row labels, used in messages about individual patients.
+    entry : numpy.ndarray
+        Time each patient enters the risk set (delayed entry, left truncation); 0 for
+        everyone unless an ``entry`` column was given.  Person-time counts only after it.
     source : str
         Where the data came from (e.g. ``"patient rows"``, ``"reconstructed from digitized
         curves"``); shown in summaries.
@@ -76,6 +80,7 @@ class SurvivalData:
         "_frozen",
         "covariate_names",
         "covariates",
+        "entry",
         "event",
         "group_index",
         "groups",
@@ -96,9 +101,11 @@ class SurvivalData:
         time_unit: str = "months",
         row_labels: pd.Index | None = None,
         source: str = "patient rows",
+        entry: np.ndarray | None = None,
     ):
         time = np.asarray(time, dtype=float)
         n = time.shape[0]
+        entry = np.zeros(n) if entry is None else np.asarray(entry, dtype=float)
         if covariates is None:
             covariates = np.zeros((n, 0))
         covariates = np.asarray(covariates, dtype=float).reshape(n, -1)
@@ -106,6 +113,7 @@ class SurvivalData:
             raise DataError(f"{WHAT}: {covariates.shape[1]} covariate columns but "
                             f"{len(covariate_names)} names")
         object.__setattr__(self, "time", _readonly(time))
+        object.__setattr__(self, "entry", _readonly(entry))
         object.__setattr__(self, "event", _readonly(np.asarray(event, dtype=np.int8)))
         object.__setattr__(self, "group_index", _readonly(np.asarray(group_index, dtype=np.intp)))
         object.__setattr__(self, "groups", tuple(str(g) for g in groups))
@@ -134,6 +142,7 @@ class SurvivalData:
         reference=None,
         covariates: Sequence[str] | None = None,
         time_unit: str = "months",
+        entry: str | None = None,
     ) -> SurvivalData:
         """Validate patient rows and build a :class:`SurvivalData`.
 
@@ -157,6 +166,11 @@ class SurvivalData:
             ``"column[level]"`` (the first level is the baseline).
         time_unit : str
             Unit of ``time``, e.g. ``"days"``, ``"months"``; used in labels.
+        entry : str, optional
+            Column of entry times (delayed entry, left truncation): a patient is at risk,
+            and counts person-time, only after it.  Numbers >= 0 and <= ``time``; an event
+            at the entry time itself counts with no person-time.  Default: everyone at
+            risk from 0.
 
         Returns
         -------
@@ -189,6 +203,12 @@ class SurvivalData:
         if len(roles) < 3:
             raise DataError(f"{WHAT}: time, event and group must be three different columns, "
                             f"got time={time!r}, event={event!r}, group={group!r}")
+        if entry is not None:
+            check_columns_present(df, {"entry": entry}, WHAT)
+            if entry in roles:
+                raise DataError(f"{WHAT}: column {entry!r} is the {roles[entry]} column and "
+                                "cannot also be the entry column")
+            roles[entry] = "entry"
         for c in covariates:
             if c in roles:
                 raise DataError(f"{WHAT}: column {c!r} is the {roles[c]} column and cannot "
@@ -202,10 +222,11 @@ class SurvivalData:
         times = check_numeric(df[time], time, WHAT)
         check_nonnegative(times, df.index, time, WHAT)
         events = check_binary(df[event], event, WHAT)
+        entries = None if entry is None else check_entry(df, entry, times)
         group_index, levels = encode_groups(df[group], group, reference)
         design, names = design_matrix(df, covariates)
         return cls(times, events, group_index, levels, design, names, time_unit,
-                   row_labels=df.index, source="patient rows")
+                   row_labels=df.index, source="patient rows", entry=entries)
 
     # ------------------------------------------------------------------ properties
     @property
@@ -266,6 +287,17 @@ class SurvivalData:
         return np.asarray(self.groups, dtype=object)[self.group_index]
 
     @property
+    def has_entry(self) -> bool:
+        """Whether some patient enters the risk set after time 0 (delayed entry).
+
+        Examples
+        --------
+        >>> data.has_entry
+        False
+        """
+        return bool(self.entry.any())
+
+    @property
     def max_time(self) -> float:
         """Longest follow-up.
 
@@ -289,6 +321,8 @@ class SurvivalData:
                             "group": self.group}, index=self.row_labels.copy())
         for j, name in enumerate(self.covariate_names):
             out[name] = self.covariates[:, j]
+        if self.has_entry:
+            out["entry"] = self.entry
         return out
 
     def subset(self, mask: np.ndarray, source: str | None = None) -> SurvivalData:
@@ -321,7 +355,7 @@ class SurvivalData:
         return SurvivalData(self.time if time is None else time,
                             self.event if event is None else event, self.group_index,
                             self.groups, self.covariates, self.covariate_names, self.time_unit,
-                            self.row_labels, source or self.source)
+                            self.row_labels, source or self.source, entry=self.entry)
 
     def summary(self) -> pd.DataFrame:
         """Per group: patients, events, median and maximum follow-up, person-time.
@@ -337,13 +371,14 @@ class SurvivalData:
         for g, name in enumerate(self.groups):
             m = self.group_index == g
             t = self.time[m]
+            at_risk = t - self.entry[m] if self.has_entry else t
             rows.append({
                 "group": name,
                 "n": int(m.sum()),
                 "events": int(self.event[m].sum()),
                 "median_followup": float(np.median(t)) if t.size else np.nan,
                 "max_followup": float(t.max()) if t.size else np.nan,
-                "person_time": float(t.sum()),
+                "person_time": float(at_risk.sum()),
             })
         return pd.DataFrame(rows)
 
@@ -357,6 +392,7 @@ class SurvivalData:
         (219, 44, ['control', 'UC-MSC'], 'months')
         """
         summary = self.summary()
+        extra = {"delayed_entry": True} if self.has_entry else {}
         return {
             "n": self.n,
             "events": self.n_events,
@@ -366,6 +402,7 @@ class SurvivalData:
             "time_unit": self.time_unit,
             "source": self.source,
             "per_group": summary.to_dict(orient="records"),
+            **extra,
         }
 
     def __len__(self) -> int:
@@ -386,3 +423,25 @@ class SurvivalData:
     def _repr_html_(self) -> str:
         head = html.escape(repr(self).splitlines()[0])
         return f"<p>{head}</p>" + self.summary().to_html(index=False, float_format="%.3g")
+
+
+def check_entry(df: pd.DataFrame, column: str, times: np.ndarray) -> np.ndarray:
+    """Entry times: numbers, not missing, >= 0 and not after the row's end of follow-up.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"entry": [0.0, 9.0]})
+    >>> check_entry(df, "entry", np.array([5.0, 7.0]))
+    Traceback (most recent call last):
+    ...
+    bayesurv.base.exceptions.DataError: SurvivalData: entry time after the end of follow-up ...
+    """
+    check_no_missing(df[column], column, WHAT)
+    check_not_boolean(df[column], column, "entry", WHAT)
+    entries = check_numeric(df[column], column, WHAT)
+    check_nonnegative(entries, df.index, column, WHAT)
+    late = entries > times
+    if late.any():
+        raise DataError(f"{WHAT}: entry time after the end of follow-up (column {column!r}) at "
+                        f"{describe_rows(df.index[late], entries[late])}")
+    return entries

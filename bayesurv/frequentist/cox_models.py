@@ -46,7 +46,8 @@ def cox(data: SurvivalData, covariates: bool | str | Sequence[str] | None = None
     """Cox proportional-hazards model of group (treated vs reference), optionally adjusted.
 
     Fitted with :class:`lifelines.CoxPHFitter` (Efron ties, 95% Wald intervals), which
-    reproduces R's ``coxph(Surv(time, event) ~ group + covariates + strata(...))``.
+    reproduces R's ``coxph(Surv(time, event) ~ group + covariates + strata(...))``; with
+    delayed entry (``data.entry``), ``coxph(Surv(entry, time, event) ~ ...)``.
 
     Parameters
     ----------
@@ -212,7 +213,7 @@ def _expand(data: SurvivalData, names: list[str], what: str, arg: str) -> list[s
 
 
 def _resolve_terms(data: SurvivalData, covariates, strata, what: str):
-    _check_data(data, what)
+    _check_data(data, what, entry_ok=what == "cox")
     strata_names = _expand(data, _as_list(strata, what, "strata"), what, "strata")
     if covariates is True:
         cov_names = [c for c in data.covariate_names if c not in strata_names]
@@ -238,6 +239,9 @@ def _fit_cox(data: SurvivalData, cov_names: list[str], strata_names: list[str],
 
     # internal column names: group labels and covariate names may clash or contain spaces
     frame = pd.DataFrame({"_time": data.time, "_event": data.event.astype(int)})
+    entry_col = None
+    if data.has_entry:  # delayed entry: at risk only after it, as Surv(entry, time, event)
+        frame["_entry"], entry_col = data.entry, "_entry"
     labels = {}
     for g in range(1, len(data.groups)):
         frame[f"_g{g}"] = (data.group_index == g).astype(float)
@@ -264,7 +268,7 @@ def _fit_cox(data: SurvivalData, cov_names: list[str], strata_names: list[str],
         warnings.simplefilter("always")
         try:
             fitter = CoxPHFitter().fit(frame, "_time", "_event", strata=strata_cols or None,
-                                       fit_options=FIT_OPTIONS)
+                                       entry_col=entry_col, fit_options=FIT_OPTIONS)
         except (ConvergenceError, np.linalg.LinAlgError) as err:
             raise DataError(f"{what}: the Cox model could not be fitted: "
                             f"{_plain(str(err), labels)}; check the terms {list(labels.values())} "

@@ -154,10 +154,13 @@ def _fitter(data: SurvivalData, g: int, what: str):
     return KaplanMeierFitter().fit(*_group_arrays(data, g, what))
 
 
-def _check_data(data, what: str) -> None:
+def _check_data(data, what: str, entry_ok: bool = False) -> None:
     if not isinstance(data, SurvivalData):
         raise DataError(f"{what}: data must be a bayesurv.SurvivalData (build it with "
                         f"SurvivalData.from_frame), got {type(data).__name__}")
+    if data.has_entry and not entry_ok:
+        raise DataError(f"{what}: the data have delayed entry (an entry column), which "
+                        f"{what} does not take into account yet; frequentist.cox does")
 
 
 def _group_arrays(data: SurvivalData, g: int, what: str) -> tuple[np.ndarray, np.ndarray]:

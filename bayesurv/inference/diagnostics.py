@@ -10,11 +10,13 @@ import numpy as np
 import pandas as pd
 
 from bayesurv.base.exceptions import ConvergenceWarning
+from bayesurv.data.illness_death import TRANSITIONS
 
 __all__ = ["ESS_MIN", "RHAT_MAX", "Diagnostics", "check_convergence", "parameter_summary"]
 
 RHAT_MAX = 1.01  # Vehtari et al. (2021), Bayesian Analysis 16(2):667-718
 ESS_MIN = 400  # ibid.: 100 per chain for 4 chains
+
 SAMPLED = ("log_baseline", "log_hr", "beta")
 SUMMARIZED = ("log_hr", "log_baseline", "beta", "tau")
 
@@ -101,6 +103,23 @@ class Diagnostics:
         return "\n".join([head, *[f"  - {p}" for p in self.problems]])
 
 
+def present(posterior, roles) -> list[str]:
+    """The posterior variables of ``roles``, in that order: each role itself, or one per
+    transition of an illness-death model (``log_hr_illness``, ...).
+
+    Examples
+    --------
+    >>> present(fit.idata.posterior, SUMMARIZED)
+    ['log_hr', 'log_baseline', 'tau']
+    """
+    names = []
+    for role in roles:
+        for name in (role, *(f"{role}_{key}" for key in TRANSITIONS)):
+            if name in posterior:
+                names.append(name)
+    return names
+
+
 def check_convergence(idata, warn: bool = True, stacklevel: int = 3) -> Diagnostics:
     """Compute R-hat, ESS and divergences; warn (ConvergenceWarning) about each problem.
 
@@ -115,7 +134,7 @@ def check_convergence(idata, warn: bool = True, stacklevel: int = 3) -> Diagnost
     >>> d.table["parameter"].tolist()[:2]
     ['log_baseline[0-4.03]', 'log_baseline[4.03-6.94]']
     """
-    names = [v for v in SAMPLED if v in idata.posterior]
+    names = present(idata.posterior, SAMPLED)
     posterior = idata.posterior[names]
     chains, n_draws = posterior.sizes["chain"], posterior.sizes["draw"]
     with warnings.catch_warnings():
@@ -204,7 +223,7 @@ def parameter_summary(idata, mass: float = 0.95) -> pd.DataFrame:
     >>> s["interval"].iloc[0]
     '90% equal-tailed'
     """
-    names = [v for v in SUMMARIZED if v in idata.posterior]
+    names = present(idata.posterior, SUMMARIZED)
     tail = (1.0 - mass) / 2.0
     rows = []
     for name in names:

@@ -370,6 +370,10 @@ class Fit:
         >>> fit.log_likelihood().shape  # chains, draws, patients
         (2, 200, 219)
         """
+        if self.data_summary.get("delayed_entry"):
+            raise BayesurvInputError("Fit.log_likelihood: the data have delayed entry, which "
+                                     "the per-patient log-likelihood does not take into "
+                                     "account yet")
         return summaries.pointwise_log_likelihood(self.idata, self.model)
 
     @property

@@ -95,7 +95,9 @@ def padded_values(values: dict, dims: dict) -> dict:
     for name, dim in dims.items():
         sizes[dim] = max(sizes.get(dim, 0), values[name].shape[0])
     targets = {dim: _round_up(size) for dim, size in sizes.items()}
-    targets["fine_width"] = targets["fine_piece"] - 1  # the widths of all but the last piece
+    for dim in targets:  # the widths of all but the last piece (of each grid, by suffix)
+        if dim.startswith("fine_width"):
+            targets[dim] = targets["fine_piece" + dim.removeprefix("fine_width")] - 1
     out = dict(values)
     for name, dim in dims.items():
         edge = dim != "patient" and np.issubdtype(values[name].dtype, np.integer)
@@ -199,8 +201,8 @@ def compiled_model(model, arrays, values: dict) -> CompiledModel:
     True
     """
     shapes = tuple((name, np.shape(v), np.asarray(v).dtype.str) for name, v in values.items())
-    key = (type(model), arrays.baseline_edges.size,
-           len(model.period_rows(arrays)), len(arrays.groups), shapes)
+    # the parameter shapes hold the numbers of baseline pieces, groups and periods
+    key = (type(model), tuple(model.parameter_shapes(arrays).items()), shapes)
     if key not in _COMPILED:
         _COMPILED[key] = CompiledModel(model, arrays, values)
     return _COMPILED[key]

@@ -21,13 +21,16 @@ from bayesurv.base.checks import check_sampler_settings
 from bayesurv.base.exceptions import BayesurvInputError
 from bayesurv.base.version import __version__
 from bayesurv.data.survival_data import SurvivalData
-from bayesurv.data.usable import check_data_usable
 from bayesurv.inference.diagnostics import check_convergence
 from bayesurv.inference.fit import ATTR_PREFIX, Fit
+from bayesurv.inference.illness_death_fit import IllnessDeathFit
 from bayesurv.inference.jax_nuts import run_nuts
 from bayesurv.model.kind import HazardModel, register_sampler
 
-__all__ = ["draw_states", "sample", "settings_of_fit"]
+__all__ = ["RESULTS", "draw_states", "sample", "settings_of_fit"]
+
+# the result object of each kind's ``result``
+RESULTS = {"survival": Fit, "illness_death": IllnessDeathFit}
 
 def settings_of_fit(draws, tune, chains, random_seed, sampler, cores, target_accept) -> dict:
     """The sampler settings of one fit, checked once (:func:`bayesurv.base.checks.
@@ -68,7 +71,7 @@ def sample(model: HazardModel, data: SurvivalData, *, draws: int, tune: int, cha
     ('piecewise', 2, 100)
     """
     s = settings_of_fit(draws, tune, chains, random_seed, sampler, cores, target_accept)
-    check_data_usable(data, stacklevel=3)  # warnings point at the caller of model.fit
+    model.check_usable(data, stacklevel=3)  # warnings point at the caller of model.fit
     arrays = model.arrays(data)
     start = time.perf_counter()
     if sampler == "jax":
@@ -86,7 +89,7 @@ def sample(model: HazardModel, data: SurvivalData, *, draws: int, tune: int, cha
     attrs = {"version": __version__, "model": json.dumps(model.settings()),
              "data": json.dumps(data.to_dict()), "sampler": json.dumps(record)}
     idata.posterior.attrs.update({ATTR_PREFIX + k: v for k, v in attrs.items()})
-    fit = Fit(idata)
+    fit = RESULTS[model.result](idata)
     check_convergence(idata, warn=True, stacklevel=4)  # points at the caller of model.fit
     return fit
 
@@ -119,11 +122,8 @@ def _sample_jax(model: HazardModel, arrays, s: dict, progressbar: bool):
     if progressbar:
         sys.stderr.write("\n")
     elapsed = time.perf_counter() - start
-    dims = {"log_baseline": ["piece"], "log_hr": ["group", "period"], "beta": ["covariate"]}
-    if model.state_name is not None:
-        dims[f"{model.state_name}_probability"] = [model.state_dim]
     idata = az.from_dict(posterior=posterior, sample_stats=stats, coords=model.coords(arrays),
-                         dims=dims)
+                         dims=model.posterior_dims(arrays))
     idata.posterior.attrs["sampling_time"] = elapsed
     return idata
 

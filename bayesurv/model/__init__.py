@@ -6,3 +6,4 @@ rebuild its kind object by name.
 
 from bayesurv.model import piecewise  # noqa: F401, I001 (registers the kinds, in this order)
 from bayesurv.model import changepoint  # noqa: F401
+from bayesurv.model import illness_death  # noqa: F401

@@ -169,6 +169,10 @@ class ModelArrays:
         >>> arrays.fine_edges.tolist(), arrays.baseline_edges.tolist(), arrays.groups
         ([0.0, 13.0, 24.0], [0.0, 24.0], ('control', 'UC-MSC'))
         """
+        if data.has_entry and data.covariates.shape[1]:
+            raise ModelError("covariates with delayed entry (an entry column) are not "
+                             "supported yet: the per-patient likelihood counts follow-up "
+                             "from time 0")
         edges = fine_grid(baseline_cuts, *other_cuts)
         means = data.covariates.mean(axis=0) if data.covariates.shape[1] else np.zeros(0)
         sds = data.covariates.std(axis=0) if data.covariates.shape[1] else np.zeros(0)

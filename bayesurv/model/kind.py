@@ -31,6 +31,7 @@ import pytensor.tensor as pt
 from bayesurv.base.exceptions import FitFileError
 from bayesurv.base.vocabulary import interval_labels
 from bayesurv.data.survival_data import SurvivalData
+from bayesurv.data.usable import check_data_usable
 from bayesurv.model import likelihood as lik
 from bayesurv.model.arrays import ModelArrays, resolve_baseline
 from bayesurv.model.priors import PriorSet, get_prior_set
@@ -115,6 +116,7 @@ class HazardModel:
     setting_names: ClassVar[tuple[str, ...]] = ("baseline",)
     kind_array_names: ClassVar[tuple[str, ...]] = ()  # stored in a fit's constant_data
     graph_array_names: ClassVar[tuple[str, ...]] = ()  # of those, the ones the graph reads
+    result: ClassVar[str] = "survival"  # which result object wraps its posterior
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -269,6 +271,30 @@ class HazardModel:
                         random_seed=random_seed, sampler=sampler, cores=cores,
                         target_accept=target_accept, progressbar=progressbar)
 
+    def check_usable(self, data, stacklevel: int = 2) -> None:
+        """Refuse data this kind cannot be fitted to (before anything is built); warn about
+        sparse groups (see :func:`bayesurv.data.usable.check_data_usable`).
+
+        Examples
+        --------
+        >>> bs.PiecewiseExponential().check_usable(data)  # 44 events in two arms: no remark
+        """
+        check_data_usable(data, stacklevel=stacklevel + 1)
+
+    def posterior_dims(self, arrays: ModelArrays) -> dict[str, list[str]]:
+        """The dimensions of each posterior variable (as in :meth:`coords`).
+
+        Examples
+        --------
+        >>> bs.PiecewiseExponential().posterior_dims(None)["log_hr"]
+        ['group', 'period']
+        """
+        dims = {"log_baseline": ["piece"], "log_hr": ["group", "period"],
+                "beta": ["covariate"]}
+        if self.state_name is not None:
+            dims[f"{self.state_name}_probability"] = [self.state_dim]
+        return dims
+
     def graph_dims(self, arrays: ModelArrays) -> dict[str, str]:
         """The dimension of the first axis of each array among :meth:`graph_values` (prior
         parameters, which are numbers, have none).
@@ -402,7 +428,8 @@ class HazardModel:
                                  dims=self.state_dim)
         return model
 
-    def _log_baseline(self, d: Mapping, n_pieces: int):
+    def _log_baseline(self, d: Mapping, n_pieces: int, name: str = "log_baseline",
+                      dims: str = "piece"):
         """Random walk over baseline pieces, its start centred on the crude event rate.
 
         The piece log hazards are sampled directly (a centred random walk): each is pinned
@@ -410,11 +437,10 @@ class HazardModel:
         short trajectories.
         """
         if n_pieces == 1:
-            return pm.Normal("log_baseline", mu=d["level_mu"], sigma=d["level_sigma"],
-                             dims="piece")
+            return pm.Normal(name, mu=d["level_mu"], sigma=d["level_sigma"], dims=dims)
         init = pm.Normal.dist(mu=d["level_mu"], sigma=d["level_sigma"])
-        return pm.GaussianRandomWalk("log_baseline", mu=d["step_mu"], sigma=d["step_sigma"],
-                                     init_dist=init, steps=n_pieces - 1, dims="piece")
+        return pm.GaussianRandomWalk(name, mu=d["step_mu"], sigma=d["step_sigma"],
+                                     init_dist=init, steps=n_pieces - 1, dims=dims)
 
     def _linear_predictor(self, d: Mapping):
         if "patient_covariates" not in d:
