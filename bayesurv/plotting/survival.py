@@ -7,6 +7,7 @@ from matplotlib.lines import Line2D
 
 from bayesurv.data.survival_data import SurvivalData
 from bayesurv.inference.fit import Fit
+from bayesurv.inference.intervals import interval_label
 from bayesurv.plotting import plot_data as pdata
 from bayesurv.plotting.style import (
     ARM_COLOURS,
@@ -55,11 +56,15 @@ def plot_survival(fit: Fit, data: SurvivalData, times=None, mass: float = 0.95, 
     'survival probability'
     >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()][:2]
     ['control: posterior median, 95% band', 'control: Kaplan-Meier']
+    >>> fig.axes[0].get_legend().get_title().get_text()
+    'bands: 95% equal-tailed credible intervals'
     >>> plt.close("all")
     """
     out = pdata.survival_data(fit, data, times, mass)
     post, km = out["posterior"], out["kaplan_meier"]
     pct = f"{100 * mass:g}%"
+    # the legend's title names the interval and, for a covariate model, which curves these are
+    which = f"; curves {post['covariates'].iloc[0]}" if "covariates" in post.columns else ""
     with font_sizes():
         fig, ax = new_axes(ax, "plot_survival")
         for g, group in enumerate(data.groups):
@@ -78,7 +83,9 @@ def plot_survival(fit: Fit, data: SurvivalData, times=None, mass: float = 0.95, 
             handles.append(Line2D([], [], color=colour, lw=1.2,
                                   ls=(0, (4, 2)) if g == 0 else "-",
                                   label=f"{group}: Kaplan-Meier"))
-        ax.legend(handles=handles, loc="lower left", framealpha=0.9, ncol=len(data.groups))
+        ax.legend(handles=handles, loc="lower left", framealpha=0.9, ncol=len(data.groups),
+                  title=f"bands: {interval_label(mass)} credible intervals{which}",
+                  title_fontsize=10, alignment="left")
         ax.set_ylim(*(ylim or (0.0, 1.02)))
         ax.set_xlim(0, float(max(post["time"].max(), km["time"].max())))
         ax.set_xlabel(f"time since randomisation{unit_suffix(fit.time_unit)}")
