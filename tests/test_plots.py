@@ -176,10 +176,10 @@ def test_changepoint_data_of_the_reference_fit(cp_fit, pw_fit):
     # the default grid of the cohort: whole months leaving 3 deaths on each side
     np.testing.assert_array_equal(bars["tau"], np.arange(4.0, 57.0))
     assert bars["probability"].sum() == pytest.approx(1.0, abs=1e-9)
-    # the 90% interval is one run of bars holding at least 90% of the posterior
+    # the 95% interval is one run of bars holding at least 95% of the posterior
     inside = np.flatnonzero(bars["in_interval"].to_numpy())
     assert np.all(np.diff(inside) == 1)
-    assert bars.loc[bars["in_interval"], "probability"].sum() >= 0.90
+    assert bars.loc[bars["in_interval"], "probability"].sum() >= 0.95
     with pytest.raises(bs.BayesurvInputError, match="needs a ChangePoint fit"):
         pdata.changepoint_data(pw_fit)
 
@@ -348,7 +348,7 @@ def test_changepoint_figure(cp_fit):
     summary = cp_fit.changepoint_summary()
     notes = [t.get_text() for t in ax.texts]
     assert f"mode {summary['mode']:g}" in notes
-    assert f"90% interval {summary['lower']:g}-{summary['upper']:g} months" in notes
+    assert f"95% equal-tailed interval {summary['lower']:g}-{summary['upper']:g} months" in notes
     prior = next(line for line in ax.get_lines() if line.get_label() == "prior")
     np.testing.assert_array_equal(prior.get_ydata(), cp_fit.changepoint()["prior"])
 

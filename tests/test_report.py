@@ -184,3 +184,18 @@ def test_three_arm_published_table_must_name_the_group(three_arm_report):
                        published_orientation="treated_vs_reference")
     assert table.set_index(["window", "group"])["published_hr"].dropna().to_dict() == {
         ("0-12", "low dose"): 0.5}
+
+
+def test_every_report_table_with_an_interval_says_which(three_arm_report):
+    out, _ = three_arm_report
+    checked = []
+    for path in sorted((out / "tables").glob("*.csv")):
+        table = pd.read_csv(path)
+        if {"lower", "bayes_lower", "freq_lower"} & set(table.columns):
+            assert "interval" in table.columns, path.name
+            assert table["interval"].str.startswith(("95% ", "Bayesian 95% ")).all(), path.name
+            checked.append(path.stem)
+    assert {"comparison", "hazard_ratios", "survival", "cox", "prior_sensitivity",
+            "estimands"} <= set(checked)
+    text = (out / "summary.md").read_text(encoding="utf-8")
+    assert "95% equal-tailed credible interval" in text

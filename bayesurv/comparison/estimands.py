@@ -17,6 +17,7 @@ from bayesurv.base.checks import check_mass, check_positive, check_times
 from bayesurv.base.exceptions import BayesurvInputError, DataError
 from bayesurv.data.survival_data import SurvivalData
 from bayesurv.inference.fit import Fit
+from bayesurv.inference.intervals import both_intervals
 
 __all__ = ["compare_estimands", "default_horizon"]
 
@@ -93,7 +94,9 @@ def compare_estimands(fit: Fit, data: SurvivalData, horizon: float | None = None
                       frequentist.median_survival(data, mass=mass)
                       .rename(columns={"median": "freq"}), at=np.nan),
     ]
-    return pd.concat(parts, ignore_index=True)[COLUMNS]
+    out = pd.concat(parts, ignore_index=True)[COLUMNS]
+    out.attrs["interval"] = both_intervals(mass)
+    return out
 
 
 def _side_by_side(estimand: str, bayes: pd.DataFrame, freq: pd.DataFrame, at: float = np.nan,

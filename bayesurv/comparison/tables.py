@@ -20,6 +20,7 @@ from bayesurv.base.exceptions import BayesurvInputError, DataError
 from bayesurv.base.vocabulary import landmark_windows
 from bayesurv.data.survival_data import SurvivalData
 from bayesurv.inference.fit import Fit
+from bayesurv.inference.intervals import both_intervals, interval_label
 
 __all__ = ["compare", "compare_priors", "fit_covariates", "invert_published", "landmark_windows"]
 
@@ -210,7 +211,9 @@ def compare(fit: Fit, data: SurvivalData, published: pd.DataFrame | None = None,
                            published_upper=match["upper"],
                            published_p=match["p"] if "p" in match else np.nan)
         rows.append(row)
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out.attrs["interval"] = both_intervals(mass)
+    return out
 
 
 def fit_covariates(fit: Fit, data: SurvivalData) -> list[str] | None:
@@ -252,7 +255,8 @@ def compare_priors(model, data: SurvivalData,
     -------
     pandas.DataFrame
         ``prior, log_hr_prior, period, group, median, lower, upper, p_benefit``, plus the
-        change-point posterior mode and 90% interval for a change-point model.
+        change-point posterior mode and 95% interval for a change-point model; all intervals
+        are equal-tailed (``attrs["interval"]``).
 
     Examples
     --------
@@ -282,4 +286,6 @@ def compare_priors(model, data: SurvivalData,
                "p_benefit"]
     out = pd.concat(frames, ignore_index=True)
     extra = [c for c in ("tau_mode", "tau_lower", "tau_upper") if c in out.columns]
-    return out[columns + extra]
+    out = out[columns + extra]
+    out.attrs["interval"] = interval_label(0.95)
+    return out

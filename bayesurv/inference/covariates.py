@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from bayesurv.base.checks import check_mass
+from bayesurv.inference.intervals import checked, labelled
 from bayesurv.inference.summaries import draws, summarize_hr
 
 __all__ = ["covariate_effects", "covariate_sds"]
@@ -31,7 +31,7 @@ def covariate_sds(idata) -> np.ndarray:
     return np.ones(constant.sizes.get("covariate", 0))
 
 
-def covariate_effects(idata, mass: float = 0.95) -> pd.DataFrame:
+def covariate_effects(idata, mass: float = 0.95, interval: str = "equal-tailed") -> pd.DataFrame:
     """Posterior HR of each covariate per standard deviation and per unit.
 
     Parameters
@@ -39,7 +39,9 @@ def covariate_effects(idata, mass: float = 0.95) -> pd.DataFrame:
     idata : arviz.InferenceData
         A fit's InferenceData.
     mass : float
-        Mass of the equal-tailed intervals, in (0, 1).
+        Mass of the intervals, in (0, 1).
+    interval : {"equal-tailed", "hdi"}
+        The interval (named in ``attrs["interval"]``).
 
     Returns
     -------
@@ -53,17 +55,17 @@ def covariate_effects(idata, mass: float = 0.95) -> pd.DataFrame:
     >>> covariate_effects(fit.idata).columns.tolist()
     ['covariate', 'scale', 'sd', 'median', 'mean', 'lower', 'upper', 'p_below_1']
     """
-    mass = check_mass(mass, "covariate_effects")
+    mass, interval = checked(mass, interval, "covariate_effects")
     columns = ["covariate", "scale", "sd", "median", "mean", "lower", "upper", "p_below_1"]
     sds = covariate_sds(idata)
     if sds.size == 0:
-        return pd.DataFrame(columns=columns)
+        return labelled(pd.DataFrame(columns=columns), mass, interval)
     per_sd = draws(idata, "beta")
     names = [str(x) for x in idata.constant_data["covariate"].values]
     rows = []
     for j, name in enumerate(names):
         for scale, log_hr in (("per SD", per_sd[:, j]), ("per unit", per_sd[:, j] / sds[j])):
-            summary = summarize_hr(log_hr, mass)
+            summary = summarize_hr(log_hr, mass, interval)
             summary["p_below_1"] = summary.pop("p_benefit")
             rows.append({"covariate": name, "scale": scale, "sd": float(sds[j]), **summary})
-    return pd.DataFrame(rows, columns=columns)
+    return labelled(pd.DataFrame(rows, columns=columns), mass, interval)

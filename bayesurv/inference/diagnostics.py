@@ -11,6 +11,7 @@ import pandas as pd
 
 from bayesurv.base.exceptions import ConvergenceWarning
 from bayesurv.data.illness_death import TRANSITIONS
+from bayesurv.inference.intervals import credible_interval, interval_label, labelled
 
 __all__ = ["ESS_MIN", "RHAT_MAX", "Diagnostics", "check_convergence", "parameter_summary"]
 
@@ -201,30 +202,32 @@ def _problems(table: pd.DataFrame, divergences: int, chains: int) -> list[str]:
     return problems
 
 
-def parameter_summary(idata, mass: float = 0.95) -> pd.DataFrame:
-    """Mean, sd, median, equal-tailed interval and ArviZ's R-hat and ESS of every parameter.
+def parameter_summary(idata, mass: float = 0.95, interval: str = "equal-tailed") -> pd.DataFrame:
+    """Mean, sd, median, interval of ``mass`` and ArviZ's R-hat and ESS of every parameter.
 
     Parameters
     ----------
     idata : arviz.InferenceData
         A fit's InferenceData.
     mass : float
-        Mass of the equal-tailed interval (``lower``, ``upper``), in (0, 1).
+        Mass of the interval (``lower``, ``upper``), in (0, 1).
+    interval : {"equal-tailed", "hdi"}
 
     Returns
     -------
     pandas.DataFrame
         Indexed by parameter (``log_hr[UC-MSC, before]``); the ``interval`` column names the
-        interval, e.g. "95% equal-tailed".
+        interval, e.g. "95% equal-tailed" (so does ``attrs["interval"]``).
 
     Examples
     --------
     >>> s = parameter_summary(fit.idata, 0.9)
     >>> s["interval"].iloc[0]
     '90% equal-tailed'
+    >>> parameter_summary(fit.idata, interval="hdi").attrs["interval"]
+    '95% HDI'
     """
     names = present(idata.posterior, SUMMARIZED)
-    tail = (1.0 - mass) / 2.0
     rows = []
     for name in names:
         values = idata.posterior[name]
@@ -232,13 +235,14 @@ def parameter_summary(idata, mass: float = 0.95) -> pd.DataFrame:
         flat = values.to_numpy().reshape(-1, *first.shape)
         for position in np.ndindex(first.shape):
             x = flat[(slice(None), *position)].astype(float)
+            lower, upper = credible_interval(x, mass, interval)
             rows.append({"parameter": _label(first, name, position), "mean": x.mean(),
                          "sd": x.std(ddof=1) if x.size > 1 else np.nan,
-                         "median": np.median(x), "lower": np.quantile(x, tail),
-                         "upper": np.quantile(x, 1.0 - tail)})
+                         "median": np.median(x), "lower": float(lower),
+                         "upper": float(upper)})
     table = pd.DataFrame(rows).set_index("parameter")
-    table["interval"] = f"{mass:.0%} equal-tailed"
+    table["interval"] = interval_label(mass, interval)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         diagnostics = az.summary(idata, var_names=names, kind="diagnostics", round_to="none")
-    return table.join(diagnostics[["ess_bulk", "ess_tail", "r_hat"]])
+    return labelled(table.join(diagnostics[["ess_bulk", "ess_tail", "r_hat"]]), mass, interval)

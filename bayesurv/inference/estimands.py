@@ -4,14 +4,19 @@ Every estimand is a functional of each draw's survival curve, which is piecewise
 the log hazards per fine piece come from :func:`bayesurv.inference.summaries.draw_log_hazards`
 (each draw in its own state, for a change-point fit its own tau) and the cumulative hazard
 from :func:`bayesurv.inference.summaries.cumulative_hazard`, so these curves are those of
-:meth:`bayesurv.Fit.survival`.  Like them, they are for a patient with average covariates (the
-model centres its covariates), not averages of each patient's curve over the cohort.
+:meth:`bayesurv.Fit.survival`.  For a fit with covariates they are, like them, standardized
+over the cohort by default or at given covariate values (``covariates=``, see
+:mod:`bayesurv.inference.curves`): RMST and milestone survival are averages of each patient's
+exact value, the median is that of the averaged curve (found numerically to
+:data:`bayesurv.inference.curves.MEDIAN_TOLERANCE`); the tables then add a ``covariates``
+column, before ``group``.
 
 Each table has one row per group, then one per treated group for the difference, treated
 minus reference (``group`` like ``"UC-MSC - control"``).  Columns: the time the estimand is
 taken at (``horizon`` or ``time``, none for medians), then those of
 :meth:`bayesurv.Fit.hazard_ratios`: ``median, mean, lower, upper`` (posterior median, mean
-and equal-tailed interval of ``mass``) and ``p_benefit``, the posterior probability that the
+and interval of ``mass``, equal-tailed by default, named in ``table.attrs["interval"]``) and
+``p_benefit``, the posterior probability that the
 difference is > 0 (longer or more survival on the treated arm; NaN on the group rows); medians
 add ``reached``; ``group`` comes last.  Medians not reached within the follow-up, and the rule
 for summarizing them, are described at :func:`summarize_draws` and :func:`median_table`.
@@ -26,7 +31,7 @@ import xarray as xr
 
 from bayesurv.base.exceptions import DataWarning, warn_caller
 from bayesurv.base.vocabulary import difference_label
-from bayesurv.inference import summaries
+from bayesurv.inference import curves, intervals, summaries
 from bayesurv.model.kind import HazardModel
 
 __all__ = [
@@ -52,8 +57,10 @@ def _followup(idata, data_summary: dict) -> np.ndarray:
     return np.array([by_name[group] for group in _groups(idata)])
 
 
-def survival_curves(idata, model: HazardModel, times) -> xr.DataArray:
-    """Posterior survival curves at ``times``, dims ``(chain, draw, group, time)``.
+def survival_curves(idata, model: HazardModel, times,
+                    covariates=curves.STANDARDIZED) -> xr.DataArray:
+    """Posterior survival curves at ``times``, dims ``(chain, draw, group, time)``; for a fit
+    with covariates ``attrs["covariates"]`` says which curves (see :mod:`~.curves`).
 
     Examples
     --------
@@ -62,7 +69,8 @@ def survival_curves(idata, model: HazardModel, times) -> xr.DataArray:
     (('chain', 'draw', 'group', 'time'), 200, ['control', 'UC-MSC'])
     """
     times = np.asarray(times, dtype=float)
-    surv = summaries.survival_draws(idata, model, times)  # (draws, times, groups)
+    profile = curves.covariate_profile(idata, covariates, "survival_draws")
+    surv = curves.survival_draws(idata, model, times, profile)  # (draws, times, groups)
     posterior = idata.posterior
     shape = (posterior.sizes["chain"], posterior.sizes["draw"], *surv.shape[1:])
     return xr.DataArray(surv.reshape(shape).transpose(0, 1, 3, 2),
@@ -70,7 +78,8 @@ def survival_curves(idata, model: HazardModel, times) -> xr.DataArray:
                         coords={"chain": posterior["chain"].to_numpy(),
                                 "draw": posterior["draw"].to_numpy(),
                                 "group": _groups(idata), "time": times},
-                        name="survival")
+                        name="survival",
+                        attrs={} if profile.label is None else {"covariates": profile.label})
 
 
 def _at_edges(edges: np.ndarray, lh: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -151,24 +160,35 @@ def piecewise_median(edges: np.ndarray, lh: np.ndarray) -> np.ndarray:
     return edges[piece[:, 0]] + (half - start) / rate
 
 
-def _draw_hazards(idata, model: HazardModel) -> tuple[np.ndarray, np.ndarray]:
-    return idata.constant_data["fine_edges"].to_numpy(), summaries.draw_log_hazards(idata, model)
+def _profile(idata, covariates, what: str) -> curves.Profile:
+    if isinstance(covariates, curves.Profile):
+        return covariates
+    return curves.covariate_profile(idata, covariates, what)
 
 
-def rmst_draws(idata, model: HazardModel, horizon: float) -> np.ndarray:
-    """Restricted mean survival time up to ``horizon`` per draw and group: (draws, groups).
+def rmst_draws(idata, model: HazardModel, horizon: float,
+               covariates=curves.STANDARDIZED) -> np.ndarray:
+    """Restricted mean survival time up to ``horizon`` per draw and group: (draws, groups);
+    with covariates, the mean of each patient's exact RMST (see :mod:`~.curves`).
 
     Examples
     --------
     >>> rmst_draws(pw_fit.idata, pw_fit.model, 60.0).shape
     (400, 2)
     """
-    return piecewise_rmst(*_draw_hazards(idata, model), horizon)
+    profile = _profile(idata, covariates, "rmst")
+    return curves.per_patient(idata, model, profile,
+                              lambda edges, lh: piecewise_rmst(edges, lh, horizon))
 
 
-def median_draws(idata, model: HazardModel, data_summary: dict) -> np.ndarray:
+def median_draws(idata, model: HazardModel, data_summary: dict,
+                 covariates=curves.STANDARDIZED) -> np.ndarray:
     """Median survival per draw and group, ``inf`` where it comes after the group's longest
     follow-up (not reached): (draws, groups).
+
+    For one curve per group (no covariates, or given values) the closed form
+    :func:`piecewise_median`; for curves standardized over the cohort, the median of the
+    averaged curve (:func:`bayesurv.inference.curves.standardized_median`).
 
     Examples
     --------
@@ -176,23 +196,17 @@ def median_draws(idata, model: HazardModel, data_summary: dict) -> np.ndarray:
     >>> m.shape, bool(np.isinf(m).any())
     ((400, 2), True)
     """
-    median = piecewise_median(*_draw_hazards(idata, model))
-    return np.where(median <= _followup(idata, data_summary), median, np.inf)
+    profile = _profile(idata, covariates, "median_survival")
+    followup = _followup(idata, data_summary)
+    if profile.rows.shape[0] > 1:
+        return curves.standardized_median(idata, model, profile, followup)
+    median = curves.per_patient(idata, model, profile, piecewise_median)
+    return np.where(median <= followup, median, np.inf)
 
 
-def _quantiles(values: np.ndarray, probs) -> np.ndarray:
-    """numpy's default (linear) quantiles, NaN where one rests on a non-finite value."""
-    v = np.sort(values)
-    position = (v.size - 1) * np.asarray(probs, dtype=float)
-    low, high = np.floor(position).astype(int), np.ceil(position).astype(int)
-    finite = np.isfinite(v[low]) & np.isfinite(v[high])
-    with np.errstate(invalid="ignore"):
-        out = v[low] + (position - low) * (v[high] - v[low])
-    return np.where(finite, out, np.nan)
-
-
-def summarize_draws(values: np.ndarray, mass: float = 0.95, benefit: bool = False) -> dict:
-    """Median, mean, equal-tailed interval and (if ``benefit``) P(value > 0) of draws.
+def summarize_draws(values: np.ndarray, mass: float = 0.95, benefit: bool = False,
+                    interval: str = "equal-tailed") -> dict:
+    """Median, mean, interval of ``mass`` and (if ``benefit``) P(value > 0) of draws.
 
     Draws may be ``inf`` (a median not reached) and, for a difference of two medians neither
     of which is reached, NaN (unordered).  A quantile is reported only when it is the same
@@ -207,11 +221,14 @@ def summarize_draws(values: np.ndarray, mass: float = 0.95, benefit: bool = Fals
     >>> summarize_draws(np.array([-1.0, 2.0, 3.0, np.nan]), benefit=True)["p_benefit"]
     nan
     """
-    tail = (1.0 - mass) / 2.0
     unordered = np.isnan(values)
-    probs = [0.5, tail, 1.0 - tail]
-    first = _quantiles(np.where(unordered, -np.inf, values), probs)
-    last = _quantiles(np.where(unordered, np.inf, values), probs)
+
+    def summary(placed):
+        return np.array([intervals.quantiles(placed, [0.5])[0],
+                         *intervals.credible_interval(placed, mass, interval)])
+
+    first = summary(np.where(unordered, -np.inf, values))
+    last = summary(np.where(unordered, np.inf, values))
     median, lower, upper = np.where(first == last, first, np.nan)
     out = {"median": float(median),
            "mean": float(values.mean()) if np.isfinite(values).all() else np.nan,
@@ -222,29 +239,33 @@ def summarize_draws(values: np.ndarray, mass: float = 0.95, benefit: bool = Fals
     return out
 
 
-def _table(idata, per_group: np.ndarray, mass: float, extra: dict | None = None,
-           reached: np.ndarray | None = None) -> list[dict]:
+def _table(idata, per_group: np.ndarray, mass: float, interval: str, label: str | None,
+           extra: dict | None = None, reached: np.ndarray | None = None) -> list[dict]:
     """Rows for the groups and the differences (treated minus reference) of (draws, groups)
-    values; ``reached`` (draws, groups) adds the share of draws where each is finite."""
+    values; ``reached`` (draws, groups) adds the share of draws where each is finite,
+    ``label`` (the covariate profile's) a ``covariates`` column."""
     groups = _groups(idata)
     extra = extra or {}
+    named = {} if label is None else {"covariates": label}
     rows = []
     for g, group in enumerate(groups):
-        rows.append({**extra, **summarize_draws(per_group[:, g], mass), "p_benefit": np.nan,
+        rows.append({**extra, **summarize_draws(per_group[:, g], mass, interval=interval),
+                     "p_benefit": np.nan,
                      **({} if reached is None else {"reached": float(reached[:, g].mean())}),
-                     "group": group})
+                     **named, "group": group})
     for g in range(1, len(groups)):
         with np.errstate(invalid="ignore"):  # inf - inf: neither median reached
             difference = per_group[:, g] - per_group[:, 0]
         both = None if reached is None else float((reached[:, g] & reached[:, 0]).mean())
-        rows.append({**extra, **summarize_draws(difference, mass, benefit=True),
+        rows.append({**extra, **summarize_draws(difference, mass, True, interval),
                      **({} if both is None else {"reached": both}),
-                     "group": difference_label(groups[g], groups[0])})
+                     **named, "group": difference_label(groups[g], groups[0])})
     return rows
 
 
 def rmst_table(idata, model: HazardModel, data_summary: dict, horizon: float,
-               mass: float = 0.95) -> pd.DataFrame:
+               mass: float = 0.95, interval: str = "equal-tailed",
+               covariates=curves.STANDARDIZED) -> pd.DataFrame:
     """Posterior restricted mean survival time up to ``horizon`` and its differences.
 
     Warns (:class:`~bayesurv.DataWarning`) if ``horizon`` is past a group's longest
@@ -267,12 +288,15 @@ def rmst_table(idata, model: HazardModel, data_summary: dict, horizon: float,
         warn_caller(f"Fit.rmst: horizon {horizon:g} {unit} is past the longest follow-up of "
                     f"{', '.join(past)}; beyond it the survival curve carries the hazard of "
                     "the last piece forward", DataWarning)
-    values = rmst_draws(idata, model, horizon)
-    return pd.DataFrame(_table(idata, values, mass, {"horizon": horizon}))
+    profile = _profile(idata, covariates, "rmst")
+    values = rmst_draws(idata, model, horizon, profile)
+    return intervals.labelled(pd.DataFrame(_table(idata, values, mass, interval, profile.label,
+                                                  {"horizon": horizon})), mass, interval)
 
 
-def survival_difference_table(idata, model: HazardModel, times,
-                              mass: float = 0.95) -> pd.DataFrame:
+def survival_difference_table(idata, model: HazardModel, times, mass: float = 0.95,
+                              interval: str = "equal-tailed",
+                              covariates=curves.STANDARDIZED) -> pd.DataFrame:
     """Posterior (milestone) survival at each of ``times`` per group, and its differences.
 
     Examples
@@ -283,15 +307,18 @@ def survival_difference_table(idata, model: HazardModel, times,
      [60.0, 'control'], [60.0, 'UC-MSC'], [60.0, 'UC-MSC - control']]
     """
     times = np.asarray(times, dtype=float)
-    surv = summaries.survival_draws(idata, model, times)  # (draws, times, groups)
+    profile = _profile(idata, covariates, "survival_difference")
+    surv = curves.survival_draws(idata, model, times, profile)  # (draws, times, groups)
     rows = []
     for t, time in enumerate(times):
-        rows += _table(idata, surv[:, t, :], mass, {"time": float(time)})
-    return pd.DataFrame(rows)
+        rows += _table(idata, surv[:, t, :], mass, interval, profile.label,
+                       {"time": float(time)})
+    return intervals.labelled(pd.DataFrame(rows), mass, interval)
 
 
-def median_table(idata, model: HazardModel, data_summary: dict,
-                 mass: float = 0.95) -> pd.DataFrame:
+def median_table(idata, model: HazardModel, data_summary: dict, mass: float = 0.95,
+                 interval: str = "equal-tailed",
+                 covariates=curves.STANDARDIZED) -> pd.DataFrame:
     """Posterior median survival per group and its differences.
 
     A draw whose median comes after the group's longest follow-up has not reached it: it
@@ -305,5 +332,8 @@ def median_table(idata, model: HazardModel, data_summary: dict,
     >>> table.columns.tolist()
     ['median', 'mean', 'lower', 'upper', 'p_benefit', 'reached', 'group']
     """
-    values = median_draws(idata, model, data_summary)
-    return pd.DataFrame(_table(idata, values, mass, reached=np.isfinite(values)))
+    profile = _profile(idata, covariates, "median_survival")
+    values = median_draws(idata, model, data_summary, profile)
+    return intervals.labelled(pd.DataFrame(_table(idata, values, mass, interval, profile.label,
+                                                  reached=np.isfinite(values))),
+                              mass, interval)

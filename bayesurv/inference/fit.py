@@ -14,17 +14,22 @@ import os
 import numpy as np
 import pandas as pd
 
-from bayesurv.base.checks import check_mass, check_positive, check_times, check_windows
+from bayesurv.base.checks import check_positive, check_times, check_windows
 from bayesurv.base.exceptions import BayesurvInputError, FitFileError
-from bayesurv.inference import estimands, summaries
+from bayesurv.inference import curves, estimands, summaries
 from bayesurv.inference.covariates import covariate_effects
 from bayesurv.inference.diagnostics import Diagnostics, check_convergence, parameter_summary
 from bayesurv.inference.fit_file import ATTR_PREFIX, check_fit
 from bayesurv.inference.fit_io import read_fit_file, write_fit_file
+from bayesurv.inference.intervals import checked
 from bayesurv.inference.predictive import PredictiveCheck, predictive_check
 from bayesurv.model.priors import PriorSet
 
 __all__ = ["ATTR_PREFIX", "Fit"]
+
+STANDARDIZED = curves.STANDARDIZED
+ET = "equal-tailed"
+
 
 class Fit:
     """The result of fitting a bayesurv model: an ArviZ InferenceData plus its context.
@@ -32,6 +37,13 @@ class Fit:
     Created by ``model.fit(data)`` or :meth:`from_netcdf`.  The posterior, the model
     settings, the data summary, the sampler settings and the package version all live
     inside :attr:`idata`, so a saved fit is self-describing.
+
+    Every table's interval has mass ``mass`` (95% by default, any number in (0, 1)) and is
+    equal-tailed, or the highest-density interval with ``interval="hdi"``
+    (:mod:`bayesurv.inference.intervals`); ``table.attrs["interval"]`` names it.  For a fit
+    with covariates, survival curves and their estimands are standardized over the cohort
+    (``covariates="standardized"``) or at given covariate values (``covariates={"age": 50}``),
+    see :mod:`bayesurv.inference.curves`.
 
     Attributes
     ----------
@@ -150,7 +162,7 @@ class Fit:
         return max(float(g["max_followup"]) for g in self.data_summary["per_group"])
 
     # ------------------------------------------------------------------ tables
-    def hazard_ratios(self, mass: float = 0.95) -> pd.DataFrame:
+    def hazard_ratios(self, mass: float = 0.95, interval: str = ET) -> pd.DataFrame:
         """HR (treated vs reference) per period: median, mean, interval, P(HR < 1).
 
         Columns ``period, start, end, median, mean, lower, upper, p_benefit, group``; for a
@@ -165,9 +177,10 @@ class Fit:
         True
         """
         return summaries.hazard_ratio_table(self.idata, self.model,
-                                            check_mass(mass, "Fit.hazard_ratios"))
+                                            *checked(mass, interval, "Fit.hazard_ratios"))
 
-    def window_hazard_ratios(self, windows, mass: float = 0.95) -> pd.DataFrame:
+    def window_hazard_ratios(self, windows, mass: float = 0.95,
+                             interval: str = ET) -> pd.DataFrame:
         """HR over time windows ``[(start, end), ...]`` (see :mod:`bayesurv.inference.summaries`).
 
         Examples
@@ -184,9 +197,9 @@ class Fit:
         return summaries.window_hazard_ratios(
             self.idata, self.model, check_windows(windows, self.max_time, self.time_unit,
                           "Fit.window_hazard_ratios"), self.max_time,
-            check_mass(mass, "Fit.window_hazard_ratios"))
+            *checked(mass, interval, "Fit.window_hazard_ratios"))
 
-    def hazard_ratio_curve(self, times, mass: float = 0.95) -> pd.DataFrame:
+    def hazard_ratio_curve(self, times, mass: float = 0.95, interval: str = ET) -> pd.DataFrame:
         """Posterior of HR(t) at ``times``: median, mean, band and P(HR(t) < 1).
 
         Examples
@@ -198,10 +211,12 @@ class Fit:
         True
         """
         return summaries.hazard_ratio_curve(self.idata, self.model, times,
-                                            check_mass(mass, "Fit.hazard_ratio_curve"))
+                                            *checked(mass, interval, "Fit.hazard_ratio_curve"))
 
-    def survival(self, times, mass: float = 0.95) -> pd.DataFrame:
-        """Survival per group at ``times`` (median and band), at average covariates.
+    def survival(self, times, mass: float = 0.95, interval: str = ET,
+                 covariates=STANDARDIZED) -> pd.DataFrame:
+        """Survival per group at ``times`` (median and band); with covariates, standardized
+        over the cohort or at given values (``covariates``, see the class).
 
         Examples
         --------
@@ -215,10 +230,10 @@ class Fit:
         >>> bool((s["lower"] <= s["median"]).all() and (s["median"] <= s["upper"]).all())
         True
         """
-        return summaries.survival_table(self.idata, self.model, times,
-                                        check_mass(mass, "Fit.survival"))
+        return curves.survival_table(self.idata, self.model, times,
+                                     *checked(mass, interval, "Fit.survival"), covariates)
 
-    def survival_draws(self, times):
+    def survival_draws(self, times, covariates=STANDARDIZED):
         """The curves of :meth:`survival` per draw: ``xarray.DataArray`` (chain, draw, group, time).
 
         Examples
@@ -227,9 +242,10 @@ class Fit:
         ('group',)
         """
         return estimands.survival_curves(self.idata, self.model, check_times(
-            times, "times", "Fit.survival_draws", allow_empty=False))
+            times, "times", "Fit.survival_draws", allow_empty=False), covariates)
 
-    def rmst(self, horizon: float, mass: float = 0.95) -> pd.DataFrame:
+    def rmst(self, horizon: float, mass: float = 0.95, interval: str = ET,
+             covariates=STANDARDIZED) -> pd.DataFrame:
         """Restricted mean survival time up to ``horizon`` per group and the difference per
         treated group, with P(difference > 0); see :mod:`bayesurv.inference.estimands`.
 
@@ -241,9 +257,10 @@ class Fit:
         """
         return estimands.rmst_table(self.idata, self.model, self.data_summary,
                                     check_positive(horizon, "horizon", "Fit.rmst"),
-                                    check_mass(mass, "Fit.rmst"))
+                                    *checked(mass, interval, "Fit.rmst"), covariates)
 
-    def survival_difference(self, times, mass: float = 0.95) -> pd.DataFrame:
+    def survival_difference(self, times, mass: float = 0.95, interval: str = ET,
+                            covariates=STANDARDIZED) -> pd.DataFrame:
         """Milestone survival at ``times`` per group and the difference per treated group.
 
         Examples
@@ -254,9 +271,10 @@ class Fit:
         return estimands.survival_difference_table(
             self.idata, self.model,
             check_times(times, "times", "Fit.survival_difference", allow_empty=False),
-            check_mass(mass, "Fit.survival_difference"))
+            *checked(mass, interval, "Fit.survival_difference"), covariates)
 
-    def median_survival(self, mass: float = 0.95) -> pd.DataFrame:
+    def median_survival(self, mass: float = 0.95, interval: str = ET,
+                        covariates=STANDARDIZED) -> pd.DataFrame:
         """Median survival per group and the difference per treated group; NaN when not
         reached within the follow-up, ``reached`` the share of draws that reach it.
 
@@ -266,7 +284,8 @@ class Fit:
         [nan, 0.0]
         """
         return estimands.median_table(self.idata, self.model, self.data_summary,
-                                      check_mass(mass, "Fit.median_survival"))
+                                      *checked(mass, interval, "Fit.median_survival"),
+                                      covariates)
 
     def predictive_check(self, draws: int = 200, times=None, mass: float = 0.95,
                          random_seed: int | None = 0) -> PredictiveCheck:
@@ -297,8 +316,8 @@ class Fit:
         self._require_changepoint("changepoint")
         return summaries.state_table(self.idata, self.model)
 
-    def changepoint_summary(self, mass: float = 0.90) -> pd.Series:
-        """Mode, median, mean and 90% interval of the change-point posterior.
+    def changepoint_summary(self, mass: float = 0.95, interval: str = ET) -> pd.Series:
+        """Mode, median, mean and interval of ``mass`` of the change-point posterior.
 
         Examples
         --------
@@ -310,7 +329,7 @@ class Fit:
         """
         self._require_changepoint("changepoint_summary")
         return summaries.state_summary(self.idata, self.model,
-                                       check_mass(mass, "Fit.changepoint_summary"))
+                                       *checked(mass, interval, "Fit.changepoint_summary"))
 
     def changepoint_probability(self, start: float, end: float) -> float:
         """Posterior P(start < tau <= end).
@@ -325,8 +344,8 @@ class Fit:
         self._require_changepoint("changepoint_probability")
         return summaries.state_probability(self.idata, self.model, start, end)
 
-    def summary(self, mass: float = 0.95) -> pd.DataFrame:
-        """Every sampled parameter: mean, sd, median, the equal-tailed interval of ``mass``
+    def summary(self, mass: float = 0.95, interval: str = ET) -> pd.DataFrame:
+        """Every sampled parameter: mean, sd, median, the interval of ``mass``
         (columns ``lower``, ``upper``; the ``interval`` column says which) and ArviZ's
         convergence diagnostics, indexed by readable names.
 
@@ -338,9 +357,9 @@ class Fit:
         >>> s.columns.tolist()
         ['mean', 'sd', 'median', 'lower', 'upper', 'interval', 'ess_bulk', 'ess_tail', 'r_hat']
         """
-        return parameter_summary(self.idata, check_mass(mass, "Fit.summary"))
+        return parameter_summary(self.idata, *checked(mass, interval, "Fit.summary"))
 
-    def covariate_effects(self, mass: float = 0.95) -> pd.DataFrame:
+    def covariate_effects(self, mass: float = 0.95, interval: str = ET) -> pd.DataFrame:
         """HR of each covariate per standard deviation and per unit (see
         :func:`bayesurv.inference.covariates.covariate_effects`).
 
@@ -349,7 +368,7 @@ class Fit:
         >>> fit.covariate_effects().empty  # no covariates in the reference fit
         True
         """
-        return covariate_effects(self.idata, mass)
+        return covariate_effects(self.idata, *checked(mass, interval, "Fit.covariate_effects"))
 
     def diagnostics(self, warn: bool = True) -> Diagnostics:
         """R-hat, ESS and divergences; a ConvergenceWarning per problem when ``warn``.
@@ -452,8 +471,9 @@ class Fit:
                          f"({row.lower:.3f}-{row.upper:.3f}), P(HR<1) = {row.p_benefit:.3f}")
         if self.has_changepoint:
             cp = self.changepoint_summary()
-            lines.append(f"  change-point: mode {cp['mode']:g}, median {cp['median']:g}, 90% "
-                         f"interval {cp['lower']:g}-{cp['upper']:g} {self.time_unit}")
+            lines.append(f"  change-point: mode {cp['mode']:g}, median {cp['median']:g}, "
+                         f"{cp.attrs['interval']} interval {cp['lower']:g}-{cp['upper']:g} "
+                         f"{self.time_unit}")
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:

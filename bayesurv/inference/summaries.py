@@ -1,12 +1,15 @@
 """Posterior summaries of any model kind, from its InferenceData and its kind object.
 
-Hazard ratios by period, HR(t), HR over windows, survival curves, pointwise log-likelihoods
-and the posterior of the kind's discrete parameter (the change-point).  Every function asks
-the kind for its math (:func:`bayesurv.model.kind.log_hazards` and the kind's ``effects``,
-``regimes`` and ``period_rows``), so a survival curve comes from the same function as the
-likelihood that was fitted; nothing here knows which kind it is.  :class:`bayesurv.Fit`
-methods call these.  Survival and hazards are for a patient with average covariates
-(covariates are centred).
+Hazard ratios by period, HR(t), HR over windows, cumulative hazards, pointwise
+log-likelihoods and the posterior of the kind's discrete parameter (the change-point).  Every
+function asks the kind for its math (:func:`bayesurv.model.kind.log_hazards` and the kind's
+``effects``, ``regimes`` and ``period_rows``), so a survival curve comes from the same function
+as the likelihood that was fitted; nothing here knows which kind it is.  :class:`bayesurv.Fit`
+methods call these.  Hazards here are those of a patient with average covariates
+(covariates are centred); survival curves, standardized over the cohort or at given covariate
+values, are in :mod:`bayesurv.inference.curves`.  Every interval comes from
+:func:`bayesurv.inference.intervals.credible_interval` and every table says which it shows
+(``table.attrs["interval"]``).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import pandas as pd
 
 from bayesurv.base.vocabulary import window_label
 from bayesurv.data.exposure import piece_index
+from bayesurv.inference.intervals import credible_interval, labelled, weighted_quantiles
 from bayesurv.model import likelihood as lik
 from bayesurv.model.kind import HazardModel, log_hazards
 
@@ -29,7 +33,6 @@ __all__ = [
     "state_summary",
     "state_table",
     "summarize_hr",
-    "survival_table",
     "weighted_quantiles",
     "window_hazard_ratios",
 ]
@@ -58,22 +61,25 @@ def constant_arrays(idata) -> dict[str, np.ndarray]:
     return {name: value.to_numpy() for name, value in idata.constant_data.data_vars.items()}
 
 
-def summarize_hr(log_hr: np.ndarray, mass: float = 0.95) -> dict:
-    """Median, mean, equal-tailed interval and P(HR < 1) of HR draws given on the log scale.
+def summarize_hr(log_hr: np.ndarray, mass: float = 0.95,
+                 interval: str = "equal-tailed") -> dict:
+    """Median, mean, interval of ``mass`` and P(HR < 1) of HR draws given on the log scale.
 
     Examples
     --------
     >>> out = summarize_hr(np.log([0.5, 1.0, 2.0]))
     >>> {name: round(value, 3) for name, value in out.items()}
     {'median': 1.0, 'mean': 1.167, 'lower': 0.525, 'upper': 1.95, 'p_benefit': 0.333}
+    >>> summarize_hr(np.log([0.5, 1.0, 2.0]), 0.6, "hdi")["upper"]  # 2 draws of 3: 0.5, 1.0
+    1.0
     """
-    tail = (1.0 - mass) / 2.0
     hr = np.exp(log_hr)
+    lower, upper = credible_interval(hr, mass, interval)
     return {
         "median": float(np.median(hr)),
         "mean": float(hr.mean()),
-        "lower": float(np.quantile(hr, tail)),
-        "upper": float(np.quantile(hr, 1.0 - tail)),
+        "lower": float(lower),
+        "upper": float(upper),
         "p_benefit": float((log_hr < 0).mean()),
     }
 
@@ -89,7 +95,8 @@ def treated_groups(idata) -> list[str]:
     return [str(g) for g in idata.posterior["group"].to_numpy()]
 
 
-def hazard_ratio_table(idata, model: HazardModel, mass: float = 0.95) -> pd.DataFrame:
+def hazard_ratio_table(idata, model: HazardModel, mass: float = 0.95,
+                       interval: str = "equal-tailed") -> pd.DataFrame:
     """One row per (period, treated group): HR summaries, treated vs reference.
 
     Examples
@@ -104,8 +111,8 @@ def hazard_ratio_table(idata, model: HazardModel, mass: float = 0.95) -> pd.Data
     for g, group in enumerate(treated_groups(idata)):
         for k, (period, start, end) in enumerate(periods):
             rows.append({"period": period, "start": start, "end": end,
-                         **summarize_hr(log_hr[:, g, k], mass), "group": group})
-    return pd.DataFrame(rows)
+                         **summarize_hr(log_hr[:, g, k], mass, interval), "group": group})
+    return labelled(pd.DataFrame(rows), mass, interval)
 
 
 def _state_index(idata, model: HazardModel, arrays) -> np.ndarray:
@@ -164,44 +171,6 @@ def cumulative_hazard(edges: np.ndarray, lh: np.ndarray, times: np.ndarray) -> n
     return at_edges[rows, piece, :] + offset * np.exp(lh[rows, piece, :])
 
 
-def survival_draws(idata, model: HazardModel, times) -> np.ndarray:
-    """Survival per draw at ``times`` per group: (draws, times, groups).
-
-    Examples
-    --------
-    >>> survival_draws(pw_fit.idata, pw_fit.model, [0.0, 12.0]).shape
-    (400, 2, 2)
-    """
-    times = np.asarray(times, dtype=float)
-    edges = idata.constant_data["fine_edges"].to_numpy()
-    return np.exp(-cumulative_hazard(edges, draw_log_hazards(idata, model), times))
-
-
-def survival_table(idata, model: HazardModel, times, mass: float = 0.95) -> pd.DataFrame:
-    """Survival per group at ``times``: posterior median and equal-tailed band.
-
-    Each draw uses its own state (for a change-point fit, its own tau draw).
-
-    Examples
-    --------
-    >>> table = survival_table(pw_fit.idata, pw_fit.model, [0.0, 12.0])
-    >>> table[["time", "group", "median"]].head(1)
-       time    group  median
-    0   0.0  control     1.0
-    """
-    times = np.asarray(times, dtype=float)
-    surv = survival_draws(idata, model, times)
-    tail = (1 - mass) / 2
-    groups = [str(g) for g in idata.constant_data["arm"].to_numpy()]
-    rows = []
-    for g, group in enumerate(groups):
-        q = np.quantile(surv[:, :, g], [0.5, tail, 1 - tail], axis=0)
-        for t, time in enumerate(times):
-            rows.append({"time": time, "group": group, "median": q[0, t], "lower": q[1, t],
-                         "upper": q[2, t]})
-    return pd.DataFrame(rows)
-
-
 def regime_weights(idata, model: HazardModel) -> np.ndarray:
     """P(regime r holds on fine piece j | draw), (draws, pieces, regimes), averaging over the
     kind's states with their conditional posterior (Rao-Blackwellized).
@@ -222,7 +191,8 @@ def regime_weights(idata, model: HazardModel) -> np.ndarray:
     return np.einsum("sk,kpr->spr", prob, one_hot)
 
 
-def hazard_ratio_curve(idata, model: HazardModel, times, mass: float = 0.95) -> pd.DataFrame:
+def hazard_ratio_curve(idata, model: HazardModel, times, mass: float = 0.95,
+                       interval: str = "equal-tailed") -> pd.DataFrame:
     """Posterior of HR(t) (treated vs reference) at ``times``: median, mean and band.
 
     The kind's discrete parameter is averaged out exactly: the posterior of HR(t) is the
@@ -240,38 +210,22 @@ def hazard_ratio_curve(idata, model: HazardModel, times, mass: float = 0.95) -> 
     effects = _effects(idata, model, arrays)  # (S, regimes, pieces, treated)
     weights = regime_weights(idata, model)  # (S, pieces, regimes)
     pieces = piece_index(arrays["fine_edges"], times)
-    tail = (1 - mass) / 2
     rows = []
     for g, group in enumerate(treated_groups(idata)):
         for i, time in enumerate(times):
             values = effects[:, :, pieces[i], g].T.ravel()  # regime by regime
             w = weights[:, pieces[i], :].T.ravel()
-            lo, med, hi = weighted_quantiles(values, w, [tail, 0.5, 1 - tail])
+            med = weighted_quantiles(values, w, [0.5])[0]
+            lo, hi = credible_interval(values, mass, interval, weights=w)
             rows.append({"time": time, "group": group, "median": float(np.exp(med)),
                          "mean": float(np.sum(w * np.exp(values)) / w.sum()),
                          "lower": float(np.exp(lo)), "upper": float(np.exp(hi)),
                          "p_benefit": float(np.sum(w * (values < 0)) / w.sum())})
-    return pd.DataFrame(rows)
-
-
-def weighted_quantiles(values: np.ndarray, weights: np.ndarray, probs) -> np.ndarray:
-    """Quantiles of a weighted sample (inverse of the weighted empirical CDF).
-
-    Examples
-    --------
-    >>> weighted_quantiles(np.array([1.0, 2.0, 3.0]), np.array([1.0, 1.0, 6.0]), [0.1, 0.5])
-    array([1., 3.])
-    """
-    order = np.argsort(values)
-    v, w = values[order], weights[order]
-    cdf = np.cumsum(w) / w.sum()
-    # a CDF step landing exactly on p must not depend on the order weights were summed in
-    idx = np.searchsorted(cdf, np.asarray(probs) - 1e-12, side="left")
-    return v[np.minimum(idx, v.size - 1)]
+    return labelled(pd.DataFrame(rows), mass, interval)
 
 
 def window_hazard_ratios(idata, model: HazardModel, windows, max_time: float,
-                         mass: float = 0.95) -> pd.DataFrame:
+                         mass: float = 0.95, interval: str = "equal-tailed") -> pd.DataFrame:
     """HR summaries over time windows (e.g. landmark windows), treated vs reference.
 
     The HR of a window ``(a, b]`` is ``exp`` of the time-average of log HR(t) over it (``b``
@@ -296,8 +250,8 @@ def window_hazard_ratios(idata, model: HazardModel, windows, max_time: float,
         for g, group in enumerate(groups):
             values = per_draw[:, :, g] @ (overlap / (end - a))
             rows.append({"window": window_label(a, b), "start": a, "end": b,
-                         **summarize_hr(values, mass), "group": group})
-    return pd.DataFrame(rows)
+                         **summarize_hr(values, mass, interval), "group": group})
+    return labelled(pd.DataFrame(rows), mass, interval)
 
 
 def state_table(idata, model: HazardModel) -> pd.DataFrame:
@@ -318,8 +272,12 @@ def state_table(idata, model: HazardModel) -> pd.DataFrame:
                          "cumulative": np.cumsum(prob)})
 
 
-def state_summary(idata, model: HazardModel, mass: float = 0.90) -> pd.Series:
-    """Mode, median, mean and equal-tailed interval of the discrete parameter's posterior.
+def state_summary(idata, model: HazardModel, mass: float = 0.95,
+                  interval: str = "equal-tailed") -> pd.Series:
+    """Mode, median, mean and interval of ``mass`` of the discrete parameter's posterior.
+
+    The HDI is the shortest range of the parameter's values holding at least ``mass``
+    (:func:`bayesurv.inference.intervals.hdi` on the grid weighted by its probabilities).
 
     Examples
     --------
@@ -328,21 +286,17 @@ def state_summary(idata, model: HazardModel, mass: float = 0.90) -> pd.Series:
     (0.5, True)
     """
     table = state_table(idata, model)
-    tail = (1 - mass) / 2
-    cdf = table["cumulative"].to_numpy() / table["cumulative"].iloc[-1]
-    grid = table[model.state_name].to_numpy()
-
-    def quantile(p):
-        return float(grid[min(np.searchsorted(cdf, p - 1e-12), grid.size - 1)])
-
-    return pd.Series({
-        "mode": float(grid[np.argmax(table["probability"].to_numpy())]),
-        "median": quantile(0.5),
-        "mean": float(np.sum(grid * table["probability"])),
-        "lower": quantile(tail),
-        "upper": quantile(1 - tail),
+    grid = table[model.state_name].to_numpy().astype(float)
+    probability = table["probability"].to_numpy()
+    lower, upper = credible_interval(grid, mass, interval, weights=probability)
+    return labelled(pd.Series({
+        "mode": float(grid[np.argmax(probability)]),
+        "median": float(weighted_quantiles(grid, probability, [0.5])[0]),
+        "mean": float(np.sum(grid * probability)),
+        "lower": float(lower),
+        "upper": float(upper),
         "mass": mass,
-    })
+    }), mass, interval)
 
 
 def state_probability(idata, model: HazardModel, start: float, end: float) -> float:

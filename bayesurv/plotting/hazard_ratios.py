@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from bayesurv.inference.fit import Fit
+from bayesurv.inference.intervals import interval_label
 from bayesurv.plotting import plot_data as pdata
 from bayesurv.plotting.style import (
     BLACK,
@@ -146,7 +147,7 @@ def plot_hazard_ratio_curve(fit: Fit, times=None, landmarks=None, mass: float = 
     out = pdata.hazard_ratio_curve_data(fit, times, landmarks, mass)
     curve, steps = out["curve"], out["steps"]
     treated, reference = pdata.treated_and_reference(fit)
-    pct = f"{100 * mass:g}%"
+    pct = interval_label(mass)
     with font_sizes():
         fig, ax = new_axes(ax, "plot_hazard_ratio_curve")
         for g, group in enumerate(treated):

@@ -261,14 +261,14 @@ def hazard_ratio_curve_data(fit: Fit, times=None, landmarks=None, mass: float = 
 
 
 # ---------------------------------------------------------------------------- tau
-def changepoint_data(fit: Fit, mass: float = 0.90) -> dict:
+def changepoint_data(fit: Fit, mass: float = 0.95) -> dict:
     """Posterior and prior probability of each candidate change-point, and its summary.
 
     Returns
     -------
     dict of pandas.DataFrame
         ``"bars"``: :meth:`Fit.changepoint` (``tau, probability, prior, cumulative``) plus
-        ``in_interval`` (tau inside the central ``mass`` interval).  ``"summary"``: one row of
+        ``in_interval`` (tau inside the equal-tailed ``mass`` interval).  ``"summary"``: one row of
         :meth:`Fit.changepoint_summary` (``mode, median, mean, lower, upper, mass``).
 
     Examples

@@ -11,6 +11,7 @@ from matplotlib.ticker import MaxNLocator
 
 from bayesurv.base.exceptions import BayesurvInputError
 from bayesurv.inference.fit import Fit
+from bayesurv.inference.intervals import interval_label
 from bayesurv.plotting import plot_data as pdata
 from bayesurv.plotting.style import (
     BLACK,
@@ -33,14 +34,14 @@ __all__ = ["plot_changepoint", "plot_prior_posterior"]
 
 
 # ---------------------------------------------------------------------------- tau
-def plot_changepoint(fit: Fit, mass: float = 0.90, ax=None, xlim=None, title: str | None = None,
+def plot_changepoint(fit: Fit, mass: float = 0.95, ax=None, xlim=None, title: str | None = None,
                      caption: str | None = None) -> plt.Figure:
     """Posterior P(tau = t) as bars with the prior overlaid, mode and interval annotated.
 
-    Bars inside the central ``mass`` (90%) interval are dark, the others light; the prior is
-    a dashed outline.  Every candidate time has a bar, but by default the x axis shows only
-    the candidates where the posterior or the prior reaches 0.001 (the title gives the whole
-    grid's range).
+    Bars inside the equal-tailed ``mass`` (95%) interval are dark, the others light; the
+    prior is a dashed outline.  Every candidate time has a bar, but by default the x axis
+    shows only the candidates where the posterior or the prior reaches 0.001 (the title gives
+    the whole grid's range).
 
     Parameters
     ----------
@@ -70,7 +71,7 @@ def plot_changepoint(fit: Fit, mass: float = 0.90, ax=None, xlim=None, title: st
     unit = fit.time_unit
     tau = bars["tau"].to_numpy()
     width = 0.8 * (float(np.min(np.diff(tau))) if tau.size > 1 else 1.0)
-    pct = f"{100 * mass:g}%"
+    pct = interval_label(mass)
     with font_sizes():
         fig, ax = new_axes(ax, "plot_changepoint")
         inside = bars["in_interval"].to_numpy()

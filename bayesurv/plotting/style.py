@@ -46,8 +46,8 @@ ESTIMATOR_STYLE = {
     "Landmark Cox": {"color": ORANGE, "marker": "s", "mfc": ORANGE, "ls": "-"},
     "Published": {"color": BLACK, "marker": "D", "mfc": "white", "ls": "--"},
 }
-ESTIMATOR_LABELS = {"Bayesian": "Bayesian (95% CrI)", "Landmark Cox": "Landmark Cox (95% CI)",
-                    "Published": "Published (95% CI)"}
+ESTIMATOR_LABELS = {"Bayesian": "Bayesian (95% equal-tailed CrI)",
+                    "Landmark Cox": "Landmark Cox (95% CI)", "Published": "Published (95% CI)"}
 
 
 def new_axes(ax, what: str) -> tuple[plt.Figure, Axes]:

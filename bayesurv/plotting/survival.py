@@ -14,6 +14,7 @@ from matplotlib.patches import Patch
 from bayesurv.base.exceptions import BayesurvInputError
 from bayesurv.data.survival_data import SurvivalData
 from bayesurv.inference.fit import Fit
+from bayesurv.inference.intervals import interval_label
 from bayesurv.plotting import plot_data as pdata
 from bayesurv.plotting import risk_table
 from bayesurv.plotting.style import (
@@ -116,10 +117,14 @@ def plot_survival(fit: Fit, data: SurvivalData, times=None, mass: float = 0.95, 
     'survival probability'
     >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     ['control', 'UC-MSC', 'posterior median, 95% band', 'Kaplan-Meier, | censored']
+    >>> fig.axes[0].get_legend().get_title().get_text()
+    'bands: 95% equal-tailed credible intervals'
     >>> plt.close("all")
     """
     out = pdata.survival_data(fit, data, times, mass)
     post = out["posterior"]
+    # the legend's title names the interval and, for a covariate model, which curves these are
+    which = f"; curves {post['covariates'].iloc[0]}" if "covariates" in post.columns else ""
     with font_sizes():
         fig, ax, table = _survival_axes(ax, len(data.groups), "plot_survival")
         colours = _colours(data.groups)
@@ -137,7 +142,8 @@ def plot_survival(fit: Fit, data: SurvivalData, times=None, mass: float = 0.95, 
                                                  "Kaplan-Meier, | censored"]
         end = float(max(post["time"].max(), out["kaplan_meier"]["time"].max()))
         _finish(ax, table, out["at_risk"], data.groups, colours, end, ylim, fit.time_unit,
-                outcome, handles, labels)
+                outcome, handles, labels,
+                title=f"bands: {interval_label(mass)} credible intervals{which}")
         ax.set_title(title or f"{outcome[0].upper()}{outcome[1:]} by arm: {fit.model.label} "
                      "model vs Kaplan-Meier")
         add_caption(fig, caption)
@@ -176,7 +182,8 @@ def _draw_kaplan_meier(ax: Axes, out: dict, groups, colours, lw: float) -> None:
 
 
 def _finish(ax: Axes, table: Axes | None, at_risk: pd.DataFrame, groups, colours, end: float,
-            ylim, time_unit: str | None, outcome: str, handles, labels=None) -> None:
+            ylim, time_unit: str | None, outcome: str, handles, labels=None,
+            title: str | None = None) -> None:
     """Axes limits, labels, legend and the at-risk table (columns at the time ticks)."""
     ticks = at_risk["time"].drop_duplicates().to_numpy()
     ax.set_ylim(*(ylim or (0.0, 1.02)))
@@ -186,7 +193,8 @@ def _finish(ax: Axes, table: Axes | None, at_risk: pd.DataFrame, groups, colours
     ax.set_ylabel(f"{outcome} probability")
     ax.grid(axis="y", color="#e0e0e0", lw=0.8)
     ax.legend(handles, labels or [h.get_label() for h in handles], loc="lower left",
-              framealpha=0.9, ncol=2 if len(handles) > 4 else 1)
+              framealpha=0.9, ncol=2 if len(handles) > 4 else 1, title=title,
+              title_fontsize=SMALL, alignment="left")
     if table is None:
         return
     for row, (group, colour) in enumerate(zip(groups, colours, strict=True)):

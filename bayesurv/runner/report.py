@@ -254,7 +254,10 @@ def _write_report_files(result: AnalysisResult, out: Path) -> None:
     check = fit.predictive_check()
     tables["predictive_check"] = check.table
     tables |= sensitivity_tables(result.sensitivities)
+    tables["cox"] = result.cox.assign(interval="95% confidence")  # lifelines' Wald intervals
     for name, table in tables.items():
+        if "interval" in table.attrs and "interval" not in table.columns:
+            table = table.assign(interval=table.attrs["interval"])  # the CSV says it too
         table.to_csv(tables_dir / f"{name}.csv", index=name == "changepoint_summary")
     figures = save_figures(fit, data, figures_dir, compare_table=result.comparison,
                            caption=result.spec.figure_caption(),

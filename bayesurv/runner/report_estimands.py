@@ -58,8 +58,9 @@ def estimands_section(table: pd.DataFrame | None, time_unit: str, covariates) ->
     """Markdown lines of the estimands section (none without a table)."""
     if table is None or table.empty:
         return []
-    standardized = (" The posterior curves are at the cohort's average covariates; the "
-                    "Kaplan-Meier estimates are unadjusted." if covariates else "")
+    standardized = (" The posterior curves are standardized over the cohort (each arm's "
+                    "curve is the average of every patient's predicted curve on that arm); "
+                    "the Kaplan-Meier estimates are unadjusted." if covariates else "")
     return ["## Survival estimands", "",
             "Restricted mean survival time (RMST, the area under the survival curve up to "
             "the horizon), survival at milestone times and median survival, per arm and as a "
@@ -90,5 +91,6 @@ def covariate_section(effects: pd.DataFrame) -> list[str]:
         "P(HR < 1)": [format_probability(p) for p in effects["p_below_1"]]})
     return ["## Covariate effects", "",
             "Posterior hazard ratio of each covariate per standard deviation (the scale the "
-            "model and its prior work on) and per unit of the covariate:", "",
+            "model and its prior work on) and per unit of the covariate, with 95% equal-tailed "
+            "credible intervals (CrI):", "",
             markdown_table(shown), ""]

@@ -85,12 +85,13 @@ def summary_markdown(result: AnalysisResult, figures: dict, out: Path,
         cp = fit.changepoint_summary()
         lines += ["## When does the effect change?", "",
                   f"Posterior of the change-point tau: mode {cp['mode']:g} {unit}, median "
-                  f"{cp['median']:g}, 90% interval {cp['lower']:g}-{cp['upper']:g} {unit}. "
+                  f"{cp['median']:g}, {cp.attrs['interval']} interval {cp['lower']:g}-"
+                  f"{cp['upper']:g} {unit}. "
                   "P(tau in window), per landmark window, is in the table above.", ""]
     if result.prior_sensitivity is not None:
         lines += ["## Prior sensitivity", "",
                   "The same model under other priors for the log hazard ratio (other priors "
-                  f"unchanged){_refit_note(spec, fit)}:", ""]
+                  f"unchanged){_refit_note(spec, fit)}; 95% equal-tailed intervals:", ""]
         lines += [markdown_table(sensitivity_display(result.prior_sensitivity)), ""]
     if predictive is not None:
         lines += predictive_section(predictive)
@@ -177,7 +178,7 @@ def sensitivity_display(prior_sensitivity: pd.DataFrame) -> pd.DataFrame:
     rows["HR (95% CrI)"] = [format_hr(r.median, r.lower, r.upper) for r in ps.itertuples()]
     rows["P(HR < 1)"] = [format_probability(p) for p in ps["p_benefit"]]
     if "tau_mode" in ps.columns:
-        rows["tau: mode (90% interval)"] = [f"{r.tau_mode:g} ({r.tau_lower:g}-{r.tau_upper:g})"
+        rows["tau: mode (95% interval)"] = [f"{r.tau_mode:g} ({r.tau_lower:g}-{r.tau_upper:g})"
                                             for r in ps.itertuples()]
     return rows
 
@@ -191,7 +192,8 @@ def _comparison_section(result: AnalysisResult, time_unit: str) -> list[str]:
         heading = f"each of {', '.join(treated)} vs {ref} (HR < 1 favours the treated group)"
     rows = comparison_display(result.comparison, time_unit)
     text = [f"## Hazard ratios: {heading}", "",
-            "Bayesian: posterior median and 95% credible interval of the HR in each window "
+            "Bayesian: posterior median and 95% equal-tailed credible interval (CrI) of the HR "
+            "in each window "
             "(the model's HR averaged over the window's time; for a change-point fit, given "
             "each draw's tau). Landmark: Cox model fitted to each window (its HR weights the "
             "window's times by their events, so it need not equal the time average). Published "
