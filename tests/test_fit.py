@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 
 import arviz as az
 import numpy as np
@@ -280,3 +281,20 @@ def test_bad_windows_and_masses_are_refused(changepoint_fit, call, message):
     """Each of these returned numbers or a raw NumPy error before."""
     with pytest.raises(bs.BayesurvInputError, match=message):
         call(changepoint_fit)
+
+
+@pytest.mark.parametrize("method", ["survival", "survival_draws", "survival_difference",
+                                    "hazard_ratio_curve"])
+def test_curves_refuse_negative_times_and_warn_past_follow_up(piecewise_fit, method):
+    """A curve before time 0 is meaningless (it came out above 1); past the longest
+    follow-up the last piece's hazard is carried forward, which the data do not inform."""
+    call = getattr(piecewise_fit, method)
+    with pytest.raises(bs.BayesurvInputError, match="non-negative"):
+        call([-1.0, 3.0])
+    past = piecewise_fit.max_time + 10
+    with pytest.warns(bs.DataWarning, match=rf"time\(s\) {past:g} .* past the longest "
+                                            r"follow-up .* carried forward"):
+        call([3.0, past])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", bs.DataWarning)
+        call([3.0, piecewise_fit.max_time])  # up to the end of follow-up: no warning

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from bayesurv.base.checks import check_positive, check_times, check_windows
-from bayesurv.base.exceptions import BayesurvInputError, FitFileError
+from bayesurv.base.exceptions import BayesurvInputError, DataWarning, FitFileError, warn_caller
 from bayesurv.inference import curves, estimands, summaries
 from bayesurv.inference.covariates import covariate_effects
 from bayesurv.inference.diagnostics import Diagnostics, check_convergence, parameter_summary
@@ -210,8 +210,9 @@ class Fit:
         >>> bool(curve["median"].iloc[1] < curve["median"].iloc[0])  # the effect comes later
         True
         """
-        return summaries.hazard_ratio_curve(self.idata, self.model, times,
-                                            *checked(mass, interval, "Fit.hazard_ratio_curve"))
+        return summaries.hazard_ratio_curve(
+            self.idata, self.model, self._curve_times(times, "Fit.hazard_ratio_curve"),
+            *checked(mass, interval, "Fit.hazard_ratio_curve"))
 
     def survival(self, times, mass: float = 0.95, interval: str = ET,
                  covariates=STANDARDIZED) -> pd.DataFrame:
@@ -230,7 +231,8 @@ class Fit:
         >>> bool((s["lower"] <= s["median"]).all() and (s["median"] <= s["upper"]).all())
         True
         """
-        return curves.survival_table(self.idata, self.model, times,
+        return curves.survival_table(self.idata, self.model,
+                                     self._curve_times(times, "Fit.survival"),
                                      *checked(mass, interval, "Fit.survival"), covariates)
 
     def survival_draws(self, times, covariates=STANDARDIZED):
@@ -241,8 +243,8 @@ class Fit:
         >>> (fit.survival_draws([12, 60]).sel(time=60) > 0.8).mean(("chain", "draw")).dims
         ('group',)
         """
-        return estimands.survival_curves(self.idata, self.model, check_times(
-            times, "times", "Fit.survival_draws", allow_empty=False), covariates)
+        return estimands.survival_curves(
+            self.idata, self.model, self._curve_times(times, "Fit.survival_draws"), covariates)
 
     def rmst(self, horizon: float, mass: float = 0.95, interval: str = ET,
              covariates=STANDARDIZED) -> pd.DataFrame:
@@ -270,7 +272,7 @@ class Fit:
         """
         return estimands.survival_difference_table(
             self.idata, self.model,
-            check_times(times, "times", "Fit.survival_difference", allow_empty=False),
+            self._curve_times(times, "Fit.survival_difference"),
             *checked(mass, interval, "Fit.survival_difference"), covariates)
 
     def median_survival(self, mass: float = 0.95, interval: str = ET,
@@ -405,6 +407,18 @@ class Fit:
         (True, False)
         """
         return self.model.state_name is not None
+
+    def _curve_times(self, times, what: str) -> np.ndarray:
+        """Times at which a curve is asked for: finite and >= 0; past the longest follow-up
+        (of every arm) a warning says the curve is an extrapolation."""
+        times = check_times(times, "times", what, allow_empty=False)
+        beyond = times[times > self.max_time]
+        if beyond.size:
+            warn_caller(f"{what}: time(s) {', '.join(f'{t:g}' for t in beyond[:5])} "
+                        f"{self.time_unit} are past the longest follow-up ({self.max_time:g} "
+                        f"{self.time_unit}); there the last piece's hazard is carried forward, "
+                        "an extrapolation the data do not inform", DataWarning)
+        return times
 
     def _require_changepoint(self, method: str) -> None:
         if not self.has_changepoint:
