@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.optimize import isotonic_regression
 
 from bayesurv.base.checks import describe_rows
 from bayesurv.base.exceptions import DataWarning, DigitizedCurveError, warn_caller
@@ -65,17 +66,7 @@ def nonincreasing_fit(y: np.ndarray) -> np.ndarray:
     >>> nonincreasing_fit(np.array([1.0, 0.8, 0.9, 0.5])).round(6).tolist()
     [1.0, 0.85, 0.85, 0.5]
     """
-    means: list[float] = []
-    sizes: list[int] = []
-    for value in np.asarray(y, dtype=float):
-        means.append(float(value))
-        sizes.append(1)
-        while len(means) > 1 and means[-2] < means[-1]:
-            m, s = means.pop(), sizes.pop()
-            total = sizes[-1] + s
-            means[-1] = (means[-1] * sizes[-1] + m * s) / total
-            sizes[-1] = total
-    return np.repeat(means, sizes)
+    return isotonic_regression(np.asarray(y, dtype=float), increasing=False).x
 
 
 def clean_curve(time: np.ndarray, survival: np.ndarray, labels: np.ndarray, group: str,
@@ -96,7 +87,7 @@ def clean_curve(time: np.ndarray, survival: np.ndarray, labels: np.ndarray, grou
     if time.size < 2:
         raise DigitizedCurveError(f"{prefix}: needs at least 2 points, got {time.size}")
 
-    order = np.lexsort((-survival, time))
+    order = _order_by(time, -survival)
     moved = int(np.sum(order != np.arange(order.size)))
     time, survival, labels = time[order], survival[order], labels[order]
     add("sort", moved, 0.0, f"{moved} points reordered by time" if moved else "already sorted")
@@ -145,6 +136,15 @@ def clean_curve(time: np.ndarray, survival: np.ndarray, labels: np.ndarray, grou
     return time, fitted, report
 
 
+def _order_by(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Stable order by ``first``, ties by ``second`` (as ``np.lexsort((second, first))``).
+
+    Complex numbers sort by real then imaginary part, and one sort of them is several
+    times faster than a lexsort of two keys on millions of points.
+    """
+    return np.argsort(first + 1j * second, kind="stable")
+
+
 def _clip(time, survival, labels, settings, prefix, add):
     span = float(np.max(time) - min(np.min(time), 0.0)) or 1.0
     too_early = time < -settings.time_slack * span
@@ -170,7 +170,8 @@ def _clip(time, survival, labels, settings, prefix, add):
 def _untangle_steps(time, survival, labels, settings, add):
     """Put swapped corners of a vertical step back in order, at their mean time."""
     span = float(time[-1] - time[0]) or 1.0
-    time, survival, labels = time.copy(), survival.copy(), labels.copy()
+    time, survival = time.copy(), survival.copy()
+    perm = np.arange(time.size)  # labels are permuted once at the end (objects are slow)
     touched = np.zeros(time.size, dtype=bool)
     steps = 0
     for _ in range(10):  # a reordered run can expose a swap with its neighbour
@@ -179,13 +180,21 @@ def _untangle_steps(time, survival, labels, settings, add):
             break
         # runs of consecutive swapped pairs form one cluster of points
         edges = np.diff(np.concatenate([[0], swapped.astype(int), [0]]))
-        starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) + 1
-        for a, b in zip(starts, ends, strict=True):
-            order = a + np.argsort(-survival[a:b], kind="stable")
-            survival[a:b], labels[a:b] = survival[order], labels[order]
-            time[a:b] = time[a:b].mean()
-            touched[a:b] = True
+        starts = np.flatnonzero(edges == 1)
+        inside = np.cumsum(edges) > 0  # points that start a swapped pair
+        inside[1:] |= inside[:-1]  # a run of swapped pairs also holds the pair's last point
+        first = ~inside
+        first[starts] = True  # each point outside a cluster is a cluster of its own
+        cluster = np.cumsum(first) - 1
+        pos = np.flatnonzero(inside)
+        order = pos[_order_by(cluster[pos], -survival[pos])]
+        survival[pos], perm[pos] = survival[order], perm[order]
+        heads = np.flatnonzero(first)
+        mean = np.add.reduceat(time, heads) / np.diff(np.append(heads, time.size))
+        time[inside] = mean[cluster[inside]]
+        touched |= inside
         steps += starts.size
+    labels = labels[perm]
     n = int(touched.sum())
     add("steps", n, 0.0,
         f"{n} points of vertical steps whose corners were swapped in time put in order "

@@ -45,8 +45,10 @@ LOST_FALL_TOL = 0.01
 
 @dataclass
 class Walk:
-    """Events per point, censoring times applied, patients left, survival after them."""
+    """Event points (offsets from the walk's first point) and their events, censoring
+    times applied, patients left, survival after them."""
 
+    points: np.ndarray
     d: np.ndarray
     censored: np.ndarray
     left: int
@@ -86,34 +88,57 @@ def walk(t, s, k0, k1, n_start, s_last, censor, scale=1.0) -> Walk:
     A censoring at a point's time comes after that point's events (Kaplan-Meier
     convention); censorings beyond the patients left are not applied.  ``scale``
     multiplies the curve's log-fall within the walk (1: the curve as digitized).
+
+    ``s`` must be non-increasing (a cleaned curve): between two changes of state (an event
+    or a censoring) the events at a point can then only grow along the points, so the next
+    point with events is found by bisection and the walk costs a few steps per patient,
+    not one per point.
     """
     n = n_start
-    d = np.zeros(k1 - k0, dtype=np.int64)
-    applied = []
-    j = 0
     s0 = s_last
-    for i in range(k1 - k0):
-        tk, sk = t[k0 + i], s[k0 + i]
-        if scale != 1.0:
-            sk = s0 * (max(sk, 0.0) / s0) ** scale if s0 > 0 else sk
-        while j < censor.size and censor[j] < tk:
+    points, counts, applied = [], [], []
+    # censoring j is applied just before the first point later than it
+    before = np.searchsorted(t[k0:k1], censor, side="right") + k0
+    j, k = 0, k0
+    while True:
+        stop = min(int(before[j]), k1) if j < censor.size else k1
+        e = stop
+        if n > 0 and s_last > 0:
+            def events_at(i, n=n, s_last=s_last):
+                sk = s[i]
+                if scale != 1.0:
+                    sk = s0 * (max(sk, 0.0) / s0) ** scale if s0 > 0 else sk
+                return int(np.floor(n * (1.0 - sk / s_last) + 0.5))
+
+            lo, e = k, stop
+            while lo < e:
+                mid = (lo + e) // 2
+                if events_at(mid) >= 1:
+                    e = mid
+                else:
+                    lo = mid + 1
+        if e < stop:
+            dk = min(events_at(e), n)
+            s_last *= 1.0 - dk / n
+            n -= dk
+            points.append(e - k0)
+            counts.append(dk)
+            k = e + 1
+        elif j < censor.size and stop < k1:
             if n > 0:
                 applied.append(censor[j])
                 n -= 1
             j += 1
-        if n > 0 and s_last > 0:
-            dk = int(np.floor(n * (1.0 - sk / s_last) + 0.5))
-            dk = min(max(dk, 0), n)
-            if dk:
-                s_last *= 1.0 - dk / n
-                n -= dk
-                d[i] = dk
+            k = stop
+        else:
+            break
     for c in censor[j:]:
         if n == 0:
             break
         applied.append(c)
         n -= 1
-    return Walk(d, np.asarray(applied, dtype=float), n, s_last)
+    return Walk(np.asarray(points, dtype=np.int64), np.asarray(counts, dtype=np.int64),
+                np.asarray(applied, dtype=float), n, s_last)
 
 
 def spread(start, end, count) -> np.ndarray:
@@ -200,6 +225,7 @@ def reconstruct_group(t, s, risk_t, risk_n, total_events, t_end=None) -> GroupRe
     out = GroupResult()
     t_end = max(float(t[-1]), float(risk_t[-1]), -np.inf if t_end is None else float(t_end))
     t = np.array(t, dtype=float)
+    s = np.minimum.accumulate(np.asarray(s, dtype=float))  # the walk's bisection needs it
     bounds = np.searchsorted(t, risk_t, side="left")
     tol = BOUNDARY_TOL * (float(t[-1]) - float(t[0]))
     n = int(risk_n[0])
@@ -214,7 +240,7 @@ def reconstruct_group(t, s, risk_t, risk_n, total_events, t_end=None) -> GroupRe
         lo = max(k0, int(np.searchsorted(t, end - tol, side="left")))
         hi = max(lo, int(np.searchsorted(t, end + tol, side="right")))
         nominal = int(bounds[i + 1])
-        for k1 in [*sorted(range(lo, hi + 1), key=lambda k: abs(k - nominal)), None]:
+        for k1 in [*_boundary_candidates(s, k0, lo, hi, nominal), None]:
             rescale = k1 is None
             k1 = nominal if k1 is None else k1
             s_after = s[k1 - 1] if k1 > 0 else 1.0
@@ -256,6 +282,25 @@ def reconstruct_group(t, s, risk_t, risk_n, total_events, t_end=None) -> GroupRe
     return out
 
 
+def _boundary_candidates(s, k0, lo, hi, nominal) -> list[int]:
+    """Ends ``lo..hi`` of the interval's points, nearest to ``nominal`` first, one per class.
+
+    Moving the end past a point at the level of the point before it changes no event (the
+    rule rounds that level's events at the earlier point), so such ends are one class and
+    only the one nearest to ``nominal`` is tried: a densely digitized curve has thousands
+    of points near a boundary but few distinct levels.
+    """
+    ends = np.arange(lo, hi + 1)
+    # end k and end k + 1 differ by point k, which repeats point k - 1's level
+    repeats = np.zeros(ends.size, dtype=bool)
+    inner = ends[:-1] > k0
+    repeats[1:][inner] = s[ends[:-1][inner]] == s[ends[:-1][inner] - 1]
+    cls = np.cumsum(~repeats)
+    order = np.argsort(np.abs(ends - nominal), kind="stable")
+    _, first = np.unique(cls[order], return_index=True)
+    return ends[order][np.sort(first)].tolist()
+
+
 def _lost_fall(t, s, after: float, reconstructed: float) -> LostFall | None:
     """The digitized curve's fall after time ``after``, when nobody is left to follow it.
 
@@ -272,6 +317,6 @@ def _lost_fall(t, s, after: float, reconstructed: float) -> LostFall | None:
 
 
 def _record(out: GroupResult, t, k0, w: Walk) -> None:
-    for i in np.flatnonzero(w.d):
-        out.event_times.extend([float(t[k0 + i])] * int(w.d[i]))
+    for i, dk in zip(w.points, w.d, strict=True):
+        out.event_times.extend([float(t[k0 + i])] * int(dk))
     out.censor_times.extend(float(x) for x in w.censored)
