@@ -18,9 +18,9 @@ import pytest
 
 from bayesurv.datasets import shi2021
 from bayesurv.digitized.curve import DigitizedCurve
-from bayesurv.digitized.guyot import spread, walk
 from bayesurv.digitized.reconstruct import reconstruct_ipd
 from bayesurv.digitized.simulate import km_step_corners, simulate_trace
+from bayesurv.digitized.walk import spread, walk
 
 # sha256 of the rows the point-by-point walk reconstructed from the shipped curves
 SHIPPED = {"death": "d6a64340a212cb6d914d0e741ae912d740d0427492688ff2d94e8a60226c6862",

@@ -11,7 +11,7 @@ interval equals the published one.  After the last published number, censoring c
 at the average rate of the earlier intervals, or at the rate that reproduces the reported
 total events.  Patients still at risk at the end of the curve are censored there.
 
-Refinements for digitizing noise (each leaves exact, consistent inputs as in Guyot):
+Refinements (the first two for digitizing noise, leaving consistent inputs as in Guyot):
 
 - *boundary points*: digitized points within ``BOUNDARY_TOL`` of the curve's time span
   from a risk-table time may belong on either side of it (an event exactly at 12 months,
@@ -21,6 +21,10 @@ Refinements for digitizing noise (each leaves exact, consistent inputs as in Guy
   curve fall more, or less, than the counts allow), the curve's log-fall within the
   interval is scaled until it does; a difference above ``MISMATCH_SHARE`` of the patients
   is reported (a ReconstructionWarning from :func:`bayesurv.reconstruct_ipd`).
+
+- *exact steps*: where every step of an interval gives a whole number at risk (exact
+  corners), the events and numbers at risk are read off the steps and each censoring is
+  spread between the two events it falls between (:mod:`bayesurv.digitized.exact_steps`).
 
 A curve that keeps falling once nobody is left at risk (the table says 0 at risk, or every
 patient has had an event or been censored) cannot be followed: that fall is returned as
@@ -33,6 +37,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bayesurv.digitized.exact_steps import exact_interval
+from bayesurv.digitized.walk import Walk, spread, walk
+
 BOUNDARY_TOL = 0.005  # fraction of the curve's time span
 MAX_SCALE = 4.0
 # Disagreements between curve and table above this share of the patients are reported.
@@ -41,18 +48,6 @@ SCALE_STEPS = 30
 # A fall of the digitized curve after nobody is left at risk is reported above this (in
 # survival): about 5 pixels on a 500-pixel axis, beyond the digitizing noise of a tail.
 LOST_FALL_TOL = 0.01
-
-
-@dataclass
-class Walk:
-    """Event points (offsets from the walk's first point) and their events, censoring
-    times applied, patients left, survival after them."""
-
-    points: np.ndarray
-    d: np.ndarray
-    censored: np.ndarray
-    left: int
-    s_last: float
 
 
 @dataclass(frozen=True)
@@ -80,70 +75,6 @@ class GroupResult:
     mismatches: list = field(default_factory=list)
     events_unscaled: int | None = None
     lost_fall: LostFall | None = None
-
-
-def walk(t, s, k0, k1, n_start, s_last, censor, scale=1.0) -> Walk:
-    """Apply the event rule at points ``k0..k1-1`` with censorings at the sorted ``censor``.
-
-    A censoring at a point's time comes after that point's events (Kaplan-Meier
-    convention); censorings beyond the patients left are not applied.  ``scale``
-    multiplies the curve's log-fall within the walk (1: the curve as digitized).
-
-    ``s`` must be non-increasing (a cleaned curve): between two changes of state (an event
-    or a censoring) the events at a point can then only grow along the points, so the next
-    point with events is found by bisection and the walk costs a few steps per patient,
-    not one per point.
-    """
-    n = n_start
-    s0 = s_last
-    points, counts, applied = [], [], []
-    # censoring j is applied just before the first point later than it
-    before = np.searchsorted(t[k0:k1], censor, side="right") + k0
-    j, k = 0, k0
-    while True:
-        stop = min(int(before[j]), k1) if j < censor.size else k1
-        e = stop
-        if n > 0 and s_last > 0:
-            def events_at(i, n=n, s_last=s_last):
-                sk = s[i]
-                if scale != 1.0:
-                    sk = s0 * (max(sk, 0.0) / s0) ** scale if s0 > 0 else sk
-                return int(np.floor(n * (1.0 - sk / s_last) + 0.5))
-
-            lo, e = k, stop
-            while lo < e:
-                mid = (lo + e) // 2
-                if events_at(mid) >= 1:
-                    e = mid
-                else:
-                    lo = mid + 1
-        if e < stop:
-            dk = min(events_at(e), n)
-            s_last *= 1.0 - dk / n
-            n -= dk
-            points.append(e - k0)
-            counts.append(dk)
-            k = e + 1
-        elif j < censor.size and stop < k1:
-            if n > 0:
-                applied.append(censor[j])
-                n -= 1
-            j += 1
-            k = stop
-        else:
-            break
-    for c in censor[j:]:
-        if n == 0:
-            break
-        applied.append(c)
-        n -= 1
-    return Walk(np.asarray(points, dtype=np.int64), np.asarray(counts, dtype=np.int64),
-                np.asarray(applied, dtype=float), n, s_last)
-
-
-def spread(start, end, count) -> np.ndarray:
-    """``count`` censoring times evenly spaced strictly inside (start, end)."""
-    return start + (end - start) * np.arange(1, count + 1) / (count + 1)
 
 
 def integer_root(fun, hi, guess):
@@ -258,6 +189,7 @@ def reconstruct_group(t, s, risk_t, risk_n, total_events, t_end=None) -> GroupRe
         t[k1:bounds[i + 1]] = end  # moved to the next interval: at its start
         t[bounds[i + 1]:k1] = np.nextafter(end, -np.inf)  # moved back: just before it
         bounds[i + 1] = k1
+        w = exact_interval(t, s, k0, k1, start, end, n, target, s_last, w) or w
         _record(out, t, k0, w)
         censored += w.censored.size
         events += int(w.d.sum())
@@ -274,6 +206,10 @@ def reconstruct_group(t, s, risk_t, risk_n, total_events, t_end=None) -> GroupRe
                                          lambda w: events + int(w.d.sum()) - total_events, 0)
         if miss0 > max(1, MISMATCH_SHARE * int(risk_n[0])):
             out.events_unscaled = events + int(w0.d.sum())
+    exact = exact_interval(t, s, k0, t.size, start, t_end, n, None, s_last, w)
+    if exact is not None and (total_events is None
+                              or events + int(exact.d.sum()) == total_events):
+        w = exact
     _record(out, t, k0, w)
     out.censor_times.extend([t_end] * w.left)
     if w.left == 0:
