@@ -55,14 +55,15 @@ def implied_counts(ratio: float, guess: float, most: int) -> tuple[int, int] | N
 
 
 def exact_interval(t, s, k0, k1, start, end, n_start, target, s_last,
-                   estimate: Walk) -> Walk | None:
+                   estimate: Walk, u=None) -> Walk | None:
     """The interval's events and censorings taken from exact steps, or None.
 
     ``estimate`` is Guyot's walk of the same points: its numbers at risk choose between
     the whole-number readings of a step (``d`` and ``2d`` events out of ``n`` and ``2n``).
     ``target`` is the number at risk at ``end`` (None after the last published one: the
-    patients left are returned as ``left``).  None when a step gives no whole number at
-    risk, or the readings need more patients than there are.
+    patients left are returned as ``left``); ``u``: uniform draws placing the censorings
+    (None: evenly, see :func:`~bayesurv.digitized.walk.spread`).  None when a step gives
+    no whole number at risk, or the readings need more patients than there are.
     """
     first = max(k0, 1)
     drops = first + np.flatnonzero(s[first:k1] < s[first - 1:k1 - 1])
@@ -86,7 +87,7 @@ def exact_interval(t, s, k0, k1, start, end, n_start, target, s_last,
         if got is None:
             return None
         d, n = got
-        censored.extend(spread(before, float(t[p]), avail - n))
+        censored.extend(spread(before, float(t[p]), avail - n, _draws(u, len(censored))))
         points.append(p - k0)
         counts.append(d)
         s_last *= 1.0 - d / n
@@ -94,8 +95,13 @@ def exact_interval(t, s, k0, k1, start, end, n_start, target, s_last,
     if target is not None:
         if avail < target:
             return None
-        censored.extend(spread(before, float(end), avail - target))
+        censored.extend(spread(before, float(end), avail - target,
+                               _draws(u, len(censored))))
         avail = target
     return Walk(np.asarray(points, dtype=np.int64), np.asarray(counts, dtype=np.int64),
                 np.asarray(censored, dtype=float), int(avail), s_last)
 
+
+def _draws(u, used: int):
+    """The uniform draws not yet used by earlier censorings (None stays None)."""
+    return None if u is None else u[used:]

@@ -130,14 +130,15 @@ def _scale_root(fun):
 
 
 def fit_interval(t, s, k0, k1, start, end, n_start, s_last, mismatch, guess,
-                 rescale=True):
+                 rescale=True, u=None):
     """Censoring count (and, if needed and ``rescale``, scale of the fall) meeting a target.
 
     ``mismatch(walk)`` is the integer to bring to zero, non-increasing in the number of
-    censorings.  Returns ``(walk, remaining mismatch)``.
+    censorings; ``u``: uniform draws placing the censorings (None: evenly, see
+    :func:`spread`).  Returns ``(walk, remaining mismatch)``.
     """
     def run(c, scale=1.0):
-        w = walk(t, s, k0, k1, n_start, s_last, spread(start, end, c), scale)
+        w = walk(t, s, k0, k1, n_start, s_last, spread(start, end, c, u), scale)
         return mismatch(w), w
 
     c, (v, w) = integer_root(run, n_start, guess)
@@ -147,11 +148,14 @@ def fit_interval(t, s, k0, k1, start, end, n_start, s_last, mismatch, guess,
     return w, abs(v), unscaled
 
 
-def reconstruct_group(t, s, risk_t, risk_n, total_events, t_end=None) -> GroupResult:
+def reconstruct_group(t, s, risk_t, risk_n, total_events, t_end=None,
+                      rng=None) -> GroupResult:
     """Patient event and censoring times of one group (see the module docstring).
 
     ``t_end`` (default: the last point or risk-table time) is when the patients still at
-    risk at the end of the curve are censored.
+    risk at the end of the curve are censored.  With a random generator ``rng`` the
+    censorings of each interval are placed at random in it instead of evenly (one
+    plausible reconstruction among those that meet the same counts).
     """
     out = GroupResult()
     t_end = max(float(t[-1]), float(risk_t[-1]), -np.inf if t_end is None else float(t_end))
@@ -171,6 +175,7 @@ def reconstruct_group(t, s, risk_t, risk_n, total_events, t_end=None) -> GroupRe
         lo = max(k0, int(np.searchsorted(t, end - tol, side="left")))
         hi = max(lo, int(np.searchsorted(t, end + tol, side="right")))
         nominal = int(bounds[i + 1])
+        u = None if rng is None else rng.random(n + 1)
         for k1 in [*_boundary_candidates(s, k0, lo, hi, nominal), None]:
             rescale = k1 is None
             k1 = nominal if k1 is None else k1
@@ -178,7 +183,7 @@ def reconstruct_group(t, s, risk_t, risk_n, total_events, t_end=None) -> GroupRe
             expected = n * (1.0 - s_after / s_before) if s_before > 0 else 0.0
             w, miss, unscaled = fit_interval(t, s, k0, k1, start, end, n, s_last,
                                              lambda w, target=target: w.left - target,
-                                             round(n - expected - target), rescale)
+                                             round(n - expected - target), rescale, u)
             if best is None or miss < best[2]:
                 best = (k1, w, miss, unscaled)
             if miss == 0:
@@ -189,24 +194,26 @@ def reconstruct_group(t, s, risk_t, risk_n, total_events, t_end=None) -> GroupRe
         t[k1:bounds[i + 1]] = end  # moved to the next interval: at its start
         t[bounds[i + 1]:k1] = np.nextafter(end, -np.inf)  # moved back: just before it
         bounds[i + 1] = k1
-        w = exact_interval(t, s, k0, k1, start, end, n, target, s_last, w) or w
+        w = exact_interval(t, s, k0, k1, start, end, n, target, s_last, w, u) or w
         _record(out, t, k0, w)
         censored += w.censored.size
         events += int(w.d.sum())
         n, s_last = w.left, w.s_last
 
     k0, start = bounds[-1], float(risk_t[-1])
+    u = None if rng is None else rng.random(n + 1)
     if total_events is None:
         elapsed = start - float(risk_t[0])
         rate = censored / elapsed if elapsed > 0 else 0.0
         c = min(round(rate * (t_end - start)), n)
-        w = walk(t, s, k0, t.size, n, s_last, spread(start, t_end, c))
+        w = walk(t, s, k0, t.size, n, s_last, spread(start, t_end, c, u))
     else:
         w, _, (miss0, w0) = fit_interval(t, s, k0, t.size, start, t_end, n, s_last,
-                                         lambda w: events + int(w.d.sum()) - total_events, 0)
+                                         lambda w: events + int(w.d.sum()) - total_events, 0,
+                                         u=u)
         if miss0 > max(1, MISMATCH_SHARE * int(risk_n[0])):
             out.events_unscaled = events + int(w0.d.sum())
-    exact = exact_interval(t, s, k0, t.size, start, t_end, n, None, s_last, w)
+    exact = exact_interval(t, s, k0, t.size, start, t_end, n, None, s_last, w, u)
     if exact is not None and (total_events is None
                               or events + int(exact.d.sum()) == total_events):
         w = exact

@@ -85,6 +85,18 @@ def walk(t, s, k0, k1, n_start, s_last, censor, scale=1.0) -> Walk:
                 np.asarray(applied, dtype=float), n, s_last)
 
 
-def spread(start, end, count) -> np.ndarray:
-    """``count`` censoring times evenly spaced strictly inside (start, end)."""
-    return start + (end - start) * np.arange(1, count + 1) / (count + 1)
+def spread(start, end, count, u=None) -> np.ndarray:
+    """``count`` censoring times inside (start, end): evenly spaced, or, given uniform
+    draws ``u`` (at least ``count``), at the sorted first ``count`` of them (one random
+    placement; a larger count keeps the earlier censorings' draws).
+
+    Examples
+    --------
+    >>> spread(0.0, 4.0, 3).tolist()
+    [1.0, 2.0, 3.0]
+    >>> spread(0.0, 4.0, 2, u=np.array([0.5, 0.25, 0.9])).tolist()
+    [1.0, 2.0]
+    """
+    if u is None:
+        return start + (end - start) * np.arange(1, count + 1) / (count + 1)
+    return start + (end - start) * np.sort(u[:count])
