@@ -393,6 +393,17 @@ def numeric_column(df: pd.DataFrame, column, where: str, group_col, role: str | 
     return values
 
 
+def _single_names(series: pd.Series) -> bool:
+    """Whether every value is hashable and no container (checked on the distinct values,
+    so millions of rows of a few names cost one hash each)."""
+    try:
+        names = pd.unique(series.to_numpy())
+    except TypeError:  # an unhashable value
+        return False
+    return not any(isinstance(v, tuple | frozenset) or not pd.api.types.is_hashable(v)
+                   for v in names)
+
+
 def group_labels(df: pd.DataFrame, column, where: str) -> np.ndarray:
     """Group names as strings, or an error naming the rows where they are missing, are
     containers, or where one name is written in two ways (``1`` and ``"1"``).
@@ -409,7 +420,7 @@ def group_labels(df: pd.DataFrame, column, where: str) -> np.ndarray:
     if missing.any():
         raise DigitizedCurveError(f"{where}: group column {column!r} has missing values at "
                                   f"{describe_rows(df.index[missing])}")
-    if pd.api.types.is_object_dtype(series.dtype):
+    if pd.api.types.is_object_dtype(series.dtype) and not _single_names(series):
         values = series.to_numpy()
         bad = np.fromiter((not pd.api.types.is_hashable(v) or isinstance(v, tuple | frozenset)
                            for v in values), dtype=bool, count=len(values))

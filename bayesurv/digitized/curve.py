@@ -71,10 +71,13 @@ class DigitizedCurve:
     ('percent', ('A',))
     """
 
-    __slots__ = ("_points", "_raw", "_report", "groups", "scale", "source", "time_unit")
+    __slots__ = ("_noise", "_points", "_raw", "_report", "groups", "scale", "source",
+                 "time_unit")
 
     def __init__(self, points: pd.DataFrame, raw: pd.DataFrame, report: pd.DataFrame,
-                 scale: str, time_unit: str | None = None, source: str | None = None):
+                 scale: str, time_unit: str | None = None, source: str | None = None,
+                 noise: pd.DataFrame | None = None):
+        object.__setattr__(self, "_noise", noise)
         object.__setattr__(self, "_points", points)
         object.__setattr__(self, "_raw", raw)
         object.__setattr__(self, "_report", report)
@@ -181,22 +184,33 @@ class DigitizedCurve:
     @classmethod
     def _from_raw(cls, raw, scale, time_unit, source, settings) -> DigitizedCurve:
         where = where_label("digitized curve", source)
-        frames, reports = [], []
+        frames, reports, noise = [], [], []
         for name in pd.unique(raw["group"]):
             part = raw[raw["group"] == name]
-            t, s, rep = clean_curve(part["time"].to_numpy(), part["survival"].to_numpy(),
+            t, s, rep, sd = clean_curve(part["time"].to_numpy(), part["survival"].to_numpy(),
                                     part.index.to_numpy(dtype=object), str(name), settings,
                                     where)
             frames.append(pd.DataFrame({"group": str(name), "time": t, "survival": s}))
             reports.extend(rep)
+            noise.append({"group": str(name), "time_sd": sd.time_sd,
+                          "survival_sd": sd.survival_sd})
         points = pd.concat(frames, ignore_index=True)
         report = pd.DataFrame(reports, columns=REPORT_COLUMNS)
-        return cls(points, raw, report, scale, time_unit, source)
+        return cls(points, raw, report, scale, time_unit, source, pd.DataFrame(noise))
 
     @property
     def points(self) -> pd.DataFrame:
         """Cleaned points (a copy): ``group``, ``time``, ``survival``."""
         return self._points.copy()
+
+    @property
+    def noise(self) -> pd.DataFrame:
+        """Estimated digitizing noise per group (a copy): ``group, time_sd, survival_sd``.
+
+        Standard deviations in data units, from the pairs of points that should coincide
+        (see :class:`bayesurv.digitized.clean.Noise`); 0 for exact corners.
+        """
+        return self._noise.copy()
 
     @property
     def raw(self) -> pd.DataFrame:

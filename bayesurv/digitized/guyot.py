@@ -11,7 +11,7 @@ interval equals the published one.  After the last published number, censoring c
 at the average rate of the earlier intervals, or at the rate that reproduces the reported
 total events.  Patients still at risk at the end of the curve are censored there.
 
-Refinements for digitizing noise (each leaves exact, consistent inputs as in Guyot):
+Refinements (the first two for digitizing noise, leaving consistent inputs as in Guyot):
 
 - *boundary points*: digitized points within ``BOUNDARY_TOL`` of the curve's time span
   from a risk-table time may belong on either side of it (an event exactly at 12 months,
@@ -21,6 +21,10 @@ Refinements for digitizing noise (each leaves exact, consistent inputs as in Guy
   curve fall more, or less, than the counts allow), the curve's log-fall within the
   interval is scaled until it does; a difference above ``MISMATCH_SHARE`` of the patients
   is reported (a ReconstructionWarning from :func:`bayesurv.reconstruct_ipd`).
+
+- *exact steps*: where every step of an interval gives a whole number at risk (exact
+  corners), the events and numbers at risk are read off the steps and each censoring is
+  spread between the two events it falls between (:mod:`bayesurv.digitized.exact_steps`).
 
 A curve that keeps falling once nobody is left at risk (the table says 0 at risk, or every
 patient has had an event or been censored) cannot be followed: that fall is returned as
@@ -33,6 +37,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bayesurv.digitized.exact_steps import exact_interval
+from bayesurv.digitized.walk import Walk, spread, walk
+
 BOUNDARY_TOL = 0.005  # fraction of the curve's time span
 MAX_SCALE = 4.0
 # Disagreements between curve and table above this share of the patients are reported.
@@ -41,16 +48,6 @@ SCALE_STEPS = 30
 # A fall of the digitized curve after nobody is left at risk is reported above this (in
 # survival): about 5 pixels on a 500-pixel axis, beyond the digitizing noise of a tail.
 LOST_FALL_TOL = 0.01
-
-
-@dataclass
-class Walk:
-    """Events per point, censoring times applied, patients left, survival after them."""
-
-    d: np.ndarray
-    censored: np.ndarray
-    left: int
-    s_last: float
 
 
 @dataclass(frozen=True)
@@ -78,47 +75,6 @@ class GroupResult:
     mismatches: list = field(default_factory=list)
     events_unscaled: int | None = None
     lost_fall: LostFall | None = None
-
-
-def walk(t, s, k0, k1, n_start, s_last, censor, scale=1.0) -> Walk:
-    """Apply the event rule at points ``k0..k1-1`` with censorings at the sorted ``censor``.
-
-    A censoring at a point's time comes after that point's events (Kaplan-Meier
-    convention); censorings beyond the patients left are not applied.  ``scale``
-    multiplies the curve's log-fall within the walk (1: the curve as digitized).
-    """
-    n = n_start
-    d = np.zeros(k1 - k0, dtype=np.int64)
-    applied = []
-    j = 0
-    s0 = s_last
-    for i in range(k1 - k0):
-        tk, sk = t[k0 + i], s[k0 + i]
-        if scale != 1.0:
-            sk = s0 * (max(sk, 0.0) / s0) ** scale if s0 > 0 else sk
-        while j < censor.size and censor[j] < tk:
-            if n > 0:
-                applied.append(censor[j])
-                n -= 1
-            j += 1
-        if n > 0 and s_last > 0:
-            dk = int(np.floor(n * (1.0 - sk / s_last) + 0.5))
-            dk = min(max(dk, 0), n)
-            if dk:
-                s_last *= 1.0 - dk / n
-                n -= dk
-                d[i] = dk
-    for c in censor[j:]:
-        if n == 0:
-            break
-        applied.append(c)
-        n -= 1
-    return Walk(d, np.asarray(applied, dtype=float), n, s_last)
-
-
-def spread(start, end, count) -> np.ndarray:
-    """``count`` censoring times evenly spaced strictly inside (start, end)."""
-    return start + (end - start) * np.arange(1, count + 1) / (count + 1)
 
 
 def integer_root(fun, hi, guess):
@@ -174,14 +130,15 @@ def _scale_root(fun):
 
 
 def fit_interval(t, s, k0, k1, start, end, n_start, s_last, mismatch, guess,
-                 rescale=True):
+                 rescale=True, u=None):
     """Censoring count (and, if needed and ``rescale``, scale of the fall) meeting a target.
 
     ``mismatch(walk)`` is the integer to bring to zero, non-increasing in the number of
-    censorings.  Returns ``(walk, remaining mismatch)``.
+    censorings; ``u``: uniform draws placing the censorings (None: evenly, see
+    :func:`spread`).  Returns ``(walk, remaining mismatch)``.
     """
     def run(c, scale=1.0):
-        w = walk(t, s, k0, k1, n_start, s_last, spread(start, end, c), scale)
+        w = walk(t, s, k0, k1, n_start, s_last, spread(start, end, c, u), scale)
         return mismatch(w), w
 
     c, (v, w) = integer_root(run, n_start, guess)
@@ -191,15 +148,19 @@ def fit_interval(t, s, k0, k1, start, end, n_start, s_last, mismatch, guess,
     return w, abs(v), unscaled
 
 
-def reconstruct_group(t, s, risk_t, risk_n, total_events, t_end=None) -> GroupResult:
+def reconstruct_group(t, s, risk_t, risk_n, total_events, t_end=None,
+                      rng=None) -> GroupResult:
     """Patient event and censoring times of one group (see the module docstring).
 
     ``t_end`` (default: the last point or risk-table time) is when the patients still at
-    risk at the end of the curve are censored.
+    risk at the end of the curve are censored.  With a random generator ``rng`` the
+    censorings of each interval are placed at random in it instead of evenly (one
+    plausible reconstruction among those that meet the same counts).
     """
     out = GroupResult()
     t_end = max(float(t[-1]), float(risk_t[-1]), -np.inf if t_end is None else float(t_end))
     t = np.array(t, dtype=float)
+    s = np.minimum.accumulate(np.asarray(s, dtype=float))  # the walk's bisection needs it
     bounds = np.searchsorted(t, risk_t, side="left")
     tol = BOUNDARY_TOL * (float(t[-1]) - float(t[0]))
     n = int(risk_n[0])
@@ -214,14 +175,15 @@ def reconstruct_group(t, s, risk_t, risk_n, total_events, t_end=None) -> GroupRe
         lo = max(k0, int(np.searchsorted(t, end - tol, side="left")))
         hi = max(lo, int(np.searchsorted(t, end + tol, side="right")))
         nominal = int(bounds[i + 1])
-        for k1 in [*sorted(range(lo, hi + 1), key=lambda k: abs(k - nominal)), None]:
+        u = None if rng is None else rng.random(n + 1)
+        for k1 in [*_boundary_candidates(s, k0, lo, hi, nominal), None]:
             rescale = k1 is None
             k1 = nominal if k1 is None else k1
             s_after = s[k1 - 1] if k1 > 0 else 1.0
             expected = n * (1.0 - s_after / s_before) if s_before > 0 else 0.0
             w, miss, unscaled = fit_interval(t, s, k0, k1, start, end, n, s_last,
                                              lambda w, target=target: w.left - target,
-                                             round(n - expected - target), rescale)
+                                             round(n - expected - target), rescale, u)
             if best is None or miss < best[2]:
                 best = (k1, w, miss, unscaled)
             if miss == 0:
@@ -232,28 +194,54 @@ def reconstruct_group(t, s, risk_t, risk_n, total_events, t_end=None) -> GroupRe
         t[k1:bounds[i + 1]] = end  # moved to the next interval: at its start
         t[bounds[i + 1]:k1] = np.nextafter(end, -np.inf)  # moved back: just before it
         bounds[i + 1] = k1
+        w = exact_interval(t, s, k0, k1, start, end, n, target, s_last, w, u) or w
         _record(out, t, k0, w)
         censored += w.censored.size
         events += int(w.d.sum())
         n, s_last = w.left, w.s_last
 
     k0, start = bounds[-1], float(risk_t[-1])
+    u = None if rng is None else rng.random(n + 1)
     if total_events is None:
         elapsed = start - float(risk_t[0])
         rate = censored / elapsed if elapsed > 0 else 0.0
         c = min(round(rate * (t_end - start)), n)
-        w = walk(t, s, k0, t.size, n, s_last, spread(start, t_end, c))
+        w = walk(t, s, k0, t.size, n, s_last, spread(start, t_end, c, u))
     else:
         w, _, (miss0, w0) = fit_interval(t, s, k0, t.size, start, t_end, n, s_last,
-                                         lambda w: events + int(w.d.sum()) - total_events, 0)
+                                         lambda w: events + int(w.d.sum()) - total_events, 0,
+                                         u=u)
         if miss0 > max(1, MISMATCH_SHARE * int(risk_n[0])):
             out.events_unscaled = events + int(w0.d.sum())
+    exact = exact_interval(t, s, k0, t.size, start, t_end, n, None, s_last, w, u)
+    if exact is not None and (total_events is None
+                              or events + int(exact.d.sum()) == total_events):
+        w = exact
     _record(out, t, k0, w)
     out.censor_times.extend([t_end] * w.left)
     if w.left == 0:
         out.lost_fall = _lost_fall(t, s, max(out.event_times + out.censor_times, default=0.0),
                                    w.s_last)
     return out
+
+
+def _boundary_candidates(s, k0, lo, hi, nominal) -> list[int]:
+    """Ends ``lo..hi`` of the interval's points, nearest to ``nominal`` first, one per class.
+
+    Moving the end past a point at the level of the point before it changes no event (the
+    rule rounds that level's events at the earlier point), so such ends are one class and
+    only the one nearest to ``nominal`` is tried: a densely digitized curve has thousands
+    of points near a boundary but few distinct levels.
+    """
+    ends = np.arange(lo, hi + 1)
+    # end k and end k + 1 differ by point k, which repeats point k - 1's level
+    repeats = np.zeros(ends.size, dtype=bool)
+    inner = ends[:-1] > k0
+    repeats[1:][inner] = s[ends[:-1][inner]] == s[ends[:-1][inner] - 1]
+    cls = np.cumsum(~repeats)
+    order = np.argsort(np.abs(ends - nominal), kind="stable")
+    _, first = np.unique(cls[order], return_index=True)
+    return ends[order][np.sort(first)].tolist()
 
 
 def _lost_fall(t, s, after: float, reconstructed: float) -> LostFall | None:
@@ -272,6 +260,6 @@ def _lost_fall(t, s, after: float, reconstructed: float) -> LostFall | None:
 
 
 def _record(out: GroupResult, t, k0, w: Walk) -> None:
-    for i in np.flatnonzero(w.d):
-        out.event_times.extend([float(t[k0 + i])] * int(w.d[i]))
+    for i, dk in zip(w.points, w.d, strict=True):
+        out.event_times.extend([float(t[k0 + i])] * int(dk))
     out.censor_times.extend(float(x) for x in w.censored)

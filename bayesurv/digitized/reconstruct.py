@@ -10,12 +10,18 @@ inputs, runs it per group, assembles the patient rows and their diagnostics.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
-from bayesurv.base.exceptions import DigitizedCurveError, ReconstructionWarning, warn_caller
+from bayesurv.base.exceptions import (
+    DataWarning,
+    DigitizedCurveError,
+    ReconstructionWarning,
+    warn_caller,
+)
 from bayesurv.data.survival_data import SurvivalData
 from bayesurv.digitized.curve import DigitizedCurve, RiskTable, as_curve, as_risk_table
 from bayesurv.digitized.diagnostics import at_risk_comparison, reconstruction_diagnostics
@@ -31,7 +37,8 @@ END_SLACK = 0.01
 END_TIE = 0.01
 
 
-def reconstruct_ipd(curve, risk_table=None, total_events=None) -> pd.DataFrame:
+def reconstruct_ipd(curve, risk_table=None, total_events=None, draws: int | None = None,
+                    random_seed=None) -> pd.DataFrame | list[pd.DataFrame]:
     """Reconstruct patient rows from a digitized Kaplan-Meier curve (Guyot et al. 2012).
 
     Parameters
@@ -45,10 +52,22 @@ def reconstruct_ipd(curve, risk_table=None, total_events=None) -> pd.DataFrame:
     total_events : int or dict, optional
         Total number of events, if reported: an int for a single group or a dict
         ``group -> events`` (groups left out are treated as not reported).
+    draws : int, optional
+        Number of plausible reconstructions to return instead of the single one.  In each,
+        every digitized point is moved by Gaussian noise of the curve's estimated
+        digitizing noise (:attr:`DigitizedCurve.noise`; none for exact corners), and the
+        censorings of each risk-table interval are placed at random in it instead of
+        evenly; each still meets the numbers at risk and total events the single
+        reconstruction meets.  Their spread is the uncertainty the digitizing adds.
+    random_seed : int or numpy.random.Generator, optional
+        Seed of the draws (the same seed gives the same reconstructions).
 
     Returns
     -------
-    pandas.DataFrame
+    pandas.DataFrame or list of pandas.DataFrame
+        Without ``draws``, one DataFrame; with ``draws = K``, a list of K of them, each a
+        valid input of :meth:`SurvivalData.from_frame`.  (The warnings of the single
+        reconstruction are given once; the draws do not repeat them.)
         One row per reconstructed patient: ``time``, ``event`` (1/0), ``group``.  Its
         ``attrs["diagnostics"]`` holds the rows of :func:`reconstruction_diagnostics`
         (per group: patients, events, fit to the digitized points, numbers at risk) and
@@ -81,6 +100,9 @@ def reconstruct_ipd(curve, risk_table=None, total_events=None) -> pd.DataFrame:
     >>> ipd = bs.reconstruct_ipd(pts, risk, total_events=3)
     >>> int(ipd["event"].sum()), len(ipd)
     (3, 10)
+    >>> many = bs.reconstruct_ipd(pts, risk, total_events=3, draws=2, random_seed=1)
+    >>> len(many), [int(d["event"].sum()) for d in many]
+    (2, [3, 3])
     """
     curve = as_curve(curve)
     table = as_risk_table(risk_table)
@@ -89,6 +111,21 @@ def reconstruct_ipd(curve, risk_table=None, total_events=None) -> pd.DataFrame:
         table = RiskTable.from_frame(table.table.assign(group=curve.groups[0]))
     _check_groups(curve, table)
     events = _events_by_group(total_events, curve.groups)
+    count = _check_draws(draws)
+    ipd = _reconstruct(curve, table, events, curve)
+    if count is None:
+        return ipd
+    rng = np.random.default_rng(random_seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ReconstructionWarning)
+        warnings.simplefilter("ignore", DataWarning)
+        return [_reconstruct(_perturbed(curve, rng), table, events, curve, rng)
+                for _ in range(count)]
+
+
+def _reconstruct(curve: DigitizedCurve, table: RiskTable, events: dict,
+                 reference: DigitizedCurve, rng=None) -> pd.DataFrame:
+    """One reconstruction of every group; diagnostics against the ``reference`` points."""
     frames = []
     ends = _common_ends(curve)
     for g in curve.groups:
@@ -101,7 +138,7 @@ def reconstruct_ipd(curve, risk_table=None, total_events=None) -> pd.DataFrame:
                 "events, so censoring cannot be placed; events are likely over-counted and "
                 "standard errors too small (give the risk table or the total events)",
                 ReconstructionWarning)
-        result = reconstruct_group(t, s, risk_t, risk_n, events.get(g), ends[g])
+        result = reconstruct_group(t, s, risk_t, risk_n, events.get(g), ends[g], rng)
         if result.events_unscaled is not None:
             warn_caller(
                 f"reconstruct_ipd, group {g!r}: the curve gives {result.events_unscaled} "
@@ -130,11 +167,32 @@ def reconstruct_ipd(curve, risk_table=None, total_events=None) -> pd.DataFrame:
                 "were reported; the curve and the reported total disagree",
                 ReconstructionWarning)
     ipd = pd.concat(frames, ignore_index=True)
-    diagnostics = reconstruction_diagnostics(ipd, curve, table, total_events=events)
+    diagnostics = reconstruction_diagnostics(ipd, reference, table, total_events=events)
     at_risk = at_risk_comparison(ipd, table)
     ipd.attrs["diagnostics"] = diagnostics.to_dict(orient="records")
     ipd.attrs["at_risk"] = at_risk.to_dict(orient="records")
     return ipd
+
+
+def _check_draws(draws) -> int | None:
+    if draws is None:
+        return None
+    if isinstance(draws, bool) or not isinstance(draws, int | np.integer) or draws < 1:
+        raise DigitizedCurveError(f"reconstruct_ipd: draws must be a whole number >= 1 or "
+                                  f"None, got {draws!r}")
+    return int(draws)
+
+
+def _perturbed(curve: DigitizedCurve, rng) -> DigitizedCurve:
+    """The curve's points moved by its estimated digitizing noise, cleaned again."""
+    noise = curve.noise.set_index("group")
+    points = curve.points
+    sd_t = noise.loc[points["group"], "time_sd"].to_numpy()
+    sd_s = noise.loc[points["group"], "survival_sd"].to_numpy()
+    points["time"] = np.maximum(points["time"] + rng.normal(0.0, 1.0, len(points)) * sd_t, 0)
+    points["survival"] = np.clip(points["survival"]
+                                 + rng.normal(0.0, 1.0, len(points)) * sd_s, 0.0, 1.0)
+    return DigitizedCurve.from_frame(points, scale="fraction", time_unit=curve.time_unit)
 
 
 def _lost_fall_message(group: str, lost: LostFall, risk_t, risk_n) -> str:

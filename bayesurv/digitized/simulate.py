@@ -14,7 +14,7 @@ import pandas as pd
 from bayesurv.base.columns import check_binary, check_nonnegative, check_numeric
 from bayesurv.base.exceptions import BayesurvInputError
 
-__all__ = ["km_step_corners", "simulate_digitization"]
+__all__ = ["km_step_corners", "simulate_digitization", "simulate_trace"]
 
 
 def km_step_corners(time, event) -> pd.DataFrame:
@@ -152,6 +152,45 @@ def simulate_digitization(
     order = np.argsort(px, kind="stable")
     return pd.DataFrame({"time": px[order] / width * x_max,
                          "survival": py[order] / height})
+
+
+def simulate_trace(corners_or_km, n_points: int, canvas: tuple[int, int] = (1000, 600),
+                   noise_px: float = 0.0, x_max: float | None = None,
+                   rng=None) -> pd.DataFrame:
+    """Points an automatic digitizer tracing the drawn curve would capture.
+
+    ``n_points`` points are placed at random along the drawn length of the step curve
+    (horizontal and vertical segments alike), moved by Gaussian noise of ``noise_px``
+    pixels in x and in y, kept inside the plot area, and read back in data units.  With
+    many points per step this is the dense input a traced curve gives, unlike the
+    corners :func:`simulate_digitization` clicks.
+
+    Parameters are as in :func:`simulate_digitization`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``time`` and ``survival`` (fraction), by x pixel.
+
+    Examples
+    --------
+    >>> corners = km_step_corners([1, 2, 2, 3], [1, 0, 1, 0])
+    >>> pts = simulate_trace(corners, 1000, noise_px=0.5, rng=1)
+    >>> len(pts), bool(pts["survival"].between(0, 1).all())
+    (1000, True)
+    """
+    time, survival = _as_corners(corners_or_km)
+    x_max = float(time.max()) if x_max is None else float(x_max)
+    width, height = (float(v) for v in canvas)
+    rng = np.random.default_rng(rng)
+    px, py = time / x_max * width, survival * height
+    length = np.concatenate([[0.0], np.cumsum(np.abs(np.diff(px)) + np.abs(np.diff(py)))])
+    along = np.sort(rng.uniform(0.0, length[-1], int(n_points)))
+    x = np.clip(np.interp(along, length, px) + rng.normal(0.0, noise_px, along.size), 0, width)
+    y = np.clip(np.interp(along, length, py) + rng.normal(0.0, noise_px, along.size), 0,
+                height)
+    order = np.argsort(x, kind="stable")
+    return pd.DataFrame({"time": x[order] / width * x_max, "survival": y[order] / height})
 
 
 def _as_corners(obj) -> tuple[np.ndarray, np.ndarray]:
