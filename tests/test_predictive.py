@@ -176,7 +176,8 @@ def test_report_has_predictive_check_table_figure_and_section(model_fit, model_d
     out = write_report(result, tmp_path / "report", log=lambda message: None)
     table = pd.read_csv(out / "tables" / "predictive_check.csv")
     assert table.columns.tolist() == ["group", "time", "observed", "median", "lower", "upper",
-                                      "inside", "in_followup"]
+                                      "inside", "in_followup", "interval"]
+    assert set(table["interval"]) == {"95% equal-tailed"}
     assert (out / "figures" / "predictive_check.png").exists()
     text = (out / "summary.md").read_text(encoding="utf-8")
     overall = model_fit.predictive_check().overall_coverage

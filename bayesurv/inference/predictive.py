@@ -34,6 +34,7 @@ from bayesurv.base.checks import check_mass, check_times, repr_argument, sampler
 from bayesurv.base.exceptions import BayesurvInputError
 from bayesurv.inference import summaries
 from bayesurv.inference.fit_file import ATTR_PREFIX
+from bayesurv.inference.intervals import credible_interval, labelled
 from bayesurv.model.kind import HazardModel
 
 __all__ = ["PredictiveCheck", "kaplan_meier_rows", "predictive_check", "replicate_censoring",
@@ -158,14 +159,14 @@ def predictive_check(idata, model: HazardModel, draws: int = 200, times=None,
     rep_time, rep_event = np.minimum(event_time, censor), event_time <= censor
 
     groups = [str(g) for g in idata.constant_data["arm"].to_numpy()]
-    tail = (1 - mass) / 2
     replicates = np.empty((chosen.size, grid.size, len(groups)))
     frames, counts = [], []
     for g, name in enumerate(groups):
         arm = group == g
         replicates[:, :, g] = kaplan_meier_rows(rep_time[:, arm], rep_event[:, arm], grid)
         observed = kaplan_meier_rows(time[None, arm], event[None, arm], grid)[0]
-        median, lower, upper = np.quantile(replicates[:, :, g], [0.5, tail, 1 - tail], axis=0)
+        median = np.median(replicates[:, :, g], axis=0)
+        lower, upper = credible_interval(replicates[:, :, g], mass)
         inside = (lower <= observed) & (observed <= upper)
         followed = (grid > 0) & (grid <= time[arm].max())
         frames.append(pd.DataFrame({"group": name, "time": grid, "observed": observed,
@@ -174,7 +175,7 @@ def predictive_check(idata, model: HazardModel, draws: int = 200, times=None,
         points, n_inside = int(followed.sum()), int((inside & followed).sum())
         counts.append({"group": name, "points": points, "inside": n_inside,
                        "coverage": n_inside / points if points else float("nan")})
-    return PredictiveCheck(table=pd.concat(frames, ignore_index=True),
+    return PredictiveCheck(table=labelled(pd.concat(frames, ignore_index=True), mass),
                            coverage=pd.DataFrame(counts), replicates=replicates, mass=mass,
                            draws=int(chosen.size), random_seed=random_seed,
                            time_unit=str(json.loads(idata.posterior.attrs[ATTR_PREFIX + "data"])
