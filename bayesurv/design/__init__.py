@@ -1,0 +1,15 @@
+"""Trial design: simulate two-arm trials with delayed treatment effects and find the power of
+log-rank, weighted log-rank, MaxCombo and RMST tests.
+
+Examples
+--------
+>>> import bayesurv as bs
+>>> sc = bs.design.Scenario(control_hazard=[0.03], hazard_ratio=[1.0, 0.6], hr_cuts=[13])
+>>> sc.survival([12], "treatment").round(3).tolist()
+[0.698]
+"""
+
+from bayesurv.design.scenario import Scenario
+from bayesurv.design.simulate import DesignResult, simulate
+
+__all__ = ["DesignResult", "Scenario", "simulate"]

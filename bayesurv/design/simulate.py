@@ -1,0 +1,195 @@
+"""Simulate two-arm trials under a scenario and analyse each with the chosen tests.
+
+Trials are simulated in blocks of :data:`BLOCK` trials; block ``i`` draws from its own stream
+``SeedSequence(random_seed, spawn_key=(i,))``, so a seed gives the same trials whatever the
+memory or the number of workers, and more trials extend the earlier ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from bayesurv.base.checks import check_positive
+from bayesurv.base.exceptions import DesignError
+from bayesurv.design.scenario import Scenario
+from bayesurv.design.statistics import analyse, parse_test
+from bayesurv.design.trials import analysis_data, draw_trials
+
+__all__ = ["BLOCK", "DesignResult", "simulate"]
+
+BLOCK = 250
+
+
+@dataclass(frozen=True)
+class DesignResult:
+    """The simulated trials' statistics and decisions; :meth:`power` summarizes them.
+
+    Attributes
+    ----------
+    scenario : Scenario
+    settings : dict
+        The arguments of :func:`simulate`.
+    z, reject, wrong_direction : dict of numpy.ndarray
+        Per test name, per trial: the statistic (positive for benefit), rejection in favour of
+        the treatment, and significance in the wrong direction at the same level.
+    events, analysis_time : numpy.ndarray
+        Per trial: events observed at the analysis and its calendar time.
+    """
+
+    scenario: Scenario
+    settings: dict
+    z: dict = field(repr=False)
+    reject: dict = field(repr=False)
+    wrong_direction: dict = field(repr=False)
+    events: np.ndarray = field(repr=False)
+    analysis_time: np.ndarray = field(repr=False)
+
+    @property
+    def trials(self) -> int:
+        """The number of simulated trials."""
+        return int(self.events.size)
+
+    def power(self) -> pd.DataFrame:
+        """Power of each test with its Monte Carlo standard error.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per test: ``test``, ``power`` (share of trials rejecting in favour of
+            the treatment; the type I error under a null scenario), ``mc_se``
+            (``sqrt(power (1 - power) / trials)``), ``wrong_direction`` (share significant
+            for harm), ``mean_events`` and ``mean_analysis_time`` (calendar time from the
+            first patient's entry).
+
+        Examples
+        --------
+        >>> import bayesurv as bs
+        >>> sc = bs.design.Scenario(control_hazard=[0.05], hazard_ratio=0.6)
+        >>> res = bs.design.simulate(sc, n=200, accrual=12, events=100, trials=500,
+        ...                          random_seed=1)
+        >>> res.power().round(2).to_numpy().tolist()
+        [['logrank', 0.7, 0.02, 0.0, 100.0, 23.99]]
+        """
+        rows = []
+        for name, reject in self.reject.items():
+            p = float(reject.mean())
+            rows.append({"test": name, "power": p,
+                         "mc_se": float(np.sqrt(p * (1 - p) / self.trials)),
+                         "wrong_direction": float(self.wrong_direction[name].mean()),
+                         "mean_events": float(self.events.mean()),
+                         "mean_analysis_time": float(self.analysis_time.mean())})
+        return pd.DataFrame(rows)
+
+
+def _count(value, name: str, minimum: int = 1, maximum: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum \
+            or (maximum is not None and value > maximum):
+        limit = f" and <= {maximum}" if maximum is not None else ""
+        raise DesignError(f"simulate: {name} must be a whole number >= {minimum}{limit}, "
+                          f"got {value!r}")
+    return int(value)
+
+
+def simulate(scenario: Scenario, n: int, accrual: float, events: int | None = None,
+             follow_up: float | None = None, allocation: float = 1.0,
+             dropout: float | None = None, tests=("logrank",), alpha: float = 0.025,
+             trials: int = 1000, random_seed: int | None = None) -> DesignResult:
+    """Simulate ``trials`` two-arm trials and analyse each with ``tests``.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Hazards of both arms, from randomization.
+    n : int
+        Patients per trial (both arms).
+    accrual : float
+        Duration of uniform accrual (time units).
+    events : int, optional
+        Analyse at the calendar time of the ``events``-th event.
+    follow_up : float, optional
+        Analyse ``follow_up`` after the last patient's entry (with ``events`` too: whichever
+        comes first).  One of ``events`` and ``follow_up`` is needed.
+    allocation : float
+        Treatment : control ratio; arms of ``round(n r / (1 + r))`` and the rest patients.
+    dropout : float, optional
+        Hazard of dropping out (per time unit, both arms); no dropout by default.
+    tests : sequence of str
+        Test names: ``"logrank"``, ``"fh(rho,gamma)"``, ``"maxcombo"``, ``"rmst(horizon)"``
+        (see :mod:`bayesurv.design.statistics`).
+    alpha : float
+        One-sided level; benefit means HR < 1.
+    trials : int
+        Number of simulated trials.
+    random_seed : int, optional
+        Seed; the same seed gives the same trials.
+
+    Returns
+    -------
+    DesignResult
+
+    Examples
+    --------
+    >>> import bayesurv as bs
+    >>> sc = bs.design.Scenario(control_hazard=[0.03], hazard_ratio=[1.0, 0.6], hr_cuts=[13])
+    >>> res = bs.design.simulate(sc, n=400, accrual=24, events=200,
+    ...                          tests=["logrank", "fh(0,1)", "maxcombo", "rmst(36)"],
+    ...                          trials=250, random_seed=1)
+    >>> res.power()[["test", "power"]].round(2).to_numpy().tolist()
+    [['logrank', 0.24], ['fh(0,1)', 0.42], ['maxcombo', 0.33], ['rmst(36)', 0.19]]
+    """
+    if not isinstance(scenario, Scenario):
+        raise DesignError(f"simulate: scenario must be a bayesurv.design.Scenario, "
+                          f"got {type(scenario).__name__}")
+    n = _count(n, "n", minimum=2)
+    accrual = check_positive(accrual, "accrual", "simulate", DesignError)
+    if events is None and follow_up is None:
+        raise DesignError("simulate: give events (analysis at that many events) or follow_up "
+                          "(analysis that long after the last patient's entry)")
+    events = None if events is None else _count(events, "events", maximum=n)
+    if follow_up is not None:
+        follow_up = check_positive(follow_up, "follow_up", "simulate", DesignError)
+    allocation = check_positive(allocation, "allocation", "simulate", DesignError)
+    n_treatment = round(n * allocation / (1 + allocation))
+    n_control = n - n_treatment
+    if min(n_control, n_treatment) < 1:
+        raise DesignError(f"simulate: allocation {allocation:g} leaves an arm of {n} patients "
+                          "empty")
+    if dropout is not None:
+        dropout = check_positive(dropout, "dropout", "simulate", DesignError)
+    if isinstance(tests, str):
+        tests = [tests]
+    specs = list({spec.name: spec for spec in map(parse_test, tests)}.values())
+    if not specs:
+        raise DesignError("simulate: tests is empty; name at least one test")
+    alpha = check_positive(alpha, "alpha", "simulate", DesignError)
+    if alpha >= 0.5:
+        raise DesignError(f"simulate: alpha is a one-sided level below 0.5, got {alpha:g}")
+    trials = _count(trials, "trials")
+    if random_seed is not None:
+        random_seed = _count(random_seed, "random_seed", minimum=0)
+    root = np.random.SeedSequence(random_seed)
+
+    parts = []
+    for block, start in enumerate(range(0, trials, BLOCK)):
+        rng = np.random.default_rng(np.random.SeedSequence(root.entropy, spawn_key=(block,)))
+        # a whole block is drawn even when fewer trials are kept, so that more trials
+        # extend fewer
+        drawn = draw_trials(scenario, rng, BLOCK, n_control, n_treatment, accrual, dropout)
+        drawn = [values[:trials - start] for values in drawn]
+        data = analysis_data(*drawn, n_control=n_control, events=events, follow_up=follow_up)
+        parts.append((analyse(data, specs, alpha, rng), data.events, data.analysis_time))
+
+    def joined(i):
+        return {s.name: np.concatenate([p[0][s.name][i] for p in parts]) for s in specs}
+
+    settings = {"n": n, "accrual": accrual, "events": events, "follow_up": follow_up,
+                "allocation": allocation, "dropout": dropout,
+                "tests": [s.name for s in specs], "alpha": alpha, "trials": trials,
+                "random_seed": random_seed}
+    return DesignResult(scenario=scenario, settings=settings, z=joined(0), reject=joined(1),
+                        wrong_direction=joined(2),
+                        events=np.concatenate([p[1] for p in parts]),
+                        analysis_time=np.concatenate([p[2] for p in parts]))

@@ -1,0 +1,309 @@
+"""Tests of bayesurv.design: scenarios, simulated trials, the analysis cut and the tests.
+
+Reference statistics come from R 4.x (survival 3.5, survMisc 0.5.6); the R call is written in
+each test's docstring and the data values are copied here, so R is not needed to run them.
+Simulation tests state their Monte Carlo error next to the assertion.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+import bayesurv as bs
+from bayesurv import frequentist as fq
+from bayesurv.design.statistics import _max_exceeds, parse_test, rmst_z
+from bayesurv.design.trials import AnalysisData, analysis_data
+
+# survival::aml (tied times): Maintained = control, Nonmaintained = treated
+AML_TIME = [9, 13, 13, 18, 23, 28, 31, 34, 45, 48, 161,
+            5, 5, 8, 8, 12, 16, 23, 27, 30, 33, 43, 45]
+AML_STATUS = [1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1]
+AML_TREATED = [0] * 11 + [1] * 12
+# survival::ovarian (no tied times): rx 1 = control, rx 2 = treated
+OVARIAN_TIME = [59, 115, 156, 421, 431, 448, 464, 475, 477, 563, 638, 744, 769, 770, 803, 855,
+                1040, 1106, 1129, 1206, 1227, 268, 329, 353, 365, 377]
+OVARIAN_STATUS = [1, 1, 1, 0, 1, 0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 0]
+OVARIAN_RX = [1, 1, 1, 2, 1, 1, 2, 2, 1, 2, 1, 2, 2, 2, 1, 1, 1, 1, 2, 2, 2, 1, 1, 2, 2, 2]
+
+ALPHA = 0.025
+
+
+def _data(time, status, treated):
+    df = pd.DataFrame({"time": time, "event": status,
+                       "arm": np.where(np.asarray(treated) == 1, "treated", "control")})
+    return bs.SurvivalData.from_frame(df, reference="control")
+
+
+# ---------------------------------------------------------------- scenarios
+
+
+def test_scenario_pieces_merge_both_sets_of_cuts():
+    sc = bs.design.Scenario(control_hazard=[0.05, 0.02], control_cuts=[12],
+                            hazard_ratio=[1.0, 0.5], hr_cuts=[6])
+    starts, rates = sc.pieces("treatment")
+    assert starts.tolist() == [0.0, 6.0, 12.0]
+    assert rates.tolist() == pytest.approx([0.05, 0.025, 0.01])
+    # exp(-(6 * 0.05 + 6 * 0.025 + 8 * 0.01)) at 20
+    assert sc.survival(20, "treatment")[0] == pytest.approx(np.exp(-0.53))
+    assert not sc.is_null and bs.design.Scenario([0.1], hazard_ratio=[1, 1], hr_cuts=[3]).is_null
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"control_hazard": [0.03, 0.02]}, "one value per piece"),
+    ({"control_hazard": [0.03], "hazard_ratio": [1, 0.6], "hr_cuts": []}, "hazard_ratio needs"),
+    ({"control_hazard": [-0.1]}, "control_hazard must hold finite numbers > 0"),
+    ({"control_hazard": [0.1], "hazard_ratio": [np.nan]}, "hazard_ratio must hold finite"),
+    ({"control_hazard": [0.1, 0.2, 0.3], "control_cuts": [5, 2]}, "strictly increasing"),
+    ({"control_hazard": [0.1, 0.2], "control_cuts": [0]}, "control_cuts must hold"),
+    ({"control_hazard": "fast"}, "must be a number or a list"),
+])
+def test_scenario_rejects_bad_input(kwargs, message):
+    with pytest.raises(bs.DesignError, match=message) as caught:
+        bs.design.Scenario(**kwargs)
+    assert isinstance(caught.value, ValueError)
+
+
+def test_event_times_follow_the_scenario_survival():
+    """Inversion of the cumulative hazard: the empirical survival of 40,000 draws at each time
+    is within 4 binomial standard errors (<= 0.0025) of the scenario's."""
+    sc = bs.design.Scenario(control_hazard=[0.05, 0.01, 0.08], control_cuts=[6, 20],
+                            hazard_ratio=[1.0, 0.4], hr_cuts=[10])
+    unit = np.random.default_rng(7).standard_exponential(40_000)
+    times = np.array([3.0, 8.0, 15.0, 25.0, 40.0])
+    for arm in ("control", "treatment"):
+        drawn = sc.event_times(unit, arm)
+        empirical = (drawn[:, None] > times).mean(axis=0)
+        exact = sc.survival(times, arm)
+        se = np.sqrt(exact * (1 - exact) / unit.size)
+        assert np.all(np.abs(empirical - exact) <= 4 * se), arm
+
+
+# ---------------------------------------------------------------- the analysis cut
+
+
+def test_event_driven_analysis_time_on_a_hand_made_trial():
+    """Four patients enter at 0, 2, 4 and 9; events 10, 3, 1 and 1 after entry (calendar 10, 5,
+    5 and 10) except the second, who drops out at 2 (before her event at 3).  Observed events
+    in calendar order: 5 (patient 3), 10 (patient 1), 10 (patient 4)."""
+    entry = np.array([[0.0, 2.0, 4.0, 9.0]])
+    event_time = np.array([[10.0, 3.0, 1.0, 1.5]])
+    dropout = np.array([[np.inf, 2.0, np.inf, np.inf]])
+    one = analysis_data(entry, event_time, dropout, n_control=2, events=1)
+    assert one.analysis_time.tolist() == [5.0]  # the first observed event, not the dropout
+    assert one.time.tolist() == [[5.0, 2.0, 1.0, 0.0]]  # patient 4 not enrolled yet
+    assert one.event.tolist() == [[False, False, True, False]]
+    assert one.events.tolist() == [1]
+    two = analysis_data(entry, event_time, dropout, n_control=2, events=2)
+    assert two.analysis_time.tolist() == [10.0]
+    assert two.event.tolist() == [[True, False, True, False]]  # patient 4's event is at 10.5
+    assert two.time.tolist() == [[10.0, 2.0, 1.0, 1.0]]
+    # a third event never happens before everyone has left follow-up (at 10.5)
+    four = analysis_data(entry, event_time, dropout, n_control=2, events=4)
+    assert four.analysis_time.tolist() == [10.5] and four.events.tolist() == [3]
+    # calendar analysis 1.5 after the last entry, or the first event if that comes first
+    fixed = analysis_data(entry, event_time, dropout, n_control=2, follow_up=1.5)
+    assert fixed.analysis_time.tolist() == [10.5] and fixed.events.tolist() == [3]
+    both = analysis_data(entry, event_time, dropout, n_control=2, events=2, follow_up=1.5)
+    assert both.analysis_time.tolist() == [10.0]
+    assert one.treated.tolist() == [[False, False, True, True]]
+
+
+def test_event_driven_analysis_has_exactly_the_target_events():
+    sc = bs.design.Scenario(control_hazard=[0.05], hazard_ratio=0.7)
+    res = bs.design.simulate(sc, n=100, accrual=10, events=60, dropout=0.01, trials=300,
+                             random_seed=2)
+    assert np.all(res.events == 60)
+    assert np.all(res.analysis_time > 0)
+
+
+# ---------------------------------------------------------------- agreement with R
+
+
+@pytest.mark.parametrize(("rho", "chisq"), [(0, 3.3963886989776), (1, 2.77927954475177),
+                                            (0.5, 3.01864328786983)])
+def test_weighted_logrank_equals_survdiff_with_ties(rho, chisq):
+    """``survdiff(Surv(time, status) ~ x, data = aml, rho = rho)$chisq`` (tied times: the
+    hypergeometric variance with the ties correction).  R prints 15 digits: 1e-9 relative."""
+    out = fq.fleming_harrington(_data(AML_TIME, AML_STATUS, AML_TREATED), rho=rho)
+    assert out["statistic"][0] == pytest.approx(chisq, rel=1e-9)
+    assert out["z"][0] < 0  # Nonmaintained has more deaths than expected: harm
+    assert out["p"][0] == pytest.approx(stats.chi2.sf(chisq, 1), rel=1e-9)
+
+
+@pytest.mark.parametrize(("rho", "gamma", "z_r"), [
+    (0, 0, -1.0308927496550813), (1, 0, -1.2980194958695721), (0, 1, 0.0101031441461496),
+    (1, 1, -0.0576438090085087), (0.5, 2, 0.1651158094313480)])
+def test_fleming_harrington_equals_survmisc(rho, gamma, z_r):
+    """survMisc on ovarian (no ties, so its variance and survdiff's agree: the FH(0,0) and
+    FH(1,0) chi-squares equal ``survdiff(..., rho = 0 / 1)$chisq``, 1.06273986129141 and
+    1.68485461165750)::
+
+        f <- survfit(Surv(futime, fustat) ~ rx, data = ovarian); t <- ten(f)
+        comp(t, p = c(0, 1, 0, 1, 0.5), q = c(0, 0, 1, 1, 2)); attr(t, "lrt")$Z
+
+    survMisc's Z is the first group's (rx 1) O - E, so ours (treated rx 2, positive for
+    benefit) is its negative.  Printed to 16 digits: 1e-9 absolute."""
+    data = _data(OVARIAN_TIME, OVARIAN_STATUS, np.array(OVARIAN_RX) == 2)
+    out = fq.fleming_harrington(data, rho=rho, gamma=gamma)
+    assert out["z"][0] == pytest.approx(-z_r, abs=1e-9)
+    if gamma == 0:
+        assert out["statistic"][0] == pytest.approx(
+            {0: 1.06273986129141, 1: 1.68485461165750}[rho], rel=1e-9)
+
+
+def test_fleming_harrington_rejects_bad_input():
+    data = _data(AML_TIME, AML_STATUS, AML_TREATED)
+    with pytest.raises(bs.DataError, match="gamma must be >= 0"):
+        fq.fleming_harrington(data, gamma=-1)
+    with pytest.raises(bs.DataError, match="SurvivalData"):
+        fq.fleming_harrington(pd.DataFrame())
+
+
+def test_vectorized_rmst_equals_the_frequentist_rmst():
+    """The vectorized RMST difference of the design tests equals ``frequentist.rmst`` (R's
+    ``print(survfit(...), rmean = 40)``), on aml with its ties, to rounding error."""
+    horizon = 40.0
+    reference = fq.rmst(_data(AML_TIME, AML_STATUS, AML_TREATED), horizon)
+    diff = reference.iloc[2]
+    order = np.argsort(AML_TREATED, kind="stable")  # control columns first
+    cut = AnalysisData(time=np.asarray(AML_TIME, dtype=float)[order][None, :],
+                       event=np.asarray(AML_STATUS, dtype=bool)[order][None, :],
+                       treated=np.asarray(AML_TREATED, dtype=bool)[order][None, :],
+                       analysis_time=np.array([200.0]), events=np.array([sum(AML_STATUS)]))
+    assert rmst_z(cut, horizon)[0] == pytest.approx(diff["rmst"] / diff["se"], rel=1e-9)
+
+
+def test_simulated_trials_analysed_as_single_data_sets():
+    """The vectorized statistics of simulated trials (patients not yet enrolled kept in the
+    arrays with time 0) equal lifelines' log-rank test and ``fleming_harrington`` on each
+    trial's enrolled patients alone, to rounding error."""
+    from lifelines.statistics import logrank_test
+
+    from bayesurv.design.statistics import analyse
+    from bayesurv.design.trials import draw_trials
+
+    sc = bs.design.Scenario(control_hazard=[0.03], hazard_ratio=[1.0, 0.6], hr_cuts=[13])
+    rng = np.random.default_rng(1)
+    cut = analysis_data(*draw_trials(sc, rng, 5, 60, 60, 24.0, 0.01), n_control=60, events=15)
+    out = analyse(cut, [parse_test("logrank"), parse_test("fh(1,1)")], ALPHA, rng)
+    assert (cut.time == 0).any()  # some patients are not enrolled at the analysis
+    for i in range(5):
+        keep = cut.time[i] > 0
+        t, e, z = cut.time[i][keep], cut.event[i][keep], cut.treated[i][keep]
+        assert logrank_test(t[~z], t[z], e[~z], e[z]).test_statistic == pytest.approx(
+            out["logrank"][0][i] ** 2, rel=1e-9)
+        fh = fq.fleming_harrington(_data(t, e.astype(int), z.astype(int)), rho=1, gamma=1)
+        assert fh["z"][0] == pytest.approx(out["fh(1,1)"][0][i], rel=1e-9)
+
+
+# ---------------------------------------------------------------- MaxCombo p-values
+
+
+def test_max_exceeds_matches_the_independent_case():
+    """With identity correlation ``P(max Z_k >= c) = 1 - Phi(c)^4``; at the c where that is
+    alpha, trials just above reject and just below do not (the CDF error is ~1e-4, the two
+    test points differ from alpha by ~1.5e-3)."""
+    c = stats.norm.ppf((1 - ALPHA) ** 0.25)
+    z = np.array([[c - 0.02, c + 0.02, 1.0, 3.0]] * 4)
+    z[1:, :] -= 5.0  # the other three statistics far below: only the first can exceed
+    corr = np.broadcast_to(np.eye(4), (4, 4, 4))
+    assert _max_exceeds(z, corr, ALPHA, np.random.default_rng(0)).tolist() == [
+        False, True, False, True]
+
+
+def test_parse_test_names_and_errors():
+    assert parse_test(" LogRank ").name == "logrank"
+    assert parse_test("fh(1, 0.5)").name == "fh(1,0.5)"
+    assert parse_test("rmst(36.5)").horizon == 36.5
+    for bad in ("wilcoxon", "fh(-1,0)", "rmst(0)", "fh(1)", 3):
+        with pytest.raises(bs.DesignError, match="test"):
+            parse_test(bad)
+
+
+# ---------------------------------------------------------------- simulation
+
+
+NULL_TESTS = ["logrank", "fh(0,1)", "fh(1,0)", "fh(1,1)", "maxcombo", "rmst(12)"]
+
+
+@pytest.fixture(scope="module")
+def null_result():
+    """4000 trials under equal hazards (control hazard changing at 12), 300 patients, 150
+    events (analysis near month 21, so every patient can be followed 9 months and most far
+    beyond the RMST horizon 12)."""
+    sc = bs.design.Scenario(control_hazard=[0.05, 0.03], control_cuts=[12])
+    return bs.design.simulate(sc, n=300, accrual=12, events=150, tests=NULL_TESTS,
+                              trials=4000, random_seed=20261201)
+
+
+@pytest.mark.parametrize("test", NULL_TESTS)
+def test_type_one_error_at_nominal_level(null_result, test):
+    """Rejection rate under the null within 3 Monte Carlo standard errors of alpha:
+    sqrt(0.025 * 0.975 / 4000) = 0.0025, so |rate - 0.025| <= 0.0074."""
+    rate = null_result.power().set_index("test").loc[test]
+    se = np.sqrt(ALPHA * (1 - ALPHA) / 4000)
+    assert abs(rate["power"] - ALPHA) <= 3 * se
+    assert abs(rate["wrong_direction"] - ALPHA) <= 3 * se  # the null is symmetric
+
+
+def test_logrank_power_matches_schoenfeld():
+    """Proportional hazards, HR 0.7, 1:1, analysis at D = 200 events: Schoenfeld (1983,
+    Biometrics 39:499) gives power Phi(sqrt(D / 4) |log HR| - z_{1-alpha}) = 0.713.  The
+    formula's own error here is under 0.005 (the exact drift of the score with the
+    at-risk proportions near 1/2); Monte Carlo se with 4000 trials 0.0072: allow 3 se + 0.005."""
+    hr, events = 0.7, 200
+    sc = bs.design.Scenario(control_hazard=[0.04], hazard_ratio=hr)
+    res = bs.design.simulate(sc, n=300, accrual=12, events=events, trials=4000, random_seed=11)
+    row = res.power().iloc[0]
+    schoenfeld = stats.norm.cdf(np.sqrt(events / 4) * -np.log(hr) - stats.norm.isf(ALPHA))
+    assert abs(row["power"] - schoenfeld) <= 3 * row["mc_se"] + 0.005
+    assert row["mean_events"] == events
+
+
+def test_delayed_effect_favours_late_weights_and_wrong_direction_is_counted():
+    """HR 1 for 12 months then 0.5: FH(0,1) must beat the log-rank test by far more than the
+    Monte Carlo error (difference of paired rates, se < 0.016 with 1000 trials).  A harmful
+    treatment (HR 1.5) is significant in the wrong direction, not for benefit."""
+    sc = bs.design.Scenario(control_hazard=[0.04], hazard_ratio=[1.0, 0.5], hr_cuts=[12])
+    res = bs.design.simulate(sc, n=300, accrual=12, events=180, trials=1000, random_seed=5,
+                             tests=["logrank", "fh(0,1)", "maxcombo"])
+    power = res.power().set_index("test")["power"]
+    assert power["fh(0,1)"] - power["logrank"] > 0.1
+    assert power["maxcombo"] > power["logrank"]
+    harm = bs.design.simulate(bs.design.Scenario([0.04], hazard_ratio=1.5), n=200, accrual=12,
+                              events=100, trials=300, random_seed=5).power().iloc[0]
+    assert harm["power"] < 0.02 and harm["wrong_direction"] > 0.5
+
+
+def test_results_reproducible_per_seed_and_extended_by_more_trials():
+    sc = bs.design.Scenario(control_hazard=[0.05], hazard_ratio=0.8)
+    kwargs = {"n": 60, "accrual": 6, "follow_up": 12, "tests": ["logrank", "rmst(10)"]}
+    a = bs.design.simulate(sc, trials=300, random_seed=9, **kwargs)
+    b = bs.design.simulate(sc, trials=300, random_seed=9, **kwargs)
+    longer = bs.design.simulate(sc, trials=600, random_seed=9, **kwargs)
+    other = bs.design.simulate(sc, trials=300, random_seed=10, **kwargs)
+    for name in ("logrank", "rmst(10)"):
+        assert np.array_equal(a.z[name], b.z[name])
+        assert np.array_equal(a.z[name], longer.z[name][:300])
+        assert not np.array_equal(a.z[name], other.z[name])
+    assert np.array_equal(a.analysis_time, longer.analysis_time[:300])
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"events": None}, "give events"),
+    ({"events": 500}, "events must be a whole number >= 1 and <= 100"),
+    ({"tests": ["wilcoxon"]}, "unknown test"),
+    ({"tests": []}, "tests is empty"),
+    ({"alpha": 0.6}, "one-sided level"),
+    ({"allocation": 0.001}, "leaves an arm"),
+    ({"n": 10.5}, "n must be a whole number"),
+    ({"trials": 0}, "trials must be"),
+    ({"accrual": -1}, "accrual"),
+])
+def test_simulate_rejects_bad_settings(kwargs, message):
+    settings = {"n": 100, "accrual": 12, "events": 50, "trials": 10} | kwargs
+    with pytest.raises(bs.DesignError, match=message):
+        bs.design.simulate(bs.design.Scenario([0.05]), **settings)
