@@ -180,7 +180,7 @@ def simulate(scenario: Scenario, n: int, accrual: float, events: int | None = No
         drawn = draw_trials(scenario, rng, BLOCK, n_control, n_treatment, accrual, dropout)
         drawn = [values[:trials - start] for values in drawn]
         data = analysis_data(*drawn, n_control=n_control, events=events, follow_up=follow_up)
-        parts.append((analyse(data, specs, alpha, rng), data.events, data.analysis_time))
+        parts.append((analyse(data, specs, alpha), data.events, data.analysis_time))
 
     def joined(i):
         return {s.name: np.concatenate([p[0][s.name][i] for p in parts]) for s in specs}

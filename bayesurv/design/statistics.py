@@ -9,7 +9,7 @@ Test names:
   p-value ``P(max_k Z_k >= z_max)`` comes from the joint normal distribution of the four
   statistics under the null, with the correlations of their weights in each trial (Karrison
   2016, Statistical Communications in Infectious Diseases 8(1); Lin et al. 2020, Statistics in
-  Biopharmaceutical Research 12(2));
+  Biopharmaceutical Research 12(2)); computed in :mod:`bayesurv.design.maxcombo`;
 - ``"rmst(h)"``: the difference (treatment - control) of the restricted mean survival times
   up to ``h``, each the area under its arm's Kaplan-Meier curve, over the root sum of their
   Greenwood-type variances (the variance of :func:`bayesurv.frequentist.rmst`).  Past an arm's
@@ -28,6 +28,7 @@ import numpy as np
 from scipy import stats
 
 from bayesurv.base.exceptions import DesignError
+from bayesurv.design.maxcombo import maxcombo_exceeds
 from bayesurv.design.trials import AnalysisData
 from bayesurv.frequentist.weighted import (
     kaplan_meier_before_after,
@@ -38,9 +39,6 @@ from bayesurv.frequentist.weighted import (
 __all__ = ["MAXCOMBO_WEIGHTS", "TestSpec", "analyse", "parse_test", "rmst_z"]
 
 MAXCOMBO_WEIGHTS = ((0.0, 0.0), (0.0, 1.0), (1.0, 1.0), (1.0, 0.0))
-# quasi-Monte Carlo points of the multivariate normal CDF: its error (about 1e-4 at p = 0.025)
-# flips only trials whose p-value is that close to alpha, far below simulation error
-MVN_POINTS = 4000
 
 _NUMBER = r"\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*"
 _FH = re.compile(rf"fh\({_NUMBER},{_NUMBER}\)")
@@ -120,27 +118,8 @@ def rmst_z(data: AnalysisData, horizon: float) -> np.ndarray:
     return np.divide(mean_t - mean_c, sd, out=np.zeros_like(sd), where=sd > 0)
 
 
-def _max_exceeds(z: np.ndarray, corr: np.ndarray, alpha: float,
-                 rng: np.random.Generator) -> np.ndarray:
-    """Whether ``P(max_k Z_k >= max_k z_k) <= alpha`` for ``Z ~ N(0, corr)``, per trial.
-
-    ``z`` has shape (k, trials), ``corr`` (trials, k, k).  The p-value lies between the
-    one-statistic tail and k times it, so only trials between ``isf(alpha)`` and
-    ``isf(alpha / k)`` need the k-variate normal CDF.
-    """
-    k = z.shape[0]
-    top = z.max(axis=0)
-    reject = top >= stats.norm.isf(alpha / k)
-    for i in np.flatnonzero((top >= stats.norm.isf(alpha)) & ~reject):
-        below = stats.multivariate_normal.cdf(np.full(k, top[i]), mean=np.zeros(k),
-                                              cov=corr[i], allow_singular=True,
-                                              maxpts=MVN_POINTS * k, rng=rng)
-        reject[i] = 1.0 - below <= alpha
-    return reject
-
-
-def analyse(data: AnalysisData, tests: list[TestSpec], alpha: float,
-            rng: np.random.Generator) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+def analyse(data: AnalysisData, tests: list[TestSpec],
+            alpha: float) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Each test's statistic, rejection (benefit) and significance in the wrong direction.
 
     Returns
@@ -160,8 +139,8 @@ def analyse(data: AnalysisData, tests: list[TestSpec], alpha: float,
         if test.kind == "maxcombo":
             rows = [weights.index(w) for w in MAXCOMBO_WEIGHTS]
             z, sub = fh_z[rows], corr[:, rows][:, :, rows]
-            out[test.name] = (z.max(axis=0), _max_exceeds(z, sub, alpha, rng),
-                              _max_exceeds(-z, sub, alpha, rng))
+            out[test.name] = (z.max(axis=0), maxcombo_exceeds(z, sub, alpha),
+                              maxcombo_exceeds(-z, sub, alpha))
             continue
         if test.kind == "fh":
             z = fh_z[weights.index((test.rho, test.gamma))]
