@@ -338,3 +338,30 @@ def test_simulate_rejects_bad_settings(kwargs, message):
     settings = {"n": 100, "accrual": 12, "events": 50, "trials": 10} | kwargs
     with pytest.raises(bs.DesignError, match=message):
         bs.design.simulate(bs.design.Scenario([0.05]), **settings)
+
+
+def test_rmst_horizon_past_follow_up_warns():
+    """Analysis at 30 events of 100 patients accrued over 12 months: nobody is followed 40
+    months, so the RMST horizon 40 is past the follow-up in every trial."""
+    sc = bs.design.Scenario(control_hazard=[0.05])
+    with pytest.warns(bs.DataWarning, match=r"rmst\(40\) is past the last follow-up .* 100.0%"):
+        res = bs.design.simulate(sc, n=100, accrual=12, events=30, tests=["rmst(40)"],
+                                 trials=20, random_seed=1)
+    assert res.horizon_past_follow_up == {"rmst(40)": 1.0}
+
+
+def test_allocation_and_dropout():
+    """2:1 allocation gives arms of 50 and 100.  Event hazard 0.05, analysis 30 months after
+    the last entry, so follow-up u is uniform on 30..36: a patient has an event with
+    probability 1 - (e^-1.5 - e^-1.8) / 0.3 = 0.8072 without dropout and, with a dropout hazard
+    of 0.05, 0.5 (1 - (e^-3 - e^-3.6) / 0.6) = 0.4813.  Expected events 121.1 and 72.2; the
+    mean over 200 trials has se about 0.35: allow 1.5."""
+    sc = bs.design.Scenario(control_hazard=[0.05])
+    kwargs = {"n": 150, "accrual": 6, "follow_up": 30, "trials": 200, "random_seed": 4}
+    res = bs.design.simulate(sc, allocation=2, **kwargs)
+    assert res.settings["arms"] == {"control": 50, "treatment": 100}
+    frame = res.per_trial()
+    assert len(frame) == 200 and np.array_equal(frame["events"], res.events)
+    with_dropout = bs.design.simulate(sc, allocation=2, dropout=0.05, **kwargs)
+    assert res.events.mean() == pytest.approx(150 * 0.8072, abs=1.5)
+    assert with_dropout.events.mean() == pytest.approx(150 * 0.4813, abs=1.5)

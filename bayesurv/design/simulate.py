@@ -7,20 +7,23 @@ memory or the number of workers, and more trials extend the earlier ones.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from bayesurv.base.checks import check_positive
-from bayesurv.base.exceptions import DesignError
+from bayesurv.base.exceptions import DataWarning, DesignError
 from bayesurv.design.scenario import Scenario
-from bayesurv.design.statistics import analyse, parse_test
+from bayesurv.design.statistics import analyse, horizon_past_follow_up, parse_test
 from bayesurv.design.trials import analysis_data, draw_trials
 
 __all__ = ["BLOCK", "DesignResult", "simulate"]
 
 BLOCK = 250
+# share of trials whose RMST horizon is past an arm's last follow-up that deserves a warning
+HORIZON_WARNING_SHARE = 0.01
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,8 @@ class DesignResult:
         the treatment, and significance in the wrong direction at the same level.
     events, analysis_time : numpy.ndarray
         Per trial: events observed at the analysis and its calendar time.
+    horizon_past_follow_up : dict of float
+        Per RMST test: the share of trials whose horizon is past an arm's last follow-up.
     """
 
     scenario: Scenario
@@ -46,11 +51,32 @@ class DesignResult:
     wrong_direction: dict = field(repr=False)
     events: np.ndarray = field(repr=False)
     analysis_time: np.ndarray = field(repr=False)
+    horizon_past_follow_up: dict = field(default_factory=dict)
 
     @property
     def trials(self) -> int:
         """The number of simulated trials."""
         return int(self.events.size)
+
+    def per_trial(self) -> pd.DataFrame:
+        """One row per simulated trial: ``trial``, ``events``, ``analysis_time`` and, per test,
+        its statistic ``z_<test>`` and decision ``reject_<test>``.
+
+        Examples
+        --------
+        >>> import bayesurv as bs
+        >>> res = bs.design.simulate(bs.design.Scenario([0.05]), n=50, accrual=6, events=20,
+        ...                          tests=["logrank", "rmst(6)"], trials=3, random_seed=1)
+        >>> list(res.per_trial().columns)  # doctest: +NORMALIZE_WHITESPACE
+        ['trial', 'events', 'analysis_time', 'z_logrank', 'reject_logrank', 'z_rmst(6)',
+         'reject_rmst(6)']
+        """
+        frame = pd.DataFrame({"trial": np.arange(self.trials), "events": self.events,
+                              "analysis_time": self.analysis_time})
+        for name in self.z:
+            frame[f"z_{name}"] = self.z[name]
+            frame[f"reject_{name}"] = self.reject[name]
+        return frame
 
     def power(self) -> pd.DataFrame:
         """Power of each test with its Monte Carlo standard error.
@@ -135,10 +161,10 @@ def simulate(scenario: Scenario, n: int, accrual: float, events: int | None = No
     >>> import bayesurv as bs
     >>> sc = bs.design.Scenario(control_hazard=[0.03], hazard_ratio=[1.0, 0.6], hr_cuts=[13])
     >>> res = bs.design.simulate(sc, n=400, accrual=24, events=200,
-    ...                          tests=["logrank", "fh(0,1)", "maxcombo", "rmst(36)"],
+    ...                          tests=["logrank", "fh(0,1)", "maxcombo", "rmst(30)"],
     ...                          trials=250, random_seed=1)
     >>> res.power()[["test", "power"]].round(2).to_numpy().tolist()
-    [['logrank', 0.24], ['fh(0,1)', 0.42], ['maxcombo', 0.33], ['rmst(36)', 0.19]]
+    [['logrank', 0.24], ['fh(0,1)', 0.42], ['maxcombo', 0.33], ['rmst(30)', 0.13]]
     """
     if not isinstance(scenario, Scenario):
         raise DesignError(f"simulate: scenario must be a bayesurv.design.Scenario, "
@@ -180,16 +206,28 @@ def simulate(scenario: Scenario, n: int, accrual: float, events: int | None = No
         drawn = draw_trials(scenario, rng, BLOCK, n_control, n_treatment, accrual, dropout)
         drawn = [values[:trials - start] for values in drawn]
         data = analysis_data(*drawn, n_control=n_control, events=events, follow_up=follow_up)
-        parts.append((analyse(data, specs, alpha), data.events, data.analysis_time))
+        parts.append((analyse(data, specs, alpha), data.events, data.analysis_time,
+                      {s.name: horizon_past_follow_up(data, s.horizon)
+                       for s in specs if s.kind == "rmst"}))
 
     def joined(i):
         return {s.name: np.concatenate([p[0][s.name][i] for p in parts]) for s in specs}
 
+    past = {name: float(np.concatenate([p[3][name] for p in parts]).mean())
+            for name in parts[0][3]}
+    for name, share in past.items():
+        if share >= HORIZON_WARNING_SHARE:
+            warnings.warn(f"simulate: the horizon of {name} is past the last follow-up of an "
+                          f"arm in {share:.1%} of the trials; there the Kaplan-Meier curve is "
+                          "carried flat and the test loses its level: choose a horizon "
+                          "inside the follow-up", DataWarning, stacklevel=2)
     settings = {"n": n, "accrual": accrual, "events": events, "follow_up": follow_up,
-                "allocation": allocation, "dropout": dropout,
+                "allocation": allocation,
+                "arms": {"control": n_control, "treatment": n_treatment}, "dropout": dropout,
                 "tests": [s.name for s in specs], "alpha": alpha, "trials": trials,
                 "random_seed": random_seed}
     return DesignResult(scenario=scenario, settings=settings, z=joined(0), reject=joined(1),
                         wrong_direction=joined(2),
                         events=np.concatenate([p[1] for p in parts]),
-                        analysis_time=np.concatenate([p[2] for p in parts]))
+                        analysis_time=np.concatenate([p[2] for p in parts]),
+                        horizon_past_follow_up=past)

@@ -13,7 +13,8 @@ Test names:
 - ``"rmst(h)"``: the difference (treatment - control) of the restricted mean survival times
   up to ``h``, each the area under its arm's Kaplan-Meier curve, over the root sum of their
   Greenwood-type variances (the variance of :func:`bayesurv.frequentist.rmst`).  Past an arm's
-  last follow-up its curve keeps its last value.
+  last follow-up its curve keeps its last value; :func:`~bayesurv.design.simulate` warns when
+  that happens in 1% of the trials or more, as the test then loses its level.
 
 Every statistic ``z`` is positive for benefit; a trial rejects when ``z`` exceeds the
 one-sided critical value, and is *significant in the wrong direction* when ``-z`` does.
@@ -36,7 +37,8 @@ from bayesurv.frequentist.weighted import (
     weighted_logrank_scores,
 )
 
-__all__ = ["MAXCOMBO_WEIGHTS", "TestSpec", "analyse", "parse_test", "rmst_z"]
+__all__ = ["MAXCOMBO_WEIGHTS", "TestSpec", "analyse", "horizon_past_follow_up", "parse_test",
+           "rmst_z"]
 
 MAXCOMBO_WEIGHTS = ((0.0, 0.0), (0.0, 1.0), (1.0, 1.0), (1.0, 0.0))
 
@@ -116,6 +118,24 @@ def rmst_z(data: AnalysisData, horizon: float) -> np.ndarray:
     mean_t, var_t = _km_rmst(data.time[:, treatment], data.event[:, treatment], horizon)
     sd = np.sqrt(var_c + var_t)
     return np.divide(mean_t - mean_c, sd, out=np.zeros_like(sd), where=sd > 0)
+
+
+def horizon_past_follow_up(data: AnalysisData, horizon: float) -> np.ndarray:
+    """Whether ``horizon`` is past the last follow-up time of an arm, per trial: there the
+    Kaplan-Meier curve is carried flat and the RMST variance misses that stretch.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bayesurv.design.trials import analysis_data
+    >>> cut = analysis_data(np.zeros((1, 4)), np.array([[1.0, 3, 2, 4]]),
+    ...                     np.full((1, 4), np.inf), n_control=2, follow_up=10)
+    >>> horizon_past_follow_up(cut, 3.5).tolist(), horizon_past_follow_up(cut, 3).tolist()
+    ([True], [False])
+    """
+    control, treatment = ~data.treated[0], data.treated[0]
+    last = np.minimum(data.time[:, control].max(axis=1), data.time[:, treatment].max(axis=1))
+    return horizon > last
 
 
 def analyse(data: AnalysisData, tests: list[TestSpec],
