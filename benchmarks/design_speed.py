@@ -23,7 +23,7 @@ import bayesurv as bs
 from bayesurv.design.simulate import BLOCK
 from bayesurv.design.trials import analysis_data, draw_trials
 
-TESTS = ["logrank", "fh(0,1)", "fh(1,1)", "maxcombo", "rmst(30)"]
+TESTS = ["logrank", "fh(0,1)", "fh(1,1)", "maxcombo", "rmst(30)", "landmark(13)"]
 SETTINGS = {"n": 400, "accrual": 24, "events": 200}
 
 

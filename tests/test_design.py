@@ -15,7 +15,13 @@ from scipy import stats
 import bayesurv as bs
 from bayesurv import frequentist as fq
 from bayesurv.design.maxcombo import maxcombo_exceeds, maxcombo_p_value
-from bayesurv.design.statistics import MAXCOMBO_WEIGHTS, analyse, parse_test, rmst_z
+from bayesurv.design.statistics import (
+    MAXCOMBO_WEIGHTS,
+    analyse,
+    landmark_z,
+    parse_test,
+    rmst_z,
+)
 from bayesurv.design.trials import AnalysisData, analysis_data, draw_trials
 from bayesurv.frequentist.weighted import weighted_logrank_scores
 
@@ -198,6 +204,37 @@ def test_simulated_trials_analysed_as_single_data_sets():
         assert fh["z"][0] == pytest.approx(out["fh(1,1)"][0][i], rel=1e-9)
 
 
+def _ovarian_cut():
+    return AnalysisData(time=np.asarray(OVARIAN_TIME, dtype=float)[None, :],
+                        event=np.asarray(OVARIAN_STATUS, dtype=bool)[None, :],
+                        treated=(np.asarray(OVARIAN_RX) == 2)[None, :],
+                        analysis_time=np.array([2000.0]), events=np.array([12]))
+
+
+@pytest.mark.parametrize(("at", "z_r"), [(360, 0.468039531742974), (0, -1.01599776930251)])
+def test_landmark_cox_equals_coxph(at, z_r):
+    """``summary(coxph(Surv(futime, fustat) ~ I(rx == 2), data = subset(ovarian, futime >
+    at)))$coefficients[, "z"]`` (no ties, so Breslow = Efron = R's default); our z is
+    positive for benefit, R's for harm.  R prints 15 digits; Newton's method converges to
+    ~1e-9: 1e-8 absolute."""
+    assert landmark_z(_ovarian_cut(), at)[0] == pytest.approx(-z_r, abs=1e-8)
+    if at:  # the same number as the frequentist landmark model's "after" window
+        after = fq.landmark(_data(OVARIAN_TIME, OVARIAN_STATUS,
+                                  np.array(OVARIAN_RX) == 2), at=at).iloc[1]
+        assert landmark_z(_ovarian_cut(), at)[0] == pytest.approx(
+            -after["coef"] / after["se"], abs=1e-6)
+
+
+def test_landmark_cox_without_events_in_one_arm_is_not_significant():
+    """After 800 only control patients of ovarian are followed with no event: beta runs off
+    and the Wald z tends to 0 (Hauck-Donner), with no overflow."""
+    cut = _ovarian_cut()
+    cut = AnalysisData(time=cut.time, event=cut.event | (cut.time > 1100) & ~cut.treated,
+                       treated=cut.treated, analysis_time=cut.analysis_time, events=cut.events)
+    z = landmark_z(cut, 1000)
+    assert np.isfinite(z).all() and abs(z[0]) < 0.1
+
+
 # ---------------------------------------------------------------- MaxCombo p-values
 
 
@@ -257,7 +294,7 @@ def test_parse_test_names_and_errors():
 # ---------------------------------------------------------------- simulation
 
 
-NULL_TESTS = ["logrank", "fh(0,1)", "fh(1,0)", "fh(1,1)", "maxcombo", "rmst(12)"]
+NULL_TESTS = ["logrank", "fh(0,1)", "fh(1,0)", "fh(1,1)", "maxcombo", "rmst(12)", "landmark(6)"]
 
 
 @pytest.fixture(scope="module")

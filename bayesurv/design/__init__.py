@@ -1,5 +1,5 @@
 """Trial design: simulate two-arm trials with delayed treatment effects and find the power of
-log-rank, weighted log-rank, MaxCombo and RMST tests.
+log-rank, weighted log-rank, MaxCombo, RMST and landmark Cox tests.
 
 Examples
 --------

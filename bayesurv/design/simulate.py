@@ -143,8 +143,8 @@ def simulate(scenario: Scenario, n: int, accrual: float, events: int | None = No
     dropout : float, optional
         Hazard of dropping out (per time unit, both arms); no dropout by default.
     tests : sequence of str
-        Test names: ``"logrank"``, ``"fh(rho,gamma)"``, ``"maxcombo"``, ``"rmst(horizon)"``
-        (see :mod:`bayesurv.design.statistics`).
+        Test names: ``"logrank"``, ``"fh(rho,gamma)"``, ``"maxcombo"``, ``"rmst(horizon)"``,
+        ``"landmark(time)"`` (see :mod:`bayesurv.design.statistics`).
     alpha : float
         One-sided level; benefit means HR < 1.
     trials : int

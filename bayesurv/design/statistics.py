@@ -14,7 +14,12 @@ Test names:
   up to ``h``, each the area under its arm's Kaplan-Meier curve, over the root sum of their
   Greenwood-type variances (the variance of :func:`bayesurv.frequentist.rmst`).  Past an arm's
   last follow-up its curve keeps its last value; :func:`~bayesurv.design.simulate` warns when
-  that happens in 1% of the trials or more, as the test then loses its level.
+  that happens in 1% of the trials or more, as the test then loses its level;
+- ``"landmark(L)"``: the Wald test of the treatment log HR of a Cox model of the events after
+  ``L`` among the patients still at risk at ``L`` (the "after" window of
+  :func:`bayesurv.frequentist.landmark`), ``z = -beta / se``.  Simulated times have no ties,
+  so Breslow's partial likelihood used here is the exact one (and Efron's).  When one arm has
+  no events after ``L``, beta runs off to infinity and, as for any Wald test, z tends to 0.
 
 Every statistic ``z`` is positive for benefit; a trial rejects when ``z`` exceeds the
 one-sided critical value, and is *significant in the wrong direction* when ``-z`` does.
@@ -37,18 +42,21 @@ from bayesurv.frequentist.weighted import (
     weighted_logrank_scores,
 )
 
-__all__ = ["MAXCOMBO_WEIGHTS", "TestSpec", "analyse", "horizon_past_follow_up", "parse_test",
-           "rmst_z"]
+__all__ = ["MAXCOMBO_WEIGHTS", "Method", "analyse", "horizon_past_follow_up", "landmark_z",
+           "parse_test", "rmst_z"]
 
 MAXCOMBO_WEIGHTS = ((0.0, 0.0), (0.0, 1.0), (1.0, 1.0), (1.0, 0.0))
 
 _NUMBER = r"\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*"
 _FH = re.compile(rf"fh\({_NUMBER},{_NUMBER}\)")
 _RMST = re.compile(rf"rmst\({_NUMBER}\)")
+_LANDMARK = re.compile(rf"landmark\({_NUMBER}\)")
+# Newton steps of the Cox fit: capped so a trial with an arm free of events cannot overflow
+NEWTON_STEPS, MAX_STEP = 30, 2.0
 
 
 @dataclass(frozen=True)
-class TestSpec:
+class Method:
     """One test: ``kind`` is ``"fh"``, ``"maxcombo"`` or ``"rmst"``."""
 
     name: str
@@ -56,15 +64,16 @@ class TestSpec:
     rho: float = 0.0
     gamma: float = 0.0
     horizon: float = 0.0
+    at: float = 0.0
 
 
-def parse_test(text) -> TestSpec:
+def parse_test(text) -> Method:
     """A test from its name.
 
     Examples
     --------
     >>> parse_test("FH(0, 1)")
-    TestSpec(name='fh(0,1)', kind='fh', rho=0.0, gamma=1.0, horizon=0.0)
+    Method(name='fh(0,1)', kind='fh', rho=0.0, gamma=1.0, horizon=0.0, at=0.0)
     >>> parse_test("rmst(36)").horizon
     36.0
     """
@@ -72,16 +81,19 @@ def parse_test(text) -> TestSpec:
         raise DesignError(f"simulate: a test must be a name such as 'logrank', got {text!r}")
     key = text.strip().lower()
     if key == "logrank":
-        return TestSpec("logrank", "fh")
+        return Method("logrank", "fh")
     if key == "maxcombo":
-        return TestSpec("maxcombo", "maxcombo")
+        return Method("maxcombo", "maxcombo")
     if match := _FH.fullmatch(key):
         rho, gamma = float(match[1]), float(match[2])
-        return TestSpec(f"fh({rho:g},{gamma:g})", "fh", rho=rho, gamma=gamma)
+        return Method(f"fh({rho:g},{gamma:g})", "fh", rho=rho, gamma=gamma)
     if (match := _RMST.fullmatch(key)) and float(match[1]) > 0:
-        return TestSpec(f"rmst({float(match[1]):g})", "rmst", horizon=float(match[1]))
+        return Method(f"rmst({float(match[1]):g})", "rmst", horizon=float(match[1]))
+    if match := _LANDMARK.fullmatch(key):
+        return Method(f"landmark({float(match[1]):g})", "landmark", at=float(match[1]))
     raise DesignError(f"simulate: unknown test {text!r}; use 'logrank', 'fh(rho,gamma)' "
-                      "(rho, gamma >= 0), 'maxcombo' or 'rmst(horizon)' (horizon > 0)")
+                      "(rho, gamma >= 0), 'maxcombo', 'rmst(horizon)' (horizon > 0) or "
+                      "'landmark(time)' (time >= 0)")
 
 
 def _km_rmst(time: np.ndarray, event: np.ndarray, horizon: float):
@@ -120,6 +132,48 @@ def rmst_z(data: AnalysisData, horizon: float) -> np.ndarray:
     return np.divide(mean_t - mean_c, sd, out=np.zeros_like(sd), where=sd > 0)
 
 
+def landmark_z(data: AnalysisData, at: float) -> np.ndarray:
+    """Wald statistic ``-beta / se`` of the treatment log HR after ``at``, per trial.
+
+    The patients with follow-up <= ``at`` leave the arrays (time 0, no event), so the risk
+    sets at the event times after ``at`` are those of the landmark cohort.  With ``p_j`` the
+    treated share of the weighted risk set at event time ``j``, the score is
+    ``sum_j (D1_j - D_j p_j)`` and the information ``sum_j D_j p_j (1 - p_j)``; Newton's method
+    from beta = 0 (steps capped at 2) finds the maximum.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bayesurv.design.trials import analysis_data
+    >>> cut = analysis_data(np.zeros((1, 6)), np.array([[1.0, 2, 3, 1.5, 5, 6]]),
+    ...                     np.full((1, 6), np.inf), n_control=3, follow_up=10)
+    >>> landmark_z(cut, 1.2).round(4).tolist()  # coxph on the five patients past 1.2: -0.8686
+    [0.8686]
+    """
+    kept = data.time > at
+    sets = risk_sets(np.where(kept, data.time, 0.0), data.event & kept, data.treated)
+    counted = sets["step"] & (sets["events"] > 0)
+    at_risk = sets["at_risk"].astype(float)
+    treated_at_risk = sets["treated_at_risk"]
+    events = np.where(counted, sets["events"], 0.0)
+    treated_events = np.where(counted, sets["treated_events"], 0.0)
+    beta = np.zeros(at_risk.shape[0])
+
+    def score_information(beta):
+        weighted = treated_at_risk * np.exp(beta)[:, None]
+        share = np.divide(weighted, at_risk - treated_at_risk + weighted,
+                          out=np.zeros_like(weighted), where=counted)
+        return (np.sum(treated_events - events * share, axis=1),
+                np.sum(events * share * (1.0 - share), axis=1))
+
+    for _ in range(NEWTON_STEPS):
+        score, information = score_information(beta)
+        step = np.divide(score, information, out=np.zeros_like(score), where=information > 0)
+        beta = beta + np.clip(step, -MAX_STEP, MAX_STEP)
+    _, information = score_information(beta)
+    return -beta * np.sqrt(information)
+
+
 def horizon_past_follow_up(data: AnalysisData, horizon: float) -> np.ndarray:
     """Whether ``horizon`` is past the last follow-up time of an arm, per trial: there the
     Kaplan-Meier curve is carried flat and the RMST variance misses that stretch.
@@ -138,7 +192,7 @@ def horizon_past_follow_up(data: AnalysisData, horizon: float) -> np.ndarray:
     return horizon > last
 
 
-def analyse(data: AnalysisData, tests: list[TestSpec],
+def analyse(data: AnalysisData, tests: list[Method],
             alpha: float) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Each test's statistic, rejection (benefit) and significance in the wrong direction.
 
@@ -164,6 +218,8 @@ def analyse(data: AnalysisData, tests: list[TestSpec],
             continue
         if test.kind == "fh":
             z = fh_z[weights.index((test.rho, test.gamma))]
+        elif test.kind == "landmark":
+            z = landmark_z(data, test.at)
         else:
             z = rmst_z(data, test.horizon)
         out[test.name] = (z, z >= critical, -z >= critical)
