@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 import bayesurv as bs
-from bayesurv.design.simulate import BLOCK
+from bayesurv.design.simulate import block_size
 from bayesurv.design.trials import analysis_data, draw_trials
 
 TESTS = ["logrank", "fh(0,1)", "fh(1,1)", "maxcombo", "rmst(30)", "landmark(13)"]
@@ -43,8 +43,9 @@ def main() -> None:
 
     def draw_only():
         rng = np.random.default_rng(0)
-        for _ in range(0, trials, BLOCK):
-            analysis_data(*draw_trials(sc, rng, BLOCK, 200, 200, 24.0, None), n_control=200,
+        size = block_size(SETTINGS["n"])
+        for _ in range(0, trials, size):
+            analysis_data(*draw_trials(sc, rng, size, 200, 200, 24.0, None), n_control=200,
                           events=200)
 
     rows = [{"test": "(drawing and cutting only)", "seconds": _timed(draw_only)}]

@@ -67,6 +67,7 @@ def test_scenario_pieces_merge_both_sets_of_cuts():
     ({"control_hazard": [0.1, 0.2, 0.3], "control_cuts": [5, 2]}, "strictly increasing"),
     ({"control_hazard": [0.1, 0.2], "control_cuts": [0]}, "control_cuts must hold"),
     ({"control_hazard": "fast"}, "must be a number or a list"),
+    ({"control_hazard": []}, "1 piece .* but 0 values"),
 ])
 def test_scenario_rejects_bad_input(kwargs, message):
     with pytest.raises(bs.DesignError, match=message) as caught:

@@ -92,7 +92,7 @@ class Scenario:
                 raise DesignError(
                     f"Scenario: {value_name} needs one value per piece: {pieces} "
                     f"piece{'s' if pieces > 1 else ''} ({cut_name} {list(cuts)}) but "
-                    f"{len(values)} value{'s' if len(values) > 1 else ''}")
+                    f"{len(values)} value{'' if len(values) == 1 else 's'}")
             fields[value_name], fields[cut_name] = values, cuts
         for name, value in fields.items():
             object.__setattr__(self, name, value)

@@ -1,8 +1,9 @@
 """Simulate two-arm trials under a scenario and analyse each with the chosen tests.
 
-Trials are simulated in blocks of :data:`BLOCK` trials; block ``i`` draws from its own stream
-``SeedSequence(random_seed, spawn_key=(i,))``, so a seed gives the same trials whatever the
-memory or the number of workers, and more trials extend the earlier ones.
+Trials are simulated in blocks (:func:`block_size`, which depends on the number of patients
+only, so that a block's arrays stay near :data:`BLOCK_CELLS` patients); block ``i`` draws from
+its own stream ``SeedSequence(random_seed, spawn_key=(i,))``, so a seed gives the same trials
+whatever the memory or the number of workers, and more trials extend the earlier ones.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from bayesurv.design.scenario import Scenario
 from bayesurv.design.statistics import analyse, horizon_past_follow_up, parse_test
 from bayesurv.design.trials import analysis_data, draw_trials
 
-__all__ = ["BLOCK", "DesignResult", "simulate"]
+__all__ = ["BLOCK", "BLOCK_CELLS", "DesignResult", "block_size", "simulate"]
 
 BLOCK = 250
+BLOCK_CELLS = 250_000
 # share of trials whose RMST horizon is past an arm's last follow-up that deserves a warning
 HORIZON_WARNING_SHARE = 0.01
 
@@ -108,6 +110,18 @@ class DesignResult:
                          "mean_events": float(self.events.mean()),
                          "mean_analysis_time": float(self.analysis_time.mean())})
         return pd.DataFrame(rows)
+
+
+def block_size(n: int) -> int:
+    """Trials per block for trials of ``n`` patients: at most :data:`BLOCK`, and at most
+    :data:`BLOCK_CELLS` patients in all.
+
+    Examples
+    --------
+    >>> block_size(400), block_size(10_000)
+    (250, 25)
+    """
+    return max(1, min(BLOCK, BLOCK_CELLS // n))
 
 
 def _count(value, name: str, minimum: int = 1, maximum: int | None = None) -> int:
@@ -199,11 +213,12 @@ def simulate(scenario: Scenario, n: int, accrual: float, events: int | None = No
     root = np.random.SeedSequence(random_seed)
 
     parts = []
-    for block, start in enumerate(range(0, trials, BLOCK)):
+    size = block_size(n)
+    for block, start in enumerate(range(0, trials, size)):
         rng = np.random.default_rng(np.random.SeedSequence(root.entropy, spawn_key=(block,)))
         # a whole block is drawn even when fewer trials are kept, so that more trials
         # extend fewer
-        drawn = draw_trials(scenario, rng, BLOCK, n_control, n_treatment, accrual, dropout)
+        drawn = draw_trials(scenario, rng, size, n_control, n_treatment, accrual, dropout)
         drawn = [values[:trials - start] for values in drawn]
         data = analysis_data(*drawn, n_control=n_control, events=events, follow_up=follow_up)
         parts.append((analyse(data, specs, alpha), data.events, data.analysis_time,
