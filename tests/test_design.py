@@ -403,3 +403,66 @@ def test_allocation_and_dropout():
     with_dropout = bs.design.simulate(sc, allocation=2, dropout=0.05, **kwargs)
     assert res.events.mean() == pytest.approx(150 * 0.8072, abs=1.5)
     assert with_dropout.events.mean() == pytest.approx(150 * 0.4813, abs=1.5)
+
+
+# ---------------------------------------------------------------- the Bayesian rule
+
+TINY = {"draws": 150, "tune": 150, "chains": 2}
+
+
+def test_bayes_rule_probability_is_that_of_a_direct_fit():
+    """The rule fits the trial's enrolled patients: the same model, data and seed fitted
+    directly give the same P(HR 6+ < 1)."""
+    from bayesurv.design.bayes import posterior_benefit
+
+    sc = bs.design.Scenario(control_hazard=[0.05], hazard_ratio=[1.0, 0.5], hr_cuts=[6])
+    cut = analysis_data(*draw_trials(sc, np.random.default_rng(8), 1, 40, 40, 36.0, None),
+                        n_control=40, events=30)
+    assert (cut.time == 0).any()  # not everyone is enrolled: they must be left out
+    rule = bs.design.BayesRule(bs.PiecewiseExponential(cuts=[6]), period="6+", **TINY)
+    probability, _ = posterior_benefit(cut, rule, np.random.default_rng(0))
+    seed = int(np.random.default_rng(0).integers(0, 2**31 - 1, size=1)[0])
+    keep = cut.time[0] > 0
+    data = _data(cut.time[0][keep], cut.event[0][keep].astype(int),
+                 cut.treated[0][keep].astype(int))
+    direct = bs.PiecewiseExponential(cuts=[6]).fit(data, random_seed=seed, progressbar=False,
+                                                   **TINY)
+    assert probability[0] == direct.hazard_ratios()["p_benefit"].iloc[1]
+
+
+def test_bayes_rule_decisions_and_threshold():
+    """Rejections are the probabilities above the threshold, wrong-direction results those
+    below 1 - threshold; the null threshold leaves at most alpha of the null probabilities
+    above it and is the smallest such value."""
+    from bayesurv.design.bayes import null_threshold
+
+    rule = bs.design.BayesRule(bs.PiecewiseExponential(cuts=[6]), threshold=0.8, **TINY)
+    sc = bs.design.Scenario(control_hazard=[0.05], hazard_ratio=[1.0, 0.7], hr_cuts=[6])
+    res = bs.design.simulate(sc, n=60, accrual=6, events=30, tests=[rule, "logrank"],
+                             trials=4, random_seed=3)
+    p = res.z["bayes"]
+    assert np.all((p >= 0) & (p <= 1))
+    assert res.reject["bayes"].tolist() == (p > 0.8).tolist()
+    assert res.wrong_direction["bayes"].tolist() == (1 - p > 0.8).tolist()
+    assert set(res.fit_warnings) == {"bayes"}
+    probabilities = np.random.default_rng(1).uniform(size=1000)
+    c = null_threshold(probabilities, ALPHA)
+    assert np.mean(probabilities > c) <= ALPHA < np.mean(probabilities >= c)
+
+
+def test_bayes_rule_rejects_bad_input():
+    model = bs.PiecewiseExponential(cuts=[6])
+    sc = bs.design.Scenario(control_hazard=[0.05])
+    design = {"n": 60, "accrual": 6, "events": 30, "trials": 2, "random_seed": 1}
+    with pytest.raises(bs.DesignError, match="no threshold; calibrate"):
+        bs.design.simulate(sc, tests=[bs.design.BayesRule(model)], **design)
+    with pytest.raises(bs.DesignError, match="must be a null"):
+        bs.design.calibrate(bs.design.BayesRule(model),
+                            bs.design.Scenario([0.05], hazard_ratio=0.5), **design)
+    with pytest.raises(bs.DesignError, match="period 'after' is not one of"):
+        bs.design.simulate(sc, tests=[bs.design.BayesRule(model, period="after",
+                                                          threshold=0.9, **TINY)], **design)
+    with pytest.raises(bs.DesignError, match="model must be a bayesurv model"):
+        bs.design.BayesRule("piecewise")
+    with pytest.raises(bs.DesignError, match="threshold must be in"):
+        bs.design.BayesRule(model, threshold=1.5)

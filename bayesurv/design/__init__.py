@@ -1,5 +1,6 @@
 """Trial design: simulate two-arm trials with delayed treatment effects and find the power of
-log-rank, weighted log-rank, MaxCombo, RMST and landmark Cox tests.
+log-rank, weighted log-rank, MaxCombo, RMST and landmark Cox tests, and of the Bayesian
+decision rule of a bayesurv model calibrated under the null.
 
 Examples
 --------
@@ -9,7 +10,8 @@ Examples
 [0.698]
 """
 
+from bayesurv.design.bayes import BayesRule
 from bayesurv.design.scenario import Scenario
-from bayesurv.design.simulate import DesignResult, simulate
+from bayesurv.design.simulate import DesignResult, calibrate, simulate
 
-__all__ = ["DesignResult", "Scenario", "simulate"]
+__all__ = ["BayesRule", "DesignResult", "Scenario", "calibrate", "simulate"]

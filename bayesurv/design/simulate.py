@@ -9,18 +9,19 @@ whatever the memory or the number of workers, and more trials extend the earlier
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
 from bayesurv.base.checks import check_positive
 from bayesurv.base.exceptions import DataWarning, DesignError
+from bayesurv.design.bayes import BayesRule, null_threshold
 from bayesurv.design.scenario import Scenario
 from bayesurv.design.statistics import analyse, horizon_past_follow_up, parse_test
 from bayesurv.design.trials import analysis_data, draw_trials
 
-__all__ = ["BLOCK", "BLOCK_CELLS", "DesignResult", "block_size", "simulate"]
+__all__ = ["BLOCK", "BLOCK_CELLS", "DesignResult", "block_size", "calibrate", "simulate"]
 
 BLOCK = 250
 BLOCK_CELLS = 250_000
@@ -44,6 +45,8 @@ class DesignResult:
         Per trial: events observed at the analysis and its calendar time.
     horizon_past_follow_up : dict of float
         Per RMST test: the share of trials whose horizon is past an arm's last follow-up.
+    fit_warnings : dict of float
+        Per Bayesian rule: the share of its fits that warned (convergence diagnostics).
     """
 
     scenario: Scenario
@@ -54,6 +57,7 @@ class DesignResult:
     events: np.ndarray = field(repr=False)
     analysis_time: np.ndarray = field(repr=False)
     horizon_past_follow_up: dict = field(default_factory=dict)
+    fit_warnings: dict = field(default_factory=dict)
 
     @property
     def trials(self) -> int:
@@ -156,9 +160,10 @@ def simulate(scenario: Scenario, n: int, accrual: float, events: int | None = No
         Treatment : control ratio; arms of ``round(n r / (1 + r))`` and the rest patients.
     dropout : float, optional
         Hazard of dropping out (per time unit, both arms); no dropout by default.
-    tests : sequence of str
+    tests : sequence of str or BayesRule
         Test names: ``"logrank"``, ``"fh(rho,gamma)"``, ``"maxcombo"``, ``"rmst(horizon)"``,
-        ``"landmark(time)"`` (see :mod:`bayesurv.design.statistics`).
+        ``"landmark(time)"`` (see :mod:`bayesurv.design.statistics`), or a calibrated
+        :class:`BayesRule` (one model fit per trial: slow).
     alpha : float
         One-sided level; benefit means HR < 1.
     trials : int
@@ -221,7 +226,7 @@ def simulate(scenario: Scenario, n: int, accrual: float, events: int | None = No
         drawn = draw_trials(scenario, rng, size, n_control, n_treatment, accrual, dropout)
         drawn = [values[:trials - start] for values in drawn]
         data = analysis_data(*drawn, n_control=n_control, events=events, follow_up=follow_up)
-        parts.append((analyse(data, specs, alpha), data.events, data.analysis_time,
+        parts.append((analyse(data, specs, alpha, rng), data.events, data.analysis_time,
                       {s.name: horizon_past_follow_up(data, s.horizon)
                        for s in specs if s.kind == "rmst"}))
 
@@ -236,6 +241,8 @@ def simulate(scenario: Scenario, n: int, accrual: float, events: int | None = No
                           f"arm in {share:.1%} of the trials; there the Kaplan-Meier curve is "
                           "carried flat and the test loses its level: choose a horizon "
                           "inside the follow-up", DataWarning, stacklevel=2)
+    fit_warnings = {s.name: float(np.concatenate([p[0][s.name][3] for p in parts]).mean())
+                    for s in specs if s.kind == "bayes"}
     settings = {"n": n, "accrual": accrual, "events": events, "follow_up": follow_up,
                 "allocation": allocation,
                 "arms": {"control": n_control, "treatment": n_treatment}, "dropout": dropout,
@@ -245,4 +252,43 @@ def simulate(scenario: Scenario, n: int, accrual: float, events: int | None = No
                         wrong_direction=joined(2),
                         events=np.concatenate([p[1] for p in parts]),
                         analysis_time=np.concatenate([p[2] for p in parts]),
-                        horizon_past_follow_up=past)
+                        horizon_past_follow_up=past, fit_warnings=fit_warnings)
+
+
+def calibrate(rule: BayesRule, scenario: Scenario, *, alpha: float = 0.025, trials: int = 500,
+              random_seed: int | None = None, **design) -> tuple[BayesRule, DesignResult]:
+    """Set the threshold of a Bayesian rule so that its type I error is ``alpha``.
+
+    Simulates ``trials`` trials under ``scenario`` (which must be a null: hazard ratio 1
+    throughout) with the trial design ``design`` (the arguments ``n, accrual, events,
+    follow_up, allocation, dropout`` of :func:`simulate`), fits the rule's model to each and
+    takes the threshold ``c`` as the smallest value exceeded by at most ``alpha`` of the
+    posterior probabilities.  Check it on new null trials (another seed): their rejection
+    rate estimates the type I error with its Monte Carlo error.
+
+    Returns
+    -------
+    (BayesRule, DesignResult)
+        The rule with its threshold, and the null simulation (its ``z`` holds the
+        probabilities).
+
+    Examples
+    --------
+    >>> import bayesurv as bs
+    >>> rule = bs.design.BayesRule(bs.PiecewiseExponential(cuts=[6]), draws=200, tune=200)
+    >>> null = bs.design.Scenario(control_hazard=[0.05])
+    >>> calibrated, res = bs.design.calibrate(rule, null, trials=4, random_seed=1, n=60,
+    ...                                       accrual=6, events=30)
+    >>> 0.5 < calibrated.threshold <= 1.0, res.trials
+    (True, 4)
+    """
+    if not isinstance(rule, BayesRule):
+        raise DesignError(f"calibrate: rule must be a bs.design.BayesRule, got "
+                          f"{type(rule).__name__}")
+    if not isinstance(scenario, Scenario) or not scenario.is_null:
+        raise DesignError("calibrate: the scenario must be a null (hazard_ratio 1 throughout): "
+                          "the threshold sets the type I error")
+    # a threshold of 1 rejects nothing, so the run only collects the probabilities
+    result = simulate(scenario, tests=[replace(rule, threshold=1.0)], alpha=alpha,
+                      trials=trials, random_seed=random_seed, **design)
+    return replace(rule, threshold=null_threshold(result.z[rule.name], alpha)), result

@@ -34,6 +34,7 @@ import numpy as np
 from scipy import stats
 
 from bayesurv.base.exceptions import DesignError
+from bayesurv.design.bayes import BayesRule, posterior_benefit
 from bayesurv.design.maxcombo import maxcombo_exceeds
 from bayesurv.design.trials import AnalysisData
 from bayesurv.frequentist.weighted import (
@@ -65,6 +66,7 @@ class Method:
     gamma: float = 0.0
     horizon: float = 0.0
     at: float = 0.0
+    rule: BayesRule | None = None
 
 
 def parse_test(text) -> Method:
@@ -73,10 +75,15 @@ def parse_test(text) -> Method:
     Examples
     --------
     >>> parse_test("FH(0, 1)")
-    Method(name='fh(0,1)', kind='fh', rho=0.0, gamma=1.0, horizon=0.0, at=0.0)
+    Method(name='fh(0,1)', kind='fh', rho=0.0, gamma=1.0, horizon=0.0, at=0.0, rule=None)
     >>> parse_test("rmst(36)").horizon
     36.0
     """
+    if isinstance(text, BayesRule):
+        if text.threshold is None:
+            raise DesignError(f"simulate: the BayesRule {text.name!r} has no threshold; "
+                              "calibrate it under the null with bs.design.calibrate")
+        return Method(text.name, "bayes", rule=text)
     if not isinstance(text, str):
         raise DesignError(f"simulate: a test must be a name such as 'logrank', got {text!r}")
     key = text.strip().lower()
@@ -192,15 +199,18 @@ def horizon_past_follow_up(data: AnalysisData, horizon: float) -> np.ndarray:
     return horizon > last
 
 
-def analyse(data: AnalysisData, tests: list[Method],
-            alpha: float) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+def analyse(data: AnalysisData, tests: list[Method], alpha: float,
+            rng: np.random.Generator | None = None) -> dict[str, tuple]:
     """Each test's statistic, rejection (benefit) and significance in the wrong direction.
 
     Returns
     -------
     dict
-        ``{name: (z, reject, wrong_direction)}``, arrays over trials; for MaxCombo ``z`` is
-        the largest of its four statistics.
+        ``{name: (z, reject, wrong_direction, warned)}``, arrays over trials; for MaxCombo
+        ``z`` is the largest of its four statistics, for a :class:`BayesRule` the posterior
+        probability of benefit (wrong direction: that of harm above the threshold), and
+        ``warned`` marks its fits that warned (None for the other tests).  ``rng`` seeds the
+        Bayesian fits.
     """
     weights = list(dict.fromkeys(
         [w for t in tests if t.kind == "maxcombo" for w in MAXCOMBO_WEIGHTS]
@@ -214,7 +224,12 @@ def analyse(data: AnalysisData, tests: list[Method],
             rows = [weights.index(w) for w in MAXCOMBO_WEIGHTS]
             z, sub = fh_z[rows], corr[:, rows][:, :, rows]
             out[test.name] = (z.max(axis=0), maxcombo_exceeds(z, sub, alpha),
-                              maxcombo_exceeds(-z, sub, alpha))
+                              maxcombo_exceeds(-z, sub, alpha), None)
+            continue
+        if test.kind == "bayes":
+            probability, warned = posterior_benefit(data, test.rule, rng)
+            c = test.rule.threshold
+            out[test.name] = (probability, probability > c, 1.0 - probability > c, warned)
             continue
         if test.kind == "fh":
             z = fh_z[weights.index((test.rho, test.gamma))]
@@ -222,5 +237,5 @@ def analyse(data: AnalysisData, tests: list[Method],
             z = landmark_z(data, test.at)
         else:
             z = rmst_z(data, test.horizon)
-        out[test.name] = (z, z >= critical, -z >= critical)
+        out[test.name] = (z, z >= critical, -z >= critical, None)
     return out
