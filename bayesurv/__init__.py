@@ -1,7 +1,7 @@
 """bayesurv: Bayesian survival analysis of trials whose treatment effect changes over time."""
 
 from bayesurv import base  # noqa: F401, I001 (first: quietens third-party notices)
-from bayesurv import datasets, frequentist
+from bayesurv import datasets, design, frequentist
 from bayesurv.base.version import __version__
 from bayesurv.base.exceptions import (
     BayesurvError,
@@ -10,6 +10,7 @@ from bayesurv.base.exceptions import (
     ConvergenceWarning,
     DataError,
     DataWarning,
+    DesignError,
     DigitizedCurveError,
     FitFileError,
     ModelError,
@@ -47,6 +48,7 @@ __all__ = [
     "ConvergenceWarning",
     "DataError",
     "DataWarning",
+    "DesignError",
     "DigitizedCurve",
     "DigitizedCurveError",
     "Fit",
@@ -69,6 +71,7 @@ __all__ = [
     "compare_models",
     "compare_priors",
     "datasets",
+    "design",
     "frequentist",
     "km_step_corners",
     "plots",

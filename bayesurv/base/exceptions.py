@@ -136,6 +136,20 @@ class FitFileError(BayesurvInputError):
     """
 
 
+class DesignError(BayesurvInputError):
+    """A trial-design scenario or simulation setting is invalid.
+
+    Examples
+    --------
+    >>> import bayesurv as bs
+    >>> try:
+    ...     bs.design.Scenario(control_hazard=[0.03, 0.02], control_cuts=[])
+    ... except bs.DesignError as err:
+    ...     print(err)
+    Scenario: control_hazard needs one value per piece: 1 piece (control_cuts []) but 2 values
+    """
+
+
 class BayesurvWarning(UserWarning):
     """Base class of bayesurv warnings.
 
