@@ -18,6 +18,8 @@ from bayesurv.base.exceptions import (
     SpecError,
 )
 from bayesurv.comparison.tables import compare, compare_priors
+from bayesurv.data.aggregate import aggregate
+from bayesurv.data.aggregated import AggregatedData
 from bayesurv.data.simulate import simulate_trial
 from bayesurv.data.survival_data import SurvivalData
 from bayesurv.digitized.curve import DigitizedCurve
@@ -34,6 +36,7 @@ from bayesurv.model.piecewise import PiecewiseExponential
 
 
 __all__ = [
+    "AggregatedData",
     "BayesurvError",
     "BayesurvInputError",
     "BayesurvWarning",
@@ -53,6 +56,7 @@ __all__ = [
     "SpecError",
     "SurvivalData",
     "__version__",
+    "aggregate",
     "at_risk_comparison",
     "compare",
     "compare_models",

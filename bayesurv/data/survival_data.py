@@ -20,7 +20,55 @@ from bayesurv.base.columns import (
 from bayesurv.base.exceptions import DataError
 from bayesurv.data.encoding import WHAT, as_name_list, design_matrix, encode_groups
 
-__all__ = ["SurvivalData"]
+__all__ = ["SurvivalData", "check_patient_columns", "checked_times_events"]
+
+
+def check_patient_columns(df, time, event, group, covariates=()) -> None:
+    """The time, event, group and covariate columns exist and play one role each.
+
+    ``df`` may be any table with ``columns`` (a pandas or Dask DataFrame).
+
+    Examples
+    --------
+    >>> check_patient_columns(pd.DataFrame({"t": [1.0], "e": [1]}), "t", "e", "arm")
+    Traceback (most recent call last):
+    ...
+    bayesurv.base.exceptions.DataError: SurvivalData: the group column 'arm' is not in the data ...
+    """
+    check_columns_present(df, {"time": time, "event": event, "group": group}, WHAT)
+    for c in covariates:
+        check_columns_present(df, {"covariate": c}, WHAT)
+    roles = {time: "time", event: "event", group: "group"}
+    if len(roles) < 3:
+        raise DataError(f"{WHAT}: time, event and group must be three different columns, "
+                        f"got time={time!r}, event={event!r}, group={group!r}")
+    for c in covariates:
+        if c in roles:
+            raise DataError(f"{WHAT}: column {c!r} is the {roles[c]} column and cannot "
+                            "also be a covariate")
+    if len(set(covariates)) != len(covariates):
+        raise DataError(f"{WHAT}: covariates are listed twice: {list(covariates)}")
+
+
+def checked_times_events(df: pd.DataFrame, time, event, group,
+                         what: str = WHAT) -> tuple[np.ndarray, np.ndarray]:
+    """Follow-up times (numbers >= 0) and event indicators (0/1) of patient rows, once no
+    time, event or group is missing.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"t": [1.0, -2.0], "e": [1, 0], "g": ["a", "b"]})
+    >>> checked_times_events(frame, "t", "e", "g")
+    Traceback (most recent call last):
+    ...
+    bayesurv.base.exceptions.DataError: SurvivalData: column 't' must not be negative; ...
+    """
+    for column in (time, event, group):
+        check_no_missing(df[column], column, what)
+    check_not_boolean(df[time], time, "time", what)
+    times = check_numeric(df[time], time, what)
+    check_nonnegative(times, df.index, time, what)
+    return times, check_binary(df[event], event, what)
 
 
 
@@ -182,26 +230,10 @@ class SurvivalData:
         """
         df = check_frame(df, WHAT)
         covariates = [] if covariates is None else as_name_list(covariates, "covariates")
-        check_columns_present(df, {"time": time, "event": event, "group": group}, WHAT)
-        for c in covariates:
-            check_columns_present(df, {"covariate": c}, WHAT)
-        roles = {time: "time", event: "event", group: "group"}
-        if len(roles) < 3:
-            raise DataError(f"{WHAT}: time, event and group must be three different columns, "
-                            f"got time={time!r}, event={event!r}, group={group!r}")
-        for c in covariates:
-            if c in roles:
-                raise DataError(f"{WHAT}: column {c!r} is the {roles[c]} column and cannot "
-                                "also be a covariate")
-        if len(set(covariates)) != len(covariates):
-            raise DataError(f"{WHAT}: covariates are listed twice: {covariates}")
-
-        for column in (time, event, group, *covariates):
+        check_patient_columns(df, time, event, group, covariates)
+        times, events = checked_times_events(df, time, event, group)
+        for column in covariates:
             check_no_missing(df[column], column, WHAT)
-        check_not_boolean(df[time], time, "time", WHAT)
-        times = check_numeric(df[time], time, WHAT)
-        check_nonnegative(times, df.index, time, WHAT)
-        events = check_binary(df[event], event, WHAT)
         group_index, levels = encode_groups(df[group], group, reference)
         design, names = design_matrix(df, covariates)
         return cls(times, events, group_index, levels, design, names, time_unit,
