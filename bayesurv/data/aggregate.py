@@ -37,10 +37,10 @@ def aggregate(source, *, time="time", event="event", group="arm", reference=None
 
     Parameters
     ----------
-    source : dask DataFrame, str, path or pandas.DataFrame
+    source : dask DataFrame, str, path, list of paths or pandas.DataFrame
         The patient rows: a Dask DataFrame, a Parquet file, folder or glob
-        (``"cohort/*.parquet"``), or a pandas DataFrame (processed in slices of
-        :data:`PANDAS_PARTITION_ROWS` rows).
+        (``"cohort/*.parquet"``) or a list of Parquet files, or a pandas DataFrame
+        (processed in slices of :data:`PANDAS_PARTITION_ROWS` rows).
     time, event, group, reference, time_unit
         As in :meth:`bayesurv.SurvivalData.from_frame`.
     grid : float or sequence of float
@@ -140,17 +140,20 @@ def _dask_frame(source, time, event, group):
         return dd.from_pandas(rows, chunksize=PANDAS_PARTITION_ROWS, sort=False)
     if isinstance(source, str | os.PathLike):
         frame = dd.read_parquet(os.fspath(source))
+    elif isinstance(source, list | tuple) and source and all(
+            isinstance(path, str | os.PathLike) for path in source):
+        frame = dd.read_parquet([os.fspath(path) for path in source])
     elif isinstance(source, dd.DataFrame):
         frame = source
     else:
-        raise DataError(f"aggregate: source must be a Dask or pandas DataFrame or a Parquet "
-                        f"path, got {type(source).__name__}")
+        raise DataError(f"aggregate: source must be a Dask or pandas DataFrame, a Parquet "
+                        f"path or a list of them, got {type(source).__name__}")
     check_patient_columns(frame, time, event, group)
     return frame[[time, event, group]]
 
 
 def _partition_totals(df: pd.DataFrame, number: int, spec: _Spec) -> _Totals:
-    what = f"{WHAT} (partition {number} of {spec.n_parts})"
+    what = f"{WHAT} (partition {number}, numbered from 0, of {spec.n_parts})"
     if len(df) == 0:
         return _Totals([], *(np.zeros((1, 0)) for _ in range(3)), np.zeros(0), np.zeros(0))
     times, events = checked_times_events(df, spec.time, spec.event, spec.group, what)
@@ -213,5 +216,8 @@ def _finish(total: _Totals, spec: _Spec, reference, time_unit: str, frame) -> Ag
         keep = edges.size
     table = ExposureTable(edges[:keep], total.events[:keep, order],
                           total.exposure[:keep, order], tuple(ordered))
+    rows = int(total.ending.sum())
+    source = f"{rows} patient rows aggregated in {spec.n_parts} partition(s)"
     return AggregatedData(table, total.ending[:keep, order], total.max_time[order],
-                          total.sum_time[order], time_unit=time_unit, step=spec.step)
+                          total.sum_time[order], time_unit=time_unit, step=spec.step,
+                          source=source)

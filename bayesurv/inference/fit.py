@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from bayesurv.base.checks import check_mass, check_positive, check_times, check_windows
-from bayesurv.base.exceptions import BayesurvInputError, FitFileError
+from bayesurv.base.exceptions import BayesurvInputError, DataError, FitFileError
 from bayesurv.inference import estimands, summaries
 from bayesurv.inference.covariates import covariate_effects
 from bayesurv.inference.diagnostics import Diagnostics, check_convergence, parameter_summary
@@ -356,6 +356,10 @@ class Fit:
         >>> fit.log_likelihood().shape  # chains, draws, patients
         (2, 200, 219)
         """
+        if self.data_summary.get("aggregated"):
+            raise DataError("the pointwise log-likelihood (and LOO, compare_models) needs "
+                            "patient rows, and this model was fitted to aggregated data "
+                            "(events and person-time per piece)")
         return summaries.pointwise_log_likelihood(self.idata, self.model)
 
     @property

@@ -19,34 +19,55 @@ import xarray as xr
 
 from bayesurv.base.checks import check_times, repr_argument
 from bayesurv.base.exceptions import DataError, ModelError
+from bayesurv.data.aggregated import AggregatedData
 from bayesurv.data.exposure import ExposureTable, PatientPieces, fine_grid, piece_of_edges
 from bayesurv.data.survival_data import SurvivalData
 from bayesurv.data.usable import check_inside_followup
 
-__all__ = ["ModelArrays", "default_baseline_cuts", "resolve_baseline"]
+__all__ = ["ModelArrays", "default_baseline_cuts", "event_time_quantiles", "resolve_baseline"]
 
 MAX_DEFAULT_PIECES = 6
 EVENTS_PER_DEFAULT_PIECE = 10
 
 
-def default_baseline_cuts(data: SurvivalData) -> np.ndarray:
+def default_baseline_cuts(data: SurvivalData | AggregatedData) -> np.ndarray:
     """A handful of baseline cuts at quantiles of the pooled event times.
 
     One piece per :data:`EVENTS_PER_DEFAULT_PIECE` events, at most :data:`MAX_DEFAULT_PIECES`,
-    cut at event-time quantiles rounded to 3 significant digits.
+    cut at event-time quantiles rounded to 3 significant digits (for aggregated data, at
+    the grid edges closing the pieces where the quantiles fall).
 
     Examples
     --------
     >>> default_baseline_cuts(data).tolist()  # 44 events: 4 pieces at event-time quartiles
     [6.66, 15.8, 44.2]
+    >>> default_baseline_cuts(agg).tolist()  # the same data aggregated on a monthly grid
+    [7.0, 16.0, 44.0]
     """
-    event_times = np.sort(data.time[data.event == 1])
-    n_pieces = int(np.clip(event_times.size // EVENTS_PER_DEFAULT_PIECE, 1, MAX_DEFAULT_PIECES))
+    n_pieces = int(np.clip(data.n_events // EVENTS_PER_DEFAULT_PIECE, 1, MAX_DEFAULT_PIECES))
     if n_pieces == 1:
         return np.zeros(0)
-    cuts = np.quantile(event_times, np.arange(1, n_pieces) / n_pieces)
-    cuts = np.array([float(f"{c:.3g}") for c in cuts])
+    cuts = event_time_quantiles(data, np.arange(1, n_pieces) / n_pieces)
+    if not isinstance(data, AggregatedData):
+        cuts = np.array([float(f"{c:.3g}") for c in cuts])
     return np.unique(cuts[(cuts > 0) & (cuts < data.max_time)])
+
+
+def event_time_quantiles(data: SurvivalData | AggregatedData, probs) -> np.ndarray:
+    """Quantiles of the pooled event times; for aggregated data, the grid edge closing the
+    piece where each quantile falls (infinite past the last edge).
+
+    Examples
+    --------
+    >>> event_time_quantiles(data, [0.5]).round(2).tolist(), event_time_quantiles(agg, [0.5])
+    ([15.84], array([16.]))
+    """
+    probs = np.asarray(probs, dtype=float)
+    if not isinstance(data, AggregatedData):
+        return np.quantile(np.sort(data.time[data.event == 1]), probs)
+    pooled = data.table.events.sum(axis=1).cumsum()
+    closing = np.searchsorted(pooled, probs * pooled[-1], side="left") + 1
+    return np.r_[data.grid, np.inf][np.minimum(closing, data.grid.size)]
 
 
 def resolve_baseline(data: SurvivalData, baseline) -> np.ndarray:
@@ -65,17 +86,16 @@ def resolve_baseline(data: SurvivalData, baseline) -> np.ndarray:
         if baseline < 1:
             raise ModelError(f"baseline: the number of pieces must be >= 1, got "
                              f"{repr_argument(baseline)}")
-        event_times = data.time[data.event == 1]
         if baseline == 1:
             return np.zeros(0)
-        if event_times.size == 0:
+        if data.n_events == 0:
             raise DataError("baseline: the data have no events, so there are no event-time "
                             "quantiles to place baseline pieces at; nothing can be estimated")
-        if baseline > event_times.size:
-            raise ModelError(f"baseline: {baseline} pieces for {event_times.size} events; ask "
+        if baseline > data.n_events:
+            raise ModelError(f"baseline: {baseline} pieces for {data.n_events} events; ask "
                              "for at most one piece per event (pieces sit at event-time "
                              "quantiles)")
-        cuts = np.unique(np.quantile(event_times, np.arange(1, baseline) / baseline))
+        cuts = np.unique(event_time_quantiles(data, np.arange(1, baseline) / baseline))
         return cuts[(cuts > 0) & (cuts < data.max_time)]
     if np.isscalar(baseline) or isinstance(baseline, bool | np.bool_):
         raise ModelError(f"baseline must be None, a number of pieces (an int) or a sequence "
@@ -134,11 +154,13 @@ class ModelArrays:
         ([0.0, 13.0, 24.0], [0.0, 24.0], ('control', 'UC-MSC'))
         """
         edges = fine_grid(baseline_cuts, *other_cuts)
+        extra = kind_arrays(edges) if callable(kind_arrays) else dict(kind_arrays or {})
+        frozen = {name: (dim, _readonly(values)) for name, (dim, values) in extra.items()}
+        if isinstance(data, AggregatedData):
+            return cls._from_aggregated(data, edges, baseline_cuts, frozen)
         means = data.covariates.mean(axis=0) if data.covariates.shape[1] else np.zeros(0)
         sds = data.covariates.std(axis=0) if data.covariates.shape[1] else np.zeros(0)
         sds = np.where(sds > 0, sds, 1.0)  # a constant covariate is all zeros once centred
-        extra = kind_arrays(edges) if callable(kind_arrays) else dict(kind_arrays or {})
-        frozen = {name: (dim, _readonly(values)) for name, (dim, values) in extra.items()}
         return cls(
             fine_edges=_readonly(edges),
             baseline_edges=_readonly(np.r_[0.0, baseline_cuts]),
@@ -149,6 +171,26 @@ class ModelArrays:
             covariate_sds=_readonly(sds),
             groups=tuple(data.groups),
             covariate_names=tuple(data.covariate_names),
+            time_unit=data.time_unit,
+            kind_arrays=MappingProxyType(frozen),
+        )
+
+    @classmethod
+    def _from_aggregated(cls, data: AggregatedData, edges, baseline_cuts,
+                         frozen) -> ModelArrays:
+        """The arrays of aggregated data: their table summed onto the model's fine grid
+        (which must lie on the aggregation grid), no patients, no covariates."""
+        none = np.zeros(0, dtype=np.intp)
+        return cls(
+            fine_edges=_readonly(edges),
+            baseline_edges=_readonly(np.r_[0.0, baseline_cuts]),
+            table=data.table_on(edges, "model cut point (cuts, baseline or candidates)"),
+            patients=PatientPieces(edges, none, np.zeros(0), np.zeros(0), none),
+            covariates=_readonly(np.zeros((0, 0))),
+            covariate_means=_readonly(np.zeros(0)),
+            covariate_sds=_readonly(np.zeros(0)),
+            groups=tuple(data.groups),
+            covariate_names=(),
             time_unit=data.time_unit,
             kind_arrays=MappingProxyType(frozen),
         )
