@@ -166,7 +166,8 @@ def test_life_table_tracks_kaplan_meier(cohort, patient_data):
                                    bs.ChangePoint(grid=[6, 9, 12, 15, 18], near=12,
                                                   baseline=[6, 24])],
                          ids=["piecewise", "changepoint"])
-def test_fit_of_the_aggregate_equals_the_fit_of_the_rows(cohort, patient_data, model):
+def test_fit_of_the_aggregate_equals_the_fit_of_the_rows(cohort, patient_data, model,
+                                                         tmp_path):
     agg = bs.aggregate(cohort, reference="control", grid=1.0)
     settings = {"draws": 200, "tune": 200, "chains": 2, "random_seed": SEED,
                 "progressbar": False}
@@ -185,3 +186,6 @@ def test_fit_of_the_aggregate_equals_the_fit_of_the_rows(cohort, patient_data, m
     assert from_agg.data_summary["n"] == patient_data.n
     with pytest.raises(bs.DataError, match="needs patient rows"):
         from_agg.log_likelihood()
+    path = from_agg.to_netcdf(tmp_path / "aggregated.nc")
+    loaded = bs.Fit.from_netcdf(path)
+    pd.testing.assert_frame_equal(loaded.hazard_ratios(), from_agg.hazard_ratios())

@@ -20,9 +20,14 @@ from bayesurv.base.checks import check_times, repr_argument, repr_label
 from bayesurv.base.columns import check_frame
 from bayesurv.base.exceptions import DataError
 from bayesurv.data.aggregated import AggregatedData
-from bayesurv.data.encoding import WHAT, group_codes, order_levels
+from bayesurv.data.encoding import (
+    WHAT,
+    check_patient_columns,
+    checked_times_events,
+    group_codes,
+    order_levels,
+)
 from bayesurv.data.exposure import ExposureTable, cell_totals, fine_grid, piece_index
-from bayesurv.data.survival_data import check_patient_columns, checked_times_events
 
 __all__ = ["aggregate"]
 
@@ -162,7 +167,9 @@ def _partition_totals(df: pd.DataFrame, number: int, spec: _Spec) -> _Totals:
     if edges is None:  # a step grid, up to this partition's longest follow-up
         edges = spec.step * np.arange(int(np.ceil(times.max() / spec.step)) + 2)
     d, e, ends = cell_totals(edges, times, events, codes, len(names))
-    first = pd.Series(np.arange(codes.size)).groupby(codes).first().to_numpy()
+    # codes number the levels in order of appearance: level k first appears where the
+    # running maximum of the codes reaches k
+    first = np.searchsorted(np.maximum.accumulate(codes), np.arange(len(names)))
     seen = {name: {type(value).__name__: (value, df.index[row], number)}
             for name, value, row in zip(names, values, first, strict=True)}
     longest = np.array([times[codes == k].max() for k in range(len(names))])

@@ -1,7 +1,8 @@
-"""Encoding of patient rows: group labels to indices, covariates to a design matrix.
+"""Checks and encoding of patient rows: times and events, group labels to indices, covariates
+to a design matrix.
 
-Internal helpers of :meth:`bayesurv.SurvivalData.from_frame`; messages name the column, the
-rows and the values.
+Internal helpers of :meth:`bayesurv.SurvivalData.from_frame` and :func:`bayesurv.aggregate`
+(which applies them to each partition); messages name the column, the rows and the values.
 """
 
 from __future__ import annotations
@@ -10,11 +11,21 @@ import numpy as np
 import pandas as pd
 
 from bayesurv.base.checks import describe_rows, repr_argument
-from bayesurv.base.columns import check_numeric, check_scalar_labels
+from bayesurv.base.columns import (
+    check_binary,
+    check_columns_present,
+    check_no_missing,
+    check_nonnegative,
+    check_not_boolean,
+    check_numeric,
+    check_scalar_labels,
+)
 from bayesurv.base.exceptions import DataError
 
 __all__ = [
     "as_name_list",
+    "check_patient_columns",
+    "checked_times_events",
     "design_matrix",
     "encode_groups",
     "group_codes",
@@ -38,6 +49,55 @@ def as_name_list(value, what: str) -> list[str]:
         return list(value)
     except TypeError:
         raise DataError(f"{WHAT}: {what} must be a list of column names, got {value!r}") from None
+
+
+def check_patient_columns(df, time, event, group, covariates=()) -> None:
+    """The time, event, group and covariate columns exist and play one role each.
+
+    ``df`` may be any table with ``columns`` (a pandas or Dask DataFrame).
+
+    Examples
+    --------
+    >>> check_patient_columns(pd.DataFrame({"t": [1.0], "e": [1]}), "t", "e", "arm")
+    Traceback (most recent call last):
+    ...
+    bayesurv.base.exceptions.DataError: SurvivalData: the group column 'arm' is not in the data ...
+    """
+    check_columns_present(df, {"time": time, "event": event, "group": group}, WHAT)
+    for c in covariates:
+        check_columns_present(df, {"covariate": c}, WHAT)
+    roles = {time: "time", event: "event", group: "group"}
+    if len(roles) < 3:
+        raise DataError(f"{WHAT}: time, event and group must be three different columns, "
+                        f"got time={time!r}, event={event!r}, group={group!r}")
+    for c in covariates:
+        if c in roles:
+            raise DataError(f"{WHAT}: column {c!r} is the {roles[c]} column and cannot "
+                            "also be a covariate")
+    if len(set(covariates)) != len(covariates):
+        raise DataError(f"{WHAT}: covariates are listed twice: {list(covariates)}")
+
+
+def checked_times_events(df: pd.DataFrame, time, event, group,
+                         what: str = WHAT) -> tuple[np.ndarray, np.ndarray]:
+    """Follow-up times (numbers >= 0) and event indicators (0/1) of patient rows, once no
+    time, event or group is missing.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"t": [1.0, -2.0], "e": [1, 0], "g": ["a", "b"]})
+    >>> checked_times_events(frame, "t", "e", "g")
+    Traceback (most recent call last):
+    ...
+    bayesurv.base.exceptions.DataError: SurvivalData: column 't' must not be negative; ...
+    """
+    for column in (time, event, group):
+        check_no_missing(df[column], column, what)
+    check_not_boolean(df[time], time, "time", what)
+    times = check_numeric(df[time], time, what)
+    check_nonnegative(times, df.index, time, what)
+    return times, check_binary(df[event], event, what)
+
 
 
 def encode_groups(series: pd.Series, column: str, reference) -> tuple[np.ndarray, list[str]]:
