@@ -64,7 +64,9 @@ def aggregate(source, *, time="time", event="event", group="arm", reference=None
     ------
     DataError
         A row breaks a rule of :meth:`~bayesurv.SurvivalData.from_frame`; the message names
-        the partition and the row (the row labels of that partition).
+        the partition (numbered from 0, in the order of the files or of the Dask DataFrame)
+        and the row by its label: the label of the pandas DataFrame, or for Parquet files
+        stored without an index, the row's position in its partition, from 0.
 
     Examples
     --------
