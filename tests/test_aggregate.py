@@ -105,12 +105,42 @@ def test_group_labels_must_agree_across_partitions(cohort, tmp_path):
         bs.aggregate(mixed, grid=1.0)
 
 
+def test_delayed_entry_counts_person_time_from_entry(cohort):
+    rng = np.random.default_rng(SEED)
+    df = cohort.copy()
+    df["entry"] = np.where(rng.random(len(df)) < 0.5, 0.0, df["time"] * rng.random(len(df)))
+    agg = bs.aggregate(df, reference="control", grid=[3, 6, 12, 24], entry="entry")
+    # at risk from entry to time: the overlap of [entry, time] with each piece, row by row
+    lower, upper = agg.grid, np.r_[agg.grid[1:], np.inf]
+    t, a = df["time"].to_numpy()[:, None], df["entry"].to_numpy()[:, None]
+    per_row = np.clip(np.minimum(t, upper) - np.maximum(a, lower), 0, None)
+    treated = (df["arm"] == "treated").to_numpy()
+    expected = np.column_stack([per_row[~treated].sum(0), per_row[treated].sum(0)])
+    # a difference of two sums of ~10^3 times: rounding ~1e-13 of the larger one
+    np.testing.assert_allclose(agg.table.exposure, expected, rtol=1e-10)
+    np.testing.assert_allclose(agg.person_time, expected.sum(axis=0), rtol=1e-10)
+    without = bs.aggregate(cohort, reference="control", grid=[3, 6, 12, 24])
+    np.testing.assert_array_equal(agg.table.events, without.table.events)
+    assert (agg.table.exposure < without.table.exposure).all()
+    life = agg.life_table()
+    assert (life["at_risk"] < without.life_table()["at_risk"]).any()
+    df["entry"] = 0.0  # entering at 0 is no delayed entry
+    at_zero = bs.aggregate(df, reference="control", grid=[3, 6, 12, 24], entry="entry")
+    np.testing.assert_array_equal(at_zero.table.exposure, without.table.exposure)
+    df.loc[7, "entry"] = df.loc[7, "time"] + 1.0
+    with pytest.raises(bs.DataError, match=r"entry column 'entry' is after the end of "
+                                           r"follow-up \('time'\) at row 7"):
+        bs.aggregate(df, grid=1.0, entry="entry")
+
+
 def test_bad_arguments_are_refused(cohort):
     with pytest.raises(bs.DataError, match="grid must be a step > 0"):
         bs.aggregate(cohort, grid=0)
     with pytest.raises(bs.DataError, match="the group column 'group' is not in the data"):
         bs.aggregate(cohort, group="group", grid=1.0)
     with pytest.raises(bs.DataError, match="not supported yet"):
+        bs.aggregate(cohort, grid=1.0, strata="site")
+    with pytest.raises(bs.DataError, match="the entry column 'start' is not in the data"):
         bs.aggregate(cohort, grid=1.0, entry="start")
     with pytest.raises(bs.DataError, match="reference 'placebo' is not a level"):
         bs.aggregate(cohort, grid=1.0, reference="placebo")

@@ -16,8 +16,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from bayesurv.base.checks import check_times, repr_argument, repr_label
-from bayesurv.base.columns import check_frame
+from bayesurv.base.checks import check_times, describe_rows, repr_argument, repr_label
+from bayesurv.base.columns import (
+    check_columns_present,
+    check_frame,
+    check_no_missing,
+    check_nonnegative,
+    check_not_boolean,
+    check_numeric,
+)
 from bayesurv.base.exceptions import DataError
 from bayesurv.data.aggregated import AggregatedData
 from bayesurv.data.encoding import (
@@ -51,8 +58,13 @@ def aggregate(source, *, time="time", event="event", group="arm", reference=None
     grid : float or sequence of float
         A step (``1.0``: a piece per time unit, up to the longest follow-up) or the piece
         edges.  Every cut of a model fitted to the result must lie on this grid.
-    strata, entry
+    strata : None
         Not supported yet (must be None).
+    entry : str, optional
+        Column of entry times (delayed entry, left truncation): a patient is at risk from
+        ``entry`` to ``time``, so contributes person-time ``min(max(time - edge_j, 0),
+        width_j) - min(max(entry - edge_j, 0), width_j)`` to piece ``j``.  Entry times
+        follow the rules of follow-up times and must not be after them.
     client : dask.distributed.Client, optional
         Run on that cluster; default: Dask's threaded scheduler in this process.
 
@@ -80,15 +92,14 @@ def aggregate(source, *, time="time", event="event", group="arm", reference=None
     >>> bool(np.allclose(agg.table.exposure, direct.exposure, rtol=1e-12, atol=0))
     True
     """
-    if strata is not None or entry is not None:
-        raise DataError("aggregate: strata and entry (delayed entry) are not supported yet; "
-                        "leave them None")
+    if strata is not None:
+        raise DataError("aggregate: strata are not supported yet; leave strata None")
     step, edges = _resolve_grid(grid)
-    frame = _dask_frame(source, time, event, group)
+    frame = _dask_frame(source, time, event, group, entry)
     parts = frame.to_delayed()
     import dask
 
-    spec = _Spec(time, event, group, step, edges, len(parts))
+    spec = _Spec(time, event, group, step, edges, len(parts), entry)
     totals = [dask.delayed(_partition_totals)(part, i, spec) for i, part in enumerate(parts)]
     while len(totals) > 1:
         totals = [dask.delayed(_add)(*totals[i:i + FAN_IN])
@@ -108,6 +119,7 @@ class _Spec:
     step: float | None
     edges: np.ndarray | None
     n_parts: int
+    entry: object = None
 
 
 @dataclass
@@ -122,6 +134,7 @@ class _Totals:
     sum_time: np.ndarray
     # for each level name: its value and where it was first seen, by the value's type
     seen: dict = field(default_factory=dict)
+    entering: np.ndarray | None = None  # entries after time 0, per piece (delayed entry)
 
 
 def _resolve_grid(grid) -> tuple[float | None, np.ndarray | None]:
@@ -137,13 +150,13 @@ def _resolve_grid(grid) -> tuple[float | None, np.ndarray | None]:
     return None, fine_grid(check_times(grid, "grid", "aggregate", DataError, allow_empty=False))
 
 
-def _dask_frame(source, time, event, group):
+def _dask_frame(source, time, event, group, entry):
     import dask.dataframe as dd
 
     if isinstance(source, pd.DataFrame):
         check_frame(source, WHAT)
-        check_patient_columns(source, time, event, group)
-        rows = source[[time, event, group]]
+        _check_columns(source, time, event, group, entry)
+        rows = source[[time, event, group] + ([] if entry is None else [entry])]
         return dd.from_pandas(rows, chunksize=PANDAS_PARTITION_ROWS, sort=False)
     if isinstance(source, str | os.PathLike):
         frame = dd.read_parquet(os.fspath(source))
@@ -155,8 +168,31 @@ def _dask_frame(source, time, event, group):
     else:
         raise DataError(f"aggregate: source must be a Dask or pandas DataFrame, a Parquet "
                         f"path or a list of them, got {type(source).__name__}")
+    _check_columns(frame, time, event, group, entry)
+    return frame[[time, event, group] + ([] if entry is None else [entry])]
+
+
+def _check_columns(frame, time, event, group, entry) -> None:
     check_patient_columns(frame, time, event, group)
-    return frame[[time, event, group]]
+    if entry is not None:
+        check_columns_present(frame, {"entry": entry}, WHAT)
+        if entry in (time, event, group):
+            raise DataError(f"{WHAT}: the entry column {entry!r} is also the time, event or "
+                            "group column")
+
+
+def _entries(df: pd.DataFrame, times: np.ndarray, spec: _Spec, what: str) -> np.ndarray:
+    """Entry times, checked as follow-up times are, and not after the end of follow-up."""
+    column = spec.entry
+    check_no_missing(df[column], column, what)
+    check_not_boolean(df[column], column, "entry time", what)
+    entries = check_numeric(df[column], column, what)
+    check_nonnegative(entries, df.index, column, what)
+    late = entries > times
+    if late.any():
+        raise DataError(f"{what}: entry column {column!r} is after the end of follow-up "
+                        f"({spec.time!r}) at {describe_rows(df.index[late], entries[late])}")
+    return entries
 
 
 def _partition_totals(df: pd.DataFrame, number: int, spec: _Spec) -> _Totals:
@@ -169,14 +205,25 @@ def _partition_totals(df: pd.DataFrame, number: int, spec: _Spec) -> _Totals:
     if edges is None:  # a step grid, up to this partition's longest follow-up
         edges = spec.step * np.arange(int(np.ceil(times.max() / spec.step)) + 2)
     d, e, ends = cell_totals(edges, times, events, codes, len(names))
+    longest = np.array([times[codes == k].max() for k in range(len(names))])
+    entering = None
+    if spec.entry is not None:
+        entries = _entries(df, times, spec, what)
+        _, before_entry, _ = cell_totals(edges, entries, np.zeros(entries.size), codes,
+                                         len(names))
+        # the same cells summed in another order can differ in the last bit
+        e = np.maximum(e - before_entry, 0.0)
+        late = entries > 0
+        _, _, entering = cell_totals(edges, entries[late], np.zeros(int(late.sum())),
+                                     codes[late], len(names))
+        times = times - entries  # the person-time summed below
     # codes number the levels in order of appearance: level k first appears where the
     # running maximum of the codes reaches k
     first = np.searchsorted(np.maximum.accumulate(codes), np.arange(len(names)))
     seen = {name: {type(value).__name__: (value, df.index[row], number)}
             for name, value, row in zip(names, values, first, strict=True)}
-    longest = np.array([times[codes == k].max() for k in range(len(names))])
     return _Totals(list(names), d, e, ends, longest,
-                   np.bincount(codes, weights=times, minlength=len(names)), seen)
+                   np.bincount(codes, weights=times, minlength=len(names)), seen, entering)
 
 
 def _add(*parts: _Totals) -> _Totals:
@@ -185,6 +232,8 @@ def _add(*parts: _Totals) -> _Totals:
     shape = (m, len(names))
     total = _Totals(names, np.zeros(shape), np.zeros(shape), np.zeros(shape, dtype=np.int64),
                     np.zeros(len(names)), np.zeros(len(names)))
+    if any(part.entering is not None for part in parts):
+        total.entering = np.zeros(shape, dtype=np.int64)
     for part in parts:
         cols = [names.index(name) for name in part.names]
         rows = part.events.shape[0]
@@ -193,6 +242,8 @@ def _add(*parts: _Totals) -> _Totals:
         total.ending[:rows, cols] += part.ending
         total.max_time[cols] = np.maximum(total.max_time[cols], part.max_time)
         total.sum_time[cols] += part.sum_time
+        if part.entering is not None:
+            total.entering[:rows, cols] += part.entering
         for name, by_type in part.seen.items():
             for kind, where in by_type.items():
                 total.seen.setdefault(name, {}).setdefault(kind, where)
@@ -227,6 +278,7 @@ def _finish(total: _Totals, spec: _Spec, reference, time_unit: str, frame) -> Ag
                           total.exposure[:keep, order], tuple(ordered))
     rows = int(total.ending.sum())
     source = f"{rows} patient rows aggregated in {spec.n_parts} partition(s)"
+    entering = None if total.entering is None else total.entering[:keep, order]
     return AggregatedData(table, total.ending[:keep, order], total.max_time[order],
                           total.sum_time[order], time_unit=time_unit, step=spec.step,
-                          source=source)
+                          source=source, entering=entering)

@@ -48,8 +48,11 @@ class AggregatedData:
     ending : numpy.ndarray
         Number of patients whose follow-up ends in each (piece, group): times in
         ``(edge[j], edge[j + 1]]``, time 0 in the first piece.
+    entering : numpy.ndarray or None
+        With delayed entry, the number of patients entering after time 0 in each (piece,
+        group); None without.
     max_followup, person_time : numpy.ndarray
-        Longest follow-up and total follow-up time of each group (exact).
+        Longest follow-up (end time) and total time at risk of each group (exact).
     step : float or None
         The grid step when the grid was given as one (``grid=1.0``).
     time_unit, source : str
@@ -67,15 +70,17 @@ class AggregatedData:
     (4, 3, ('a', 'b'))
     """
 
-    __slots__ = ("_frozen", "ending", "max_followup", "person_time", "source", "step",
-                 "table", "time_unit")
+    __slots__ = ("_frozen", "ending", "entering", "max_followup", "person_time", "source",
+                 "step", "table", "time_unit")
 
     def __init__(self, table: ExposureTable, ending: np.ndarray, max_followup: np.ndarray,
                  person_time: np.ndarray, time_unit: str = "months", step: float | None = None,
-                 source: str = "aggregated patient rows"):
+                 source: str = "aggregated patient rows", entering: np.ndarray | None = None):
         values = {"table": ExposureTable(_readonly(table.edges), _readonly(table.events),
                                          _readonly(table.exposure), tuple(table.groups)),
                   "ending": _readonly(np.asarray(ending, dtype=np.int64)),
+                  "entering": None if entering is None else _readonly(
+                      np.asarray(entering, dtype=np.int64)),
                   "max_followup": _readonly(max_followup), "person_time": _readonly(person_time),
                   "time_unit": str(time_unit), "step": None if step is None else float(step),
                   "source": str(source), "_frozen": True}
@@ -197,9 +202,9 @@ class AggregatedData:
 
     # ------------------------------------------------------------------ summaries
     def median_followup(self) -> np.ndarray:
-        """Median follow-up of each group, approximate: the follow-up times are known to
-        the grid piece, and are taken as spread evenly inside it (up to the group's longest
-        follow-up in the last piece).
+        """Median follow-up (end time) of each group, approximate: the follow-up times are
+        known to the grid piece, and are taken as spread evenly inside it (up to the group's
+        longest follow-up in the last piece).
 
         Examples
         --------
@@ -251,6 +256,7 @@ class AggregatedData:
         return {"n": self.n, "events": self.n_events, "groups": list(self.groups),
                 "reference": self.reference, "covariates": [], "time_unit": self.time_unit,
                 "source": self.source, "aggregated": True, "grid_pieces": int(self.grid.size),
+                "delayed_entry": self.entering is not None,
                 "per_group": self.summary().to_dict(orient="records")}
 
     def life_table(self) -> pd.DataFrame:
@@ -259,9 +265,10 @@ class AggregatedData:
         In each piece, ``at_risk`` patients are followed at its start, ``events`` die and
         ``censored`` leave; the conditional survival is ``1 - events / (at_risk -
         censored / 2)`` (those censored are taken as followed for half the piece on
-        average).  The Kaplan-Meier estimate at the same times would need the order of
-        events and censorings inside each piece; on a grid fine against the follow-up the
-        two agree closely.
+        average; with delayed entry, those entering inside the piece are added as followed
+        for half of it, and ``at_risk`` counts those entered by its start).  The Kaplan-Meier
+        estimate at the same times would need the order of events and censorings inside
+        each piece; on a grid fine against the follow-up the two agree closely.
 
         Examples
         --------
@@ -278,17 +285,19 @@ class AggregatedData:
             ending = self.ending[:, g]
             events = self.table.events[:, g]
             at_risk = ending[::-1].cumsum()[::-1]
+            entering = np.zeros_like(ending) if self.entering is None else self.entering[:, g]
+            # entered after the piece's start: not yet at risk there
+            at_risk = at_risk - entering[::-1].cumsum()[::-1]
             censored = ending - events
-            effective = at_risk - censored / 2.0
+            effective = at_risk - censored / 2.0 + entering / 2.0
             with np.errstate(divide="ignore", invalid="ignore"):
                 conditional = np.where(effective > 0, 1.0 - events / effective, 1.0)
             last = np.where(ends <= self.max_followup[g], ends, self.max_followup[g])
-            frames.append(pd.DataFrame({"group": name, "start": self.grid, "end": last,
-                                        "at_risk": at_risk, "events": events,
-                                        "censored": censored,
-                                        "survival": np.cumprod(conditional)}))
-        table = pd.concat(frames, ignore_index=True)
-        return table[table["at_risk"] > 0].reset_index(drop=True)
+            frame = pd.DataFrame({"group": name, "start": self.grid, "end": last,
+                                  "at_risk": at_risk, "events": events, "censored": censored,
+                                  "survival": np.cumprod(conditional)})
+            frames.append(frame[at_risk + entering > 0])
+        return pd.concat(frames, ignore_index=True)
 
     def __repr__(self) -> str:
         lines = [f"AggregatedData: {self.n} patients, {self.n_events} events, time in "

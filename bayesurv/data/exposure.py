@@ -103,7 +103,7 @@ def cell_totals(edges: np.ndarray, time: np.ndarray, event: np.ndarray,
     ending = np.bincount(cell, minlength=m * g).reshape(m, g)
     # patients still followed beyond piece j contribute its full width
     beyond = ending[::-1].cumsum(axis=0)[::-1] - ending
-    exposure = partial
+    exposure = partial.astype(float, copy=False)  # with no patients, bincount gives ints
     exposure[: m - 1] += beyond[: m - 1] * np.diff(edges)[:, None]
     return events, exposure, ending
 
