@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -219,3 +222,10 @@ def test_fit_of_the_aggregate_equals_the_fit_of_the_rows(cohort, patient_data, m
     path = from_agg.to_netcdf(tmp_path / "aggregated.nc")
     loaded = bs.Fit.from_netcdf(path)
     pd.testing.assert_frame_equal(loaded.hazard_ratios(), from_agg.hazard_ratios())
+
+
+def test_importing_bayesurv_does_not_import_dask():
+    code = "import sys, bayesurv; print(sorted(m for m in sys.modules if m.startswith('dask')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert out.stdout.strip() == "[]"
