@@ -30,6 +30,7 @@ from bayesurv.digitized.risk_table import RiskTable
 from bayesurv.digitized.simulate import km_step_corners, simulate_digitization
 from bayesurv.inference.comparison import compare_models
 from bayesurv.inference.fit import Fit
+from bayesurv.inference.tasks import run_tasks
 from bayesurv.model import priors
 from bayesurv.model.changepoint import ChangePoint
 from bayesurv.model.piecewise import PiecewiseExponential
@@ -71,6 +72,7 @@ __all__ = [
     "read_risk_table_csv",
     "reconstruct_ipd",
     "reconstruction_diagnostics",
+    "run_tasks",
     "simulate_digitization",
     "simulate_trial",
     "survival_data_from_digitized",
