@@ -162,6 +162,8 @@ def _doctest_objects(fits, reference_data):
         "np": np,
         "pd": pd,
         "data": reference_data,
+        # the reference data aggregated on a monthly grid (bayesurv.aggregate)
+        "agg": bs.aggregate(bs.datasets.shi2021("death"), reference="control", grid=1.0),
         "fit": fits.small(bs.ChangePoint(near=13), reference_data),
         "pw_fit": fits.small(bs.PiecewiseExponential(cuts=[13]), reference_data),
     }

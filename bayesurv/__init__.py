@@ -21,6 +21,8 @@ from bayesurv.base.exceptions import (
 from bayesurv.comparison.baseline import compare_baselines
 from bayesurv.comparison.estimands import compare_estimands
 from bayesurv.comparison.tables import compare, compare_priors
+from bayesurv.data.aggregate import aggregate
+from bayesurv.data.aggregated import AggregatedData
 from bayesurv.data.illness_death import IllnessDeathData
 from bayesurv.data.simulate import simulate_trial
 from bayesurv.data.simulate_illness_death import simulate_illness_death
@@ -34,6 +36,7 @@ from bayesurv.digitized.simulate import km_step_corners, simulate_digitization
 from bayesurv.inference.comparison import compare_models
 from bayesurv.inference.fit import Fit
 from bayesurv.inference.illness_death_fit import IllnessDeathFit
+from bayesurv.inference.tasks import run_tasks
 from bayesurv.model import priors
 from bayesurv.model.changepoint import ChangePoint
 from bayesurv.model.illness_death import IllnessDeath
@@ -41,6 +44,7 @@ from bayesurv.model.piecewise import PiecewiseExponential
 
 
 __all__ = [
+    "AggregatedData",
     "BayesurvError",
     "BayesurvInputError",
     "BayesurvWarning",
@@ -64,6 +68,7 @@ __all__ = [
     "SpecError",
     "SurvivalData",
     "__version__",
+    "aggregate",
     "at_risk_comparison",
     "compare",
     "compare_baselines",
@@ -81,6 +86,7 @@ __all__ = [
     "read_risk_table_csv",
     "reconstruct_ipd",
     "reconstruction_diagnostics",
+    "run_tasks",
     "simulate_digitization",
     "simulate_illness_death",
     "simulate_trial",

@@ -17,7 +17,8 @@ import numpy as np
 
 from bayesurv.data.survival_data import SurvivalData
 
-__all__ = ["ExposureTable", "PatientPieces", "fine_grid", "piece_index", "piece_of_edges"]
+__all__ = ["ExposureTable", "PatientPieces", "cell_totals", "fine_grid", "piece_index",
+           "piece_of_edges"]
 
 
 def fine_grid(*cut_sets: Iterable[float]) -> np.ndarray:
@@ -67,6 +68,44 @@ def piece_of_edges(coarse_edges: np.ndarray, fine_edges: np.ndarray) -> np.ndarr
     array([0, 0, 1, 1])
     """
     return np.searchsorted(coarse_edges, fine_edges, side="right") - 1
+
+
+def cell_totals(edges: np.ndarray, time: np.ndarray, event: np.ndarray,
+                group_index: np.ndarray, n_groups: int):
+    """Events, person-time and follow-up ends per (piece, group) of some patients.
+
+    Patient ``i`` contributes ``min(max(time_i - edges[j], 0), width_j)`` to piece ``j``;
+    rather than that (patients x pieces) sum, each patient is located once in the piece
+    where its follow-up ends and the full widths of the pieces before are counted from
+    cumulative sums of those ends.  Every total is a sum over patients, so totals of
+    disjoint sets of patients (chunks of a large file) add up to the totals of their union.
+
+    Returns
+    -------
+    events, exposure, ending : numpy.ndarray
+        Shape (pieces, groups) each: events, person-time, and the number of patients whose
+        follow-up ends in the piece.
+
+    Examples
+    --------
+    >>> d, e, ends = cell_totals(np.array([0.0, 13.0]), np.array([5.0, 13.0, 20.0]),
+    ...                          np.array([1, 0, 1]), np.array([0, 1, 1]), 2)
+    >>> d.tolist(), e.tolist(), ends.tolist()
+    ([[1.0, 0.0], [0.0, 1.0]], [[5.0, 26.0], [0.0, 7.0]], [[1, 1], [0, 1]])
+    """
+    edges = np.asarray(edges, dtype=float)
+    piece = piece_index(edges, time)
+    offset = np.maximum(time - edges[piece], 0.0)
+    m, g = edges.size, n_groups
+    cell = piece * g + group_index
+    events = np.bincount(cell, weights=event, minlength=m * g).reshape(m, g)
+    partial = np.bincount(cell, weights=offset, minlength=m * g).reshape(m, g)
+    ending = np.bincount(cell, minlength=m * g).reshape(m, g)
+    # patients still followed beyond piece j contribute its full width
+    beyond = ending[::-1].cumsum(axis=0)[::-1] - ending
+    exposure = partial.astype(float, copy=False)  # with no patients, bincount gives ints
+    exposure[: m - 1] += beyond[: m - 1] * np.diff(edges)[:, None]
+    return events, exposure, ending
 
 
 @dataclass(frozen=True)
@@ -142,29 +181,6 @@ class PatientPieces:
         return out
 
 
-def _person_time_from_zero(edges: np.ndarray, time: np.ndarray, group: np.ndarray,
-                           n_groups: int) -> np.ndarray:
-    """Person-time per (piece, group) of follow-ups from 0 to ``time``.
-
-    Examples
-    --------
-    >>> _person_time_from_zero(np.array([0.0, 10.0]), np.array([5.0, 12.0]), np.array([0, 0]), 1)
-    array([[15.],
-           [ 2.]])
-    """
-    m = edges.size
-    piece = piece_index(edges, time)
-    cell = piece * n_groups + group
-    offset = np.maximum(time - edges[piece], 0.0)
-    partial = np.bincount(cell, weights=offset, minlength=m * n_groups).reshape(m, n_groups)
-    ending = np.bincount(cell, minlength=m * n_groups).reshape(m, n_groups)
-    # patients still followed beyond piece j contribute its full width
-    beyond = ending[::-1].cumsum(axis=0)[::-1] - ending
-    exposure = partial.copy()
-    exposure[: m - 1] += beyond[: m - 1] * np.diff(edges)[:, None]
-    return exposure
-
-
 @dataclass(frozen=True)
 class ExposureTable:
     """Events ``D`` and person-time ``E`` per (fine piece, group).
@@ -212,15 +228,14 @@ class ExposureTable:
         array([5911.84, 6004.02])
         """
         edges = np.asarray(edges, dtype=float)
-        pieces = PatientPieces.from_data(data, edges)
-        m, g = edges.size, len(data.groups)
-        cell = pieces.piece * g + pieces.group
-        events = np.bincount(cell, weights=pieces.event, minlength=m * g).reshape(m, g)
-        exposure = _person_time_from_zero(edges, data.time, data.group_index, g)
+        g = len(data.groups)
+        events, exposure, _ = cell_totals(edges, data.time, data.event, data.group_index, g)
         if data.has_entry:
             # follow-up from entry to exit is follow-up from 0 to exit minus that from 0 to
             # entry, piece by piece; without delayed entry nothing is subtracted
-            exposure = exposure - _person_time_from_zero(edges, data.entry, data.group_index, g)
+            _, before_entry, _ = cell_totals(edges, data.entry, np.zeros(data.n),
+                                             data.group_index, g)
+            exposure = exposure - before_entry
         return cls(edges, events, exposure, tuple(data.groups))
 
     @property

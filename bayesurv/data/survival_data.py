@@ -10,8 +10,6 @@ import pandas as pd
 
 from bayesurv.base.checks import describe_rows
 from bayesurv.base.columns import (
-    check_binary,
-    check_columns_present,
     check_frame,
     check_no_missing,
     check_nonnegative,
@@ -19,10 +17,16 @@ from bayesurv.base.columns import (
     check_numeric,
 )
 from bayesurv.base.exceptions import DataError
-from bayesurv.data.encoding import WHAT, as_name_list, design_matrix, encode_groups
+from bayesurv.data.encoding import (
+    WHAT,
+    as_name_list,
+    check_patient_columns,
+    checked_times_events,
+    design_matrix,
+    encode_groups,
+)
 
 __all__ = ["SurvivalData"]
-
 
 
 def _readonly(array: np.ndarray) -> np.ndarray:
@@ -196,32 +200,10 @@ class SurvivalData:
         """
         df = check_frame(df, WHAT)
         covariates = [] if covariates is None else as_name_list(covariates, "covariates")
-        check_columns_present(df, {"time": time, "event": event, "group": group}, WHAT)
-        for c in covariates:
-            check_columns_present(df, {"covariate": c}, WHAT)
-        roles = {time: "time", event: "event", group: "group"}
-        if len(roles) < 3:
-            raise DataError(f"{WHAT}: time, event and group must be three different columns, "
-                            f"got time={time!r}, event={event!r}, group={group!r}")
-        if entry is not None:
-            check_columns_present(df, {"entry": entry}, WHAT)
-            if entry in roles:
-                raise DataError(f"{WHAT}: column {entry!r} is the {roles[entry]} column and "
-                                "cannot also be the entry column")
-            roles[entry] = "entry"
-        for c in covariates:
-            if c in roles:
-                raise DataError(f"{WHAT}: column {c!r} is the {roles[c]} column and cannot "
-                                "also be a covariate")
-        if len(set(covariates)) != len(covariates):
-            raise DataError(f"{WHAT}: covariates are listed twice: {covariates}")
-
-        for column in (time, event, group, *covariates):
+        check_patient_columns(df, time, event, group, covariates, entry)
+        times, events = checked_times_events(df, time, event, group)
+        for column in covariates:
             check_no_missing(df[column], column, WHAT)
-        check_not_boolean(df[time], time, "time", WHAT)
-        times = check_numeric(df[time], time, WHAT)
-        check_nonnegative(times, df.index, time, WHAT)
-        events = check_binary(df[event], event, WHAT)
         entries = None if entry is None else check_entry(df, entry, times)
         group_index, levels = encode_groups(df[group], group, reference)
         design, names = design_matrix(df, covariates)

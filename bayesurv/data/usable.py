@@ -12,9 +12,10 @@ import warnings
 import numpy as np
 
 from bayesurv.base.exceptions import DataError, DataWarning, ModelError
+from bayesurv.data.aggregated import AggregatedData
 from bayesurv.data.survival_data import SurvivalData
 
-__all__ = ["check_data_usable", "check_inside_followup",
+__all__ = ["check_data_usable", "check_inside_followup", "events_through",
            "warn_sparse_groups"]
 
 # Below this many events in a group, the standard error of a log HR involving it is at least
@@ -23,8 +24,31 @@ __all__ = ["check_data_usable", "check_inside_followup",
 MIN_GROUP_EVENTS = 3
 
 
-def check_inside_followup(cuts: np.ndarray, data: SurvivalData, what: str) -> None:
-    """Every cut must be > 0 and before the longest follow-up.
+def events_through(data: SurvivalData | AggregatedData, times) -> np.ndarray:
+    """Events at or before each time, per group: shape (times, groups).
+
+    Aggregated data answer at their grid edges only (see
+    :meth:`bayesurv.AggregatedData.events_through`).
+
+    Examples
+    --------
+    >>> events_through(data, [12.0, 24.0, np.inf]).tolist()  # control, UC-MSC
+    [[9.0, 10.0], [14.0, 10.0], [29.0, 15.0]]
+    """
+    if isinstance(data, AggregatedData):
+        return data.events_through(times)
+    times = np.atleast_1d(np.asarray(times, dtype=float))
+    out = np.empty((times.size, len(data.groups)))
+    for g in range(len(data.groups)):
+        event_times = np.sort(data.time[(data.group_index == g) & (data.event == 1)])
+        out[:, g] = np.searchsorted(event_times, times, side="right")
+    return out
+
+
+def check_inside_followup(cuts: np.ndarray, data: SurvivalData | AggregatedData,
+                          what: str) -> None:
+    """Every cut must be > 0 and before the longest follow-up (and, for aggregated data,
+    on the grid they were aggregated on).
 
     Examples
     --------
@@ -40,6 +64,8 @@ def check_inside_followup(cuts: np.ndarray, data: SurvivalData, what: str) -> No
         if c >= data.max_time:
             raise ModelError(f"{what} {c:g} is not inside the follow-up: the longest follow-up "
                              f"is {data.max_time:g} {data.time_unit}")
+    if isinstance(data, AggregatedData):
+        data.check_on_grid(cuts, what)
 
 
 def check_data_usable(data: SurvivalData, stacklevel: int = 2) -> None:
@@ -68,12 +94,19 @@ def check_data_usable(data: SurvivalData, stacklevel: int = 2) -> None:
     >>> data = bs.SurvivalData.from_frame(bs.datasets.shi2021("death"), reference="control")
     >>> check_data_usable(data)  # 44 events in two arms: nothing to say
     """
-    if not isinstance(data, SurvivalData):
+    if not isinstance(data, SurvivalData | AggregatedData):
         raise DataError(f"expected a bayesurv.SurvivalData, got {type(data).__name__}; build one "
-                        "with bs.SurvivalData.from_frame(df, time=..., event=..., group=...)")
+                        "with bs.SurvivalData.from_frame(df, time=..., event=..., group=...) "
+                        "(or bs.aggregate for rows too many for memory)")
     if data.n_events == 0:
         raise DataError(f"the data have no events ({data.n} patients, all censored): there is "
                         "nothing to estimate")
+    if isinstance(data, AggregatedData):
+        total = float(data.person_time.sum())
+        if total <= 0:
+            raise DataError("the data have no follow-up time (every time is 0)")
+        warn_sparse_groups(data, stacklevel=stacklevel + 1)
+        return
     with np.errstate(over="ignore", invalid="ignore"):
         total = data.time.sum()
         # the model standardizes covariates: mean and SD must be finite numbers
@@ -92,7 +125,7 @@ def check_data_usable(data: SurvivalData, stacklevel: int = 2) -> None:
     warn_sparse_groups(data, stacklevel=stacklevel + 1)
 
 
-def warn_sparse_groups(data: SurvivalData, stacklevel: int = 1) -> None:
+def warn_sparse_groups(data: SurvivalData | AggregatedData, stacklevel: int = 1) -> None:
     """Warn (DataWarning) about groups whose hazard ratio the prior will largely decide.
 
     With ``d`` events in a group, the standard error of a log hazard ratio involving it is
@@ -114,9 +147,9 @@ def warn_sparse_groups(data: SurvivalData, stacklevel: int = 1) -> None:
     "group 'b' has no events among its 1 patient(s)"
     """
     reference = data.groups[0]
+    counts = data.summary()
     for g, name in enumerate(data.groups):
-        in_group = data.group_index == g
-        n, d = int(in_group.sum()), int(data.event[in_group].sum())
+        n, d = int(counts["n"].iloc[g]), int(counts["events"].iloc[g])
         if d == 0:
             if g == 0:
                 effect = (f"the hazard ratios of the other groups vs {reference!r} are pushed "

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from bayesurv.base.exceptions import DataError
+from bayesurv.data.aggregated import needs_patient_rows
 from bayesurv.data.survival_data import SurvivalData
 
 __all__ = ["kaplan_meier", "km_steps", "logrank"]
@@ -155,6 +156,7 @@ def _fitter(data: SurvivalData, g: int, what: str):
 
 
 def _check_data(data, what: str, entry_ok: bool = False) -> None:
+    needs_patient_rows(data, what)
     if not isinstance(data, SurvivalData):
         raise DataError(f"{what}: data must be a bayesurv.SurvivalData (build it with "
                         f"SurvivalData.from_frame), got {type(data).__name__}")

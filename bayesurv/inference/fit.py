@@ -15,7 +15,13 @@ import numpy as np
 import pandas as pd
 
 from bayesurv.base.checks import check_positive, check_times, check_windows
-from bayesurv.base.exceptions import BayesurvInputError, DataWarning, FitFileError, warn_caller
+from bayesurv.base.exceptions import (
+    BayesurvInputError,
+    DataError,
+    DataWarning,
+    FitFileError,
+    warn_caller,
+)
 from bayesurv.inference import curves, estimands, summaries
 from bayesurv.inference.covariates import covariate_effects
 from bayesurv.inference.diagnostics import Diagnostics, check_convergence, parameter_summary
@@ -395,6 +401,10 @@ class Fit:
             raise BayesurvInputError("Fit.log_likelihood: the data have delayed entry, which "
                                      "the per-patient log-likelihood does not take into "
                                      "account yet")
+        if self.data_summary.get("aggregated"):
+            raise DataError("the pointwise log-likelihood (and LOO, compare_models) needs "
+                            "patient rows, and this model was fitted to aggregated data "
+                            "(events and person-time per piece)")
         return summaries.pointwise_log_likelihood(self.idata, self.model)
 
     @property

@@ -143,11 +143,14 @@ def check_consistent(idata, model: HazardModel) -> None:
     bayesurv.base.exceptions.FitFileError: this bayesurv fit is inconsistent: the period labels ...
     """
     constant = idata.constant_data
-    _check_constant_data(constant, model)
+    summary = _json_attr(idata.posterior.attrs, "data")
+    # a fit of aggregated data (bayesurv.aggregate) has the table and no patients
+    aggregated = isinstance(summary, Mapping) and summary.get("aggregated") is True
+    _check_constant_data(constant, model, aggregated)
     arrays = {name: value.to_numpy() for name, value in constant.data_vars.items()}
     _check_draws(idata.posterior, model, arrays, constant)
     _check_sampler(idata, _json_attr(idata.posterior.attrs, "sampler"))
-    _check_data_summary(_json_attr(idata.posterior.attrs, "data"), arrays, constant)
+    _check_data_summary(summary, arrays, constant, aggregated)
     _check_baseline_setting(model, arrays["baseline_edges"])
 
 
@@ -222,7 +225,7 @@ def _labels(values) -> list[str]:
     return [str(v) for v in np.asarray(values).ravel()]
 
 
-def _check_constant_data(constant, model: HazardModel) -> None:
+def _check_constant_data(constant, model: HazardModel, aggregated: bool = False) -> None:
     for name, dims in CONSTANT_DIMS.items():
         if name in constant and constant[name].dims != dims:
             _fail(f"constant_data.{name} has dimensions {constant[name].dims}, expected {dims}")
@@ -249,6 +252,10 @@ def _check_constant_data(constant, model: HazardModel) -> None:
             _fail(f"constant_data.{name} has negative values")
     if not np.isin(constant["patient_event"].values, (0, 1)).all():
         _fail("constant_data.patient_event is not 0 or 1")
+    if aggregated:
+        if constant.sizes.get("patient", 0):
+            _fail("constant_data has patients, but the data summary says aggregated data")
+        return
     per_arm = np.bincount(constant["patient_group"].values, constant["patient_event"].values,
                           minlength=constant.sizes["arm"])
     if not np.array_equal(constant["events"].values.sum(axis=0), per_arm):
@@ -320,7 +327,7 @@ def _is_count(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
-def _check_data_summary(summary, arrays, constant) -> None:
+def _check_data_summary(summary, arrays, constant, aggregated: bool = False) -> None:
     name = f"attribute {ATTR_PREFIX}data"
     if not isinstance(summary, Mapping):
         _fail(f"{name} is not a mapping")
@@ -336,6 +343,14 @@ def _check_data_summary(summary, arrays, constant) -> None:
         _fail(f"{name}: the groups do not match constant_data")
     if summary["covariates"] != _labels(constant["covariate"].values):
         _fail(f"{name}: the covariates do not match constant_data")
+    if aggregated:
+        per_arm = arrays["events"].sum(axis=0)
+        rows = summary["per_group"]
+        if (summary["events"] != round(float(per_arm.sum())) or len(rows) != len(groups)
+                or any(not isinstance(row.get("events"), int) or row["events"] != round(d)
+                       for row, d in zip(rows, per_arm.tolist(), strict=False))):
+            _fail(f"{name}: events do not match constant_data")
+        return
     events = arrays["patient_event"]
     if summary["n"] != events.size or summary["events"] != events.sum():
         _fail(f"{name}: n or events do not match constant_data")

@@ -19,11 +19,13 @@ import xarray as xr
 
 from bayesurv.base.checks import check_times, repr_argument
 from bayesurv.base.exceptions import DataError, ModelError
+from bayesurv.data.aggregated import AggregatedData
 from bayesurv.data.exposure import ExposureTable, PatientPieces, fine_grid, piece_of_edges
 from bayesurv.data.survival_data import SurvivalData
 from bayesurv.data.usable import check_inside_followup
 
-__all__ = ["ModelArrays", "default_baseline_cuts", "default_pieces", "resolve_baseline"]
+__all__ = ["ModelArrays", "default_baseline_cuts", "default_pieces", "event_time_quantiles",
+           "resolve_baseline"]
 
 MAX_DEFAULT_PIECES = 20
 
@@ -40,12 +42,14 @@ def default_pieces(n_events: int) -> int:
     return int(np.clip(np.ceil(np.sqrt(max(n_events, 0))), 1, MAX_DEFAULT_PIECES))
 
 
-def default_baseline_cuts(data: SurvivalData, keep=(), pieces: int | None = None) -> np.ndarray:
+def default_baseline_cuts(data: SurvivalData | AggregatedData, keep=(),
+                          pieces: int | None = None) -> np.ndarray:
     """Baseline cuts chosen from the data: about sqrt(events) pieces at event-time quantiles,
     plus the model's own treatment cuts.
 
     :func:`default_pieces` pieces (``pieces`` overrides the number) cut at quantiles of the
-    pooled event times, rounded to 3 significant digits, and every cut of ``keep`` (a
+    pooled event times, rounded to 3 significant digits (for aggregated data, at the grid
+    edges closing the pieces where the quantiles fall), and every cut of ``keep`` (a
     fixed-cut model's treatment cuts) exactly.  A baseline piece that straddles a treatment
     cut while the hazard changes fast inside it lets the treatment HR absorb the baseline's
     misfit, in opposite directions before and after the cut; quantile cuts follow the
@@ -69,17 +73,36 @@ def default_baseline_cuts(data: SurvivalData, keep=(), pieces: int | None = None
     [4.03, 6.94, 11.8, 13.0, 27.7, 42.5, 50.3]
     >>> default_baseline_cuts(data, pieces=2).tolist()
     [15.8]
+    >>> default_baseline_cuts(agg, keep=[13]).tolist()  # aggregated on a monthly grid
+    [5.0, 7.0, 12.0, 13.0, 28.0, 43.0, 51.0]
     """
-    event_times = np.sort(data.time[data.event == 1])
-    n_pieces = default_pieces(event_times.size) if pieces is None else int(pieces)
-    cuts = np.quantile(event_times, np.arange(1, n_pieces) / n_pieces) if n_pieces > 1 \
-        else np.zeros(0)
-    cuts = np.array([float(f"{c:.3g}") for c in cuts])
+    n_pieces = default_pieces(data.n_events) if pieces is None else int(pieces)
+    cuts = (event_time_quantiles(data, np.arange(1, n_pieces) / n_pieces) if n_pieces > 1
+            else np.zeros(0))
+    if not isinstance(data, AggregatedData):
+        cuts = np.array([float(f"{c:.3g}") for c in cuts])
     cuts = np.unique(np.r_[cuts, np.asarray(keep, dtype=float)])
     return cuts[(cuts > 0) & (cuts < data.max_time)]
 
 
-def resolve_baseline(data: SurvivalData, baseline, keep=()) -> np.ndarray:
+def event_time_quantiles(data: SurvivalData | AggregatedData, probs) -> np.ndarray:
+    """Quantiles of the pooled event times; for aggregated data, the grid edge closing the
+    piece where each quantile falls (infinite past the last edge).
+
+    Examples
+    --------
+    >>> event_time_quantiles(data, [0.5]).round(2).tolist(), event_time_quantiles(agg, [0.5])
+    ([15.84], array([16.]))
+    """
+    probs = np.asarray(probs, dtype=float)
+    if not isinstance(data, AggregatedData):
+        return np.quantile(np.sort(data.time[data.event == 1]), probs)
+    pooled = data.table.events.sum(axis=1).cumsum()
+    closing = np.searchsorted(pooled, probs * pooled[-1], side="left") + 1
+    return np.r_[data.grid, np.inf][np.minimum(closing, data.grid.size)]
+
+
+def resolve_baseline(data: SurvivalData | AggregatedData, baseline, keep=()) -> np.ndarray:
     """Baseline cuts from the user's ``baseline=`` argument (None, int or cut points).
 
     ``keep`` (the model's treatment cuts) joins the default cuts only (see
@@ -99,17 +122,16 @@ def resolve_baseline(data: SurvivalData, baseline, keep=()) -> np.ndarray:
         if baseline < 1:
             raise ModelError(f"baseline: the number of pieces must be >= 1, got "
                              f"{repr_argument(baseline)}")
-        event_times = data.time[data.event == 1]
         if baseline == 1:
             return np.zeros(0)
-        if event_times.size == 0:
+        if data.n_events == 0:
             raise DataError("baseline: the data have no events, so there are no event-time "
                             "quantiles to place baseline pieces at; nothing can be estimated")
-        if baseline > event_times.size:
-            raise ModelError(f"baseline: {baseline} pieces for {event_times.size} events; ask "
+        if baseline > data.n_events:
+            raise ModelError(f"baseline: {baseline} pieces for {data.n_events} events; ask "
                              "for at most one piece per event (pieces sit at event-time "
                              "quantiles)")
-        cuts = np.unique(np.quantile(event_times, np.arange(1, baseline) / baseline))
+        cuts = np.unique(event_time_quantiles(data, np.arange(1, baseline) / baseline))
         return cuts[(cuts > 0) & (cuts < data.max_time)]
     if np.isscalar(baseline) or isinstance(baseline, bool | np.bool_):
         raise ModelError(f"baseline must be None, a number of pieces (an int) or a sequence "
@@ -174,11 +196,13 @@ class ModelArrays:
                              "supported yet: the per-patient likelihood counts follow-up "
                              "from time 0")
         edges = fine_grid(baseline_cuts, *other_cuts)
+        extra = kind_arrays(edges) if callable(kind_arrays) else dict(kind_arrays or {})
+        frozen = {name: (dim, _readonly(values)) for name, (dim, values) in extra.items()}
+        if isinstance(data, AggregatedData):
+            return cls._from_aggregated(data, edges, baseline_cuts, frozen)
         means = data.covariates.mean(axis=0) if data.covariates.shape[1] else np.zeros(0)
         sds = data.covariates.std(axis=0) if data.covariates.shape[1] else np.zeros(0)
         sds = np.where(sds > 0, sds, 1.0)  # a constant covariate is all zeros once centred
-        extra = kind_arrays(edges) if callable(kind_arrays) else dict(kind_arrays or {})
-        frozen = {name: (dim, _readonly(values)) for name, (dim, values) in extra.items()}
         return cls(
             fine_edges=_readonly(edges),
             baseline_edges=_readonly(np.r_[0.0, baseline_cuts]),
@@ -189,6 +213,26 @@ class ModelArrays:
             covariate_sds=_readonly(sds),
             groups=tuple(data.groups),
             covariate_names=tuple(data.covariate_names),
+            time_unit=data.time_unit,
+            kind_arrays=MappingProxyType(frozen),
+        )
+
+    @classmethod
+    def _from_aggregated(cls, data: AggregatedData, edges, baseline_cuts,
+                         frozen) -> ModelArrays:
+        """The arrays of aggregated data: their table summed onto the model's fine grid
+        (which must lie on the aggregation grid), no patients, no covariates."""
+        none = np.zeros(0, dtype=np.intp)
+        return cls(
+            fine_edges=_readonly(edges),
+            baseline_edges=_readonly(np.r_[0.0, baseline_cuts]),
+            table=data.table_on(edges, "model cut point (cuts, baseline or candidates)"),
+            patients=PatientPieces(edges, none, np.zeros(0), np.zeros(0), none),
+            covariates=_readonly(np.zeros((0, 0))),
+            covariate_means=_readonly(np.zeros(0)),
+            covariate_sds=_readonly(np.zeros(0)),
+            groups=tuple(data.groups),
+            covariate_names=(),
             time_unit=data.time_unit,
             kind_arrays=MappingProxyType(frozen),
         )

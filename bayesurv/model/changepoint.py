@@ -17,7 +17,9 @@ import numpy as np
 
 from bayesurv.base.checks import check_positive, check_times
 from bayesurv.base.exceptions import DataWarning, ModelError, PriorError
+from bayesurv.data.aggregated import AggregatedData
 from bayesurv.data.survival_data import SurvivalData
+from bayesurv.data.usable import events_through
 from bayesurv.model import likelihood as lik
 from bayesurv.model.arrays import ModelArrays
 from bayesurv.model.kind import HazardModel
@@ -56,15 +58,39 @@ def default_grid(data: SurvivalData, min_events: int = MIN_EVENTS_EACH_SIDE) -> 
     >>> float(grid[1] - grid[0])
     1.0
     """
-    event_times = np.sort(data.time[data.event == 1])
     step = nice_step(data.max_time)
-    candidates = np.arange(step, data.max_time, step)
-    before = np.searchsorted(event_times, candidates, side="right")
-    keep = (before >= min_events) & (event_times.size - before >= min_events)
+    if isinstance(data, AggregatedData):
+        candidates = grid_candidates(data.grid, data.max_time, step)
+    else:
+        candidates = np.round(np.arange(step, data.max_time, step), 10)
+    before = events_through(data, candidates).sum(axis=1)
+    keep = (before >= min_events) & (data.n_events - before >= min_events)
     if not keep.any():
         raise ModelError(f"no change-point candidate leaves {min_events} events on each side "
-                         f"({event_times.size} events in all); give a grid explicitly")
-    return np.round(candidates[keep], 10)
+                         f"({data.n_events} events in all); give a grid explicitly")
+    return candidates[keep]
+
+
+def grid_candidates(grid: np.ndarray, max_time: float, step: float) -> np.ndarray:
+    """Change-point candidates on an aggregation grid: its edges inside the follow-up, or,
+    when they are many more than :data:`TARGET_GRID_POINTS`, those on multiples of ``step``
+    (every k-th edge if none is).
+
+    Examples
+    --------
+    >>> grid_candidates(np.arange(0, 85, 0.5), 84.99, 1.0)[:3]
+    array([1., 2., 3.])
+    >>> grid_candidates(np.array([0.0, 3.0, 6.0, 9.0]), 8.0, 1.0)
+    array([3., 6.])
+    """
+    inside = grid[(grid > 0) & (grid < max_time)]
+    if inside.size <= 2 * TARGET_GRID_POINTS:
+        return inside
+    ratio = inside / step
+    round_ones = inside[np.isclose(ratio, np.round(ratio), rtol=0, atol=1e-9)]
+    if round_ones.size:
+        return round_ones
+    return inside[::int(np.ceil(inside.size / TARGET_GRID_POINTS))]
 
 
 class ChangePoint(HazardModel):
@@ -148,6 +174,8 @@ class ChangePoint(HazardModel):
                 if tau >= data.max_time:
                     raise ModelError(f"change-point grid point {tau:g} is not inside the "
                                      f"follow-up (longest {data.max_time:g} {data.time_unit})")
+            if isinstance(data, AggregatedData):
+                data.check_on_grid(self.grid, "change-point grid point")
         # the default grid is ours: its uninformative points go without a word
         kept = grid[self._informative(data, grid, warn=self.grid is not None)]
         if kept.size == 0:
@@ -166,10 +194,11 @@ class ChangePoint(HazardModel):
         (with ``warn``, the dropped points are named in a warning)."""
         keep = np.ones(grid.size, dtype=bool)
         reasons = {}
+        before_all = events_through(data, grid)
+        totals = events_through(data, [np.inf])[0]
         for index, name in enumerate(data.groups):
-            times = np.sort(data.time[(data.group_index == index) & (data.event == 1)])
-            before = np.searchsorted(times, grid, side="right")
-            for side, empty in (("before", before == 0), ("after", before == times.size)):
+            before = before_all[:, index]
+            for side, empty in (("before", before == 0), ("after", before == totals[index])):
                 for tau in grid[empty & keep]:
                     reasons[float(tau)] = f"arm {name!r} has no events {side} it"
                 keep &= ~empty

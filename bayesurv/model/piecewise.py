@@ -11,7 +11,7 @@ from bayesurv.base.exceptions import DataWarning, ModelError
 from bayesurv.base.vocabulary import interval_labels
 from bayesurv.data.exposure import piece_of_edges
 from bayesurv.data.survival_data import SurvivalData
-from bayesurv.data.usable import check_inside_followup
+from bayesurv.data.usable import check_inside_followup, events_through
 from bayesurv.model.arrays import ModelArrays
 from bayesurv.model.kind import HazardModel, patient_or_table_loglik
 
@@ -167,7 +167,7 @@ class PiecewiseExponential(HazardModel):
         return self.cuts.tolist()
 
 
-def warn_empty_periods(data: SurvivalData, edges: np.ndarray) -> None:
+def warn_empty_periods(data, edges: np.ndarray) -> None:
     """Warn when a group has no events in a period: its HR there is driven by the prior.
 
     Examples
@@ -182,14 +182,13 @@ def warn_empty_periods(data: SurvivalData, edges: np.ndarray) -> None:
     >>> str(caught[0].message)[:40]
     "group 'b' has no events in period 13+ (m"
     """
-    bounds = [*edges.tolist(), np.inf]
     labels = interval_labels(edges)
+    # periods are right-closed, (edge[k], edge[k + 1]]; time 0 belongs to the first
+    per_period = np.diff(events_through(data, [*edges[1:].tolist(), np.inf]), axis=0,
+                         prepend=0.0)
     for k, label in enumerate(labels):
-        inside = (data.time > bounds[k]) & (data.time <= bounds[k + 1])
-        if k == 0:
-            inside |= data.time == 0
         for g, name in enumerate(data.groups):
-            if not data.event[inside & (data.group_index == g)].any():
+            if per_period[k, g] == 0:
                 warnings.warn(f"group {name!r} has no events in period {label} "
                               f"({data.time_unit}); the hazard ratio there is driven by the "
                               "prior", DataWarning, stacklevel=4)
