@@ -131,6 +131,11 @@ class AggregatedData:
         """No covariates: aggregated data hold none."""
         return ()
 
+    @property
+    def has_entry(self) -> bool:
+        """Whether some patients entered after time 0 (their person-time starts there)."""
+        return self.entering is not None
+
     def __len__(self) -> int:
         return self.n
 

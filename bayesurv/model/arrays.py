@@ -74,7 +74,7 @@ def default_baseline_cuts(data: SurvivalData | AggregatedData, keep=(),
     >>> default_baseline_cuts(data, pieces=2).tolist()
     [15.8]
     >>> default_baseline_cuts(agg, keep=[13]).tolist()  # aggregated on a monthly grid
-    [5.0, 7.0, 12.0, 13.0, 28.0, 43.0, 51.0]
+    [4.0, 7.0, 12.0, 13.0, 29.0, 44.0, 51.0]
     """
     n_pieces = default_pieces(data.n_events) if pieces is None else int(pieces)
     cuts = (event_time_quantiles(data, np.arange(1, n_pieces) / n_pieces) if n_pieces > 1
@@ -191,7 +191,7 @@ class ModelArrays:
         >>> arrays.fine_edges.tolist(), arrays.baseline_edges.tolist(), arrays.groups
         ([0.0, 13.0, 24.0], [0.0, 24.0], ('control', 'UC-MSC'))
         """
-        if data.has_entry and data.covariates.shape[1]:
+        if data.has_entry and data.covariate_names:
             raise ModelError("covariates with delayed entry (an entry column) are not "
                              "supported yet: the per-patient likelihood counts follow-up "
                              "from time 0")
