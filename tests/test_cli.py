@@ -199,9 +199,11 @@ def test_a_rerun_replaces_the_report_whole_and_a_failed_one_changes_nothing(tmp_
     """Files of an earlier run do not survive a rerun; a run that fails while writing leaves
     the previous report byte for byte as it was, with no partial folder beside it."""
     out = tmp_path / "out"
-    args = ["run", "models/shi2021_death.toml", "--out", str(out), *TINY]
+    spec = tmp_path / "death.toml"  # the lightest spec: one fixed cut, no refits of priors
+    spec.write_text('[data]\nsource = "shi2021"\n[model]\ntype = "piecewise"\ncuts = [13]\n')
+    args = ["run", str(spec), "--out", str(out), *TINY]
     assert main(args) == 0
-    report = out / "shi2021_death"
+    report = out / "death"
     stale = report / "tables" / "from_another_model.csv"
     stale.write_text("old")
     assert main(args) == 0
@@ -216,7 +218,7 @@ def test_a_rerun_replaces_the_report_whole_and_a_failed_one_changes_nothing(tmp_
     assert main(args) == 130  # the command line reports the interruption
     after = {p.relative_to(report): p.read_bytes() for p in report.rglob("*") if p.is_file()}
     assert after == before
-    assert sorted(p.name for p in out.iterdir()) == ["shi2021_death"]
+    assert sorted(p.name for p in out.iterdir()) == ["death"]
 
 
 def test_a_second_run_on_the_same_output_folder_refuses_and_names_the_first(capsys,

@@ -323,7 +323,7 @@ def fuzz_base(raw, tmp_path_factory):
     return raw("changepoint"), tmp_path_factory.mktemp("fuzz") / "fuzz.nc"
 
 
-@settings(max_examples=30, deadline=None, derandomize=True, database=None,
+@settings(max_examples=15, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.too_slow])
 @given(edits=st.lists(st.tuples(st.sampled_from(KEYS), VALUES), min_size=1, max_size=3),
        drop_digest=st.booleans())

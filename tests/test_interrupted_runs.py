@@ -74,7 +74,14 @@ def test_sigterm_while_the_report_is_written_leaves_one_whole_report(previous_re
     nothing else is left in --out."""
     report, before = previous_report
     out = report.parent
-    run = _start(out, "--draws", "60", "--chains", "2", "--quiet")
+    # the lightest spec of the same name: one fixed cut, no refits of other priors
+    spec = out.parent / "light" / "shi2021_death.toml"
+    spec.parent.mkdir()
+    spec.write_text('[data]\nsource = "shi2021"\n[model]\ntype = "piecewise"\ncuts = [13]\n')
+    run = subprocess.Popen([sys.executable, "-m", "bayesurv.runner.cli", "run", str(spec),
+                            "--out", str(out), "--jobs", "1", "--draws", "60", "--chains", "2",
+                            "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True)
     try:
         deadline = time.monotonic() + 240
         while run.poll() is None and time.monotonic() < deadline:
