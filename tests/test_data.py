@@ -166,3 +166,21 @@ def test_dates_as_groups_are_refused(values):
     df = pd.DataFrame({"time": [1.0, 2.0, 3.0, 4.0], "event": [1, 0, 1, 1], "arm": values})
     with pytest.raises(bs.DataError, match="group column 'arm' holds dates or durations"):
         bs.SurvivalData.from_frame(df)
+
+
+def test_survival_data_survive_pickling_read_only():
+    """Specs run on worker processes receive their checked data pickled: the copy holds the
+    same rows and stays read-only."""
+    import pickle
+
+    df = bs.datasets.shi2021("death")
+    data = bs.SurvivalData.from_frame(df, reference="control", covariates=["meld"])
+    copy = pickle.loads(pickle.dumps(data))
+    assert np.array_equal(copy.time, data.time) and np.array_equal(copy.covariates,
+                                                                   data.covariates)
+    assert (copy.groups, copy.covariate_names, copy.reference) == (data.groups,
+                                                                    data.covariate_names,
+                                                                    data.reference)
+    assert not copy.time.flags.writeable
+    with pytest.raises(AttributeError, match="immutable"):
+        copy.time = None

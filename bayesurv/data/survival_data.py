@@ -135,6 +135,13 @@ class SurvivalData:
     def __delattr__(self, name):
         raise AttributeError(f"SurvivalData is immutable; cannot delete {name!r}")
 
+    def __reduce__(self):
+        # rebuilt through __init__ (pickling, e.g. to worker processes), so it stays read-only
+        return (type(self), (self.time, self.event, self.group_index, self.groups,
+                             self.covariates, self.covariate_names, self.time_unit,
+                             self.row_labels, self.source,
+                             self.entry if self.has_entry else None))
+
     # ------------------------------------------------------------------ constructors
     @classmethod
     def from_frame(
