@@ -50,8 +50,9 @@ def test_same_seed_same_numbers_in_a_new_process(tmp_path):
 
     code = ("import warnings; warnings.simplefilter('ignore'); import bayesurv as bs; "
             "d = bs.SurvivalData.from_frame(bs.datasets.shi2021('death'), reference='control');"
-            " f = bs.ChangePoint(near=13).fit(d, draws=100, tune=100, chains=2, random_seed=5,"
-            " progressbar=False); print(f.idata.posterior['log_hr'].to_numpy().tobytes().hex())")
+            " f = bs.PiecewiseExponential(cuts=[13]).fit(d, draws=100, tune=100, chains=2,"
+            " random_seed=5, progressbar=False);"
+            " print(f.idata.posterior['log_hr'].to_numpy().tobytes().hex())")
     outputs = []
     for _ in range(2):  # the first run fills the empty cache, the second loads from it
         env = dict(os.environ, BAYESURV_CACHE_DIR=str(tmp_path))
