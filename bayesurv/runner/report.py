@@ -12,7 +12,6 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -23,10 +22,9 @@ from bayesurv.base.termination import removed_if_terminated, signals_deferred
 from bayesurv.comparison.estimands import compare_estimands, default_horizon
 from bayesurv.comparison.tables import compare, compare_priors, fit_covariates
 from bayesurv.data.survival_data import SurvivalData
-from bayesurv.inference.diagnostics import Diagnostics
 from bayesurv.inference.fit import Fit
+from bayesurv.runner.analysis_result import AnalysisResult
 from bayesurv.runner.report_sensitivity import (
-    Sensitivities,
     run_sensitivities,
     sensitivity_figures,
     sensitivity_tables,
@@ -37,44 +35,6 @@ from bayesurv.runner.spec_sources import SpecInputs, load_inputs
 
 __all__ = ["AnalysisResult", "comparison_display", "run_analysis", "sensitivity_display",
            "write_report"]
-
-
-@dataclass
-class AnalysisResult:
-    """Everything an analysis produced, before it is written to disk.
-
-    Made by :func:`run_analysis`; :func:`write_report` writes it.  Attributes: the ``spec``,
-    the ``data``, the ``fit``, the ``comparison`` table of :func:`bayesurv.compare`, the
-    ``prior_sensitivity`` table (or None), the ``diagnostics``, the overall ``cox`` and
-    ``logrank`` tables, the ``reconstruction`` diagnostics for digitized data (or None), the
-    ``timings`` of each stage in seconds, the survival ``estimands`` table of
-    :func:`~bayesurv.comparison.estimands.compare_estimands` (or None) and the
-    ``sensitivities`` to the baseline and the change-point prior
-    (:class:`~bayesurv.runner.report_sensitivity.Sensitivities`, or None).
-
-    Examples
-    --------
-    >>> from bayesurv.runner.spec import Spec
-    >>> spec = Spec.from_dict({"data": {"source": "shi2021"},
-    ...                        "model": {"type": "piecewise", "cuts": [13]}})
-    >>> result = run_analysis(spec, draws=100, chains=2, seed=1, progress=False,
-    ...                       log=lambda message: None)
-    >>> type(result).__name__, result.fit.kind
-    ('AnalysisResult', 'piecewise')
-    """
-
-    spec: Spec
-    data: SurvivalData
-    fit: Fit
-    comparison: pd.DataFrame
-    prior_sensitivity: pd.DataFrame | None
-    diagnostics: Diagnostics
-    cox: pd.DataFrame
-    logrank: pd.DataFrame
-    reconstruction: pd.DataFrame | None = None
-    timings: dict = field(default_factory=dict)
-    estimands: pd.DataFrame | None = None
-    sensitivities: Sensitivities | None = None
 
 
 def run_analysis(spec: Spec, draws=None, tune=None, chains=None, seed=None,

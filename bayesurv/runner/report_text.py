@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -26,12 +25,10 @@ from bayesurv.base.formatting import (
 from bayesurv.inference import summaries
 from bayesurv.inference.fit import Fit
 from bayesurv.inference.predictive import PredictiveCheck
+from bayesurv.runner.analysis_result import AnalysisResult
 from bayesurv.runner.report_estimands import covariate_section, estimands_section
 from bayesurv.runner.report_sensitivity import sensitivity_sections
 from bayesurv.runner.spec import Spec
-
-if TYPE_CHECKING:
-    from bayesurv.runner.report import AnalysisResult
 
 __all__ = ["comparison_display", "sensitivity_display", "summary_markdown"]
 

@@ -1,0 +1,59 @@
+"""What an analysis produced, before it is written to disk (see :mod:`bayesurv.runner.report`).
+
+Its own module, so that the report's text (:mod:`bayesurv.runner.report_text`) and the
+report's runner both read it without importing each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from bayesurv.data.survival_data import SurvivalData
+from bayesurv.inference.diagnostics import Diagnostics
+from bayesurv.inference.fit import Fit
+from bayesurv.runner.report_sensitivity import Sensitivities
+from bayesurv.runner.spec import Spec
+
+__all__ = ["AnalysisResult"]
+
+
+@dataclass
+class AnalysisResult:
+    """Everything an analysis produced, before it is written to disk.
+
+    Made by :func:`~bayesurv.runner.report.run_analysis`;
+    :func:`~bayesurv.runner.report.write_report` writes it.  Attributes: the ``spec``,
+    the ``data``, the ``fit``, the ``comparison`` table of :func:`bayesurv.compare`, the
+    ``prior_sensitivity`` table (or None), the ``diagnostics``, the overall ``cox`` and
+    ``logrank`` tables, the ``reconstruction`` diagnostics for digitized data (or None), the
+    ``timings`` of each stage in seconds, the survival ``estimands`` table of
+    :func:`~bayesurv.comparison.estimands.compare_estimands` (or None) and the
+    ``sensitivities`` to the baseline and the change-point prior
+    (:class:`~bayesurv.runner.report_sensitivity.Sensitivities`, or None).
+
+    Examples
+    --------
+    >>> from bayesurv.runner.spec import Spec
+    >>> spec = Spec.from_dict({"data": {"source": "shi2021"},
+    ...                        "model": {"type": "piecewise", "cuts": [13]}})
+    >>> from bayesurv.runner.report import run_analysis
+    >>> result = run_analysis(spec, draws=100, chains=2, seed=1, progress=False,
+    ...                       log=lambda message: None)
+    >>> type(result).__name__, result.fit.kind
+    ('AnalysisResult', 'piecewise')
+    """
+
+    spec: Spec
+    data: SurvivalData
+    fit: Fit
+    comparison: pd.DataFrame
+    prior_sensitivity: pd.DataFrame | None
+    diagnostics: Diagnostics
+    cox: pd.DataFrame
+    logrank: pd.DataFrame
+    reconstruction: pd.DataFrame | None = None
+    timings: dict = field(default_factory=dict)
+    estimands: pd.DataFrame | None = None
+    sensitivities: Sensitivities | None = None
