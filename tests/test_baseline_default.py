@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
 import bayesurv as bs
@@ -135,24 +134,3 @@ def test_a_uniform_prior_is_not_refitted(fits, reference_data):
         changepoint_prior_sensitivity(fits.get(bs.PiecewiseExponential(cuts=[13]),
                                                reference_data, random_seed=1, **SMALL),
                                       reference_data)
-
-
-def test_report_has_both_sensitivity_sections(tmp_path):
-    from bayesurv.runner.report import run_analysis, write_report
-    from bayesurv.runner.spec import Spec
-
-    spec = Spec.from_dict({"data": {"source": "shi2021"},
-                           "model": {"type": "changepoint", "near": 13}})
-    result = run_analysis(spec, draws=100, tune=100, chains=2, seed=1, progress=False,
-                          log=lambda message: None)
-    out = write_report(result, tmp_path / "report", log=lambda message: None)
-    table = pd.read_csv(out / "tables" / "baseline_sensitivity.csv")
-    assert table["baseline"].unique().tolist() == ["coarser", "model", "finer"]
-    assert {"tau_mode", "tau_lower", "tau_upper"} <= set(table.columns)
-    grid = pd.read_csv(out / "tables" / "changepoint_prior.csv")
-    assert grid["uniform_prior"].nunique() == 1 and len(grid) == 53
-    assert (out / "figures" / "changepoint_prior_sensitivity.png").exists()
-    assert (out / "figures" / "changepoint_prior_sensitivity.svg").exists()
-    text = (out / "summary.md").read_text(encoding="utf-8")
-    assert "## Baseline sensitivity" in text and "## Change-point prior sensitivity" in text
-    assert "figures/changepoint_prior_sensitivity.png" in text

@@ -82,6 +82,22 @@ def test_report_shows_the_estimands_beside_kaplan_meier(death_report):
     assert "## Survival estimands" in text and "RMST to 82 months" in text
 
 
+def test_report_has_both_sensitivity_sections(death_report):
+    """The baseline refitted coarser and finer, and the change-point posterior under a uniform
+    prior over the same grid, as tables, a figure (PNG and SVG) and two sections."""
+    table = pd.read_csv(death_report / "tables" / "baseline_sensitivity.csv")
+    assert table["baseline"].unique().tolist() == ["coarser", "model", "finer"]
+    assert {"tau_mode", "tau_lower", "tau_upper"} <= set(table.columns)
+    grid = pd.read_csv(death_report / "tables" / "changepoint_prior.csv")
+    candidates = pd.read_csv(death_report / "tables" / "changepoint.csv")
+    assert grid["uniform_prior"].nunique() == 1 and len(grid) == len(candidates)
+    for suffix in ("png", "svg"):
+        assert (death_report / "figures" / f"changepoint_prior_sensitivity.{suffix}").exists()
+    text = (death_report / "summary.md").read_text(encoding="utf-8")
+    assert "## Baseline sensitivity" in text and "## Change-point prior sensitivity" in text
+    assert "figures/changepoint_prior_sensitivity.png" in text
+
+
 def test_summary_says_the_data_are_synthetic(death_report):
     text = (death_report / "summary.md").read_text()
     assert "synthetic cohort calibrated to the published summaries" in text
