@@ -35,14 +35,8 @@ class AnalysisResult:
 
     Examples
     --------
-    >>> from bayesurv.runner.spec import Spec
-    >>> spec = Spec.from_dict({"data": {"source": "shi2021"},
-    ...                        "model": {"type": "piecewise", "cuts": [13]}})
-    >>> from bayesurv.runner.report import run_analysis
-    >>> result = run_analysis(spec, draws=100, chains=2, seed=1, progress=False,
-    ...                       log=lambda message: None)
-    >>> type(result).__name__, result.fit.kind
-    ('AnalysisResult', 'piecewise')
+    >>> list(AnalysisResult.__dataclass_fields__)[:4]
+    ['spec', 'data', 'fit', 'comparison']
     """
 
     spec: Spec
