@@ -332,7 +332,7 @@ class ChangePoint(HazardModel):
         >>> per_tau = model.state_loglik(np, lh, 0.0, values)
         >>> switch = model.regimes(arrays)[0]  # tau = 6
         >>> mixed = np.where(switch[:, None] == 0, lh[0], lh[1])
-        >>> from bayesurv.model.kind import patient_or_table_loglik
+        >>> from bayesurv.model.likelihood import patient_or_table_loglik
         >>> bool(np.isclose(per_tau[0], patient_or_table_loglik(np, mixed, 0.0, values)))
         True
         """

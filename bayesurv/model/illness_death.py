@@ -33,6 +33,7 @@ from bayesurv.data.illness_death import (
     _example,
 )
 from bayesurv.model.changepoint import ChangePoint
+from bayesurv.model.graph import log_baseline_walk
 from bayesurv.model.kind import KINDS, HazardModel, log_hazards
 from bayesurv.model.piecewise import PiecewiseExponential
 from bayesurv.model.priors import PriorSet
@@ -293,7 +294,7 @@ class IllnessDeath(HazardModel):
                      else {name: pm.Data(name, value) for name, value in values.items()})
             for key, kind in self.transitions.items():
                 d = self._values(key, d_all)
-                log_baseline = kind._log_baseline(
+                log_baseline = log_baseline_walk(
                     d, arrays.parts[key].baseline_edges.size,
                     name=transition_name("log_baseline", key),
                     dims=transition_name("piece", key))

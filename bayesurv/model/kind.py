@@ -32,8 +32,8 @@ from bayesurv.base.exceptions import FitFileError
 from bayesurv.base.vocabulary import interval_labels
 from bayesurv.data.survival_data import SurvivalData
 from bayesurv.data.usable import check_data_usable
-from bayesurv.model import likelihood as lik
 from bayesurv.model.arrays import ModelArrays, resolve_baseline
+from bayesurv.model.graph import linear_predictor, log_baseline_walk
 from bayesurv.model.priors import PriorSet, get_prior_set
 
 __all__ = ["KINDS", "HazardModel", "kind_from_settings", "log_hazards", "register_sampler"]
@@ -413,10 +413,10 @@ class HazardModel:
         with pm.Model(coords=coords) as model:
             d = (dict(inputs) if inputs is not None
                  else {name: pm.Data(name, value) for name, value in values.items()})
-            log_baseline = self._log_baseline(d, arrays.baseline_edges.size)
+            log_baseline = log_baseline_walk(d, arrays.baseline_edges.size)
             log_hr = pm.Normal("log_hr", mu=d["log_hr_mu"], sigma=d["log_hr_sigma"],
                                dims=("group", "period"))
-            xb = self._linear_predictor(d)
+            xb = linear_predictor(d)
             lh = log_hazards(pt, log_baseline, self.effects(pt, log_hr, d), d["baseline_map"])
             per_state = self.state_loglik(pt, lh, xb, d)
             if self.state_name is None:
@@ -428,55 +428,12 @@ class HazardModel:
                                  dims=self.state_dim)
         return model
 
-    def _log_baseline(self, d: Mapping, n_pieces: int, name: str = "log_baseline",
-                      dims: str = "piece"):
-        """Random walk over baseline pieces, its start centred on the crude event rate.
-
-        The piece log hazards are sampled directly (a centred random walk): each is pinned
-        down by its own events, so the posterior is close to uncorrelated and NUTS takes
-        short trajectories.
-        """
-        if n_pieces == 1:
-            return pm.Normal(name, mu=d["level_mu"], sigma=d["level_sigma"], dims=dims)
-        init = pm.Normal.dist(mu=d["level_mu"], sigma=d["level_sigma"])
-        return pm.GaussianRandomWalk(name, mu=d["step_mu"], sigma=d["step_sigma"],
-                                     init_dist=init, steps=n_pieces - 1, dims=dims)
-
-    def _linear_predictor(self, d: Mapping):
-        if "patient_covariates" not in d:
-            return pt.constant(0.0)
-        beta = pm.Normal("beta", mu=d["covariate_mu"], sigma=d["covariate_sigma"],
-                         dims="covariate")
-        # an elementwise product: few covariates, and PyTensor's dot needs a linked BLAS
-        return (d["patient_covariates"] * beta[None, :]).sum(axis=1)
-
     def _baseline_cuts(self, data: SurvivalData) -> np.ndarray:
         return resolve_baseline(data, self.baseline, keep=self.baseline_keeps())
 
     def baseline_keeps(self) -> np.ndarray:
         """Cuts the default baseline always includes: none unless the kind has fixed cuts."""
         return np.zeros(0)
-
-
-def patient_or_table_loglik(xp, lh, xb, d: Mapping):
-    """Plain log-likelihood of one regime's log hazards ``lh`` (pieces, groups): the exposure
-    table without covariates, the per-patient form with them (``d`` as in
-    :meth:`HazardModel.graph_values`).
-
-    Examples
-    --------
-    >>> model = bs.PiecewiseExponential()
-    >>> values = model.graph_values(model.arrays(data))
-    >>> lh = np.full((values["events"].shape[0], 2), np.log(0.005))
-    >>> round(float(patient_or_table_loglik(np, lh, 0.0, values)), 3)
-    -292.705
-
-    That is ``44 log(0.005) - 0.005 x 11915.86``: 44 deaths in 11,915.86 months of follow-up.
-    """
-    if "patient_covariates" in d:
-        return lik.patient_loglik(xp, d["patient_piece"], d["patient_offset"], d["patient_event"],
-                                  d["patient_group"], d["widths"], lh, xb).sum()
-    return lik.aggregated_loglik(xp, d["events"], d["exposure"], lh)
 
 
 def _jsonable(value):

@@ -11,6 +11,8 @@ after.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 __all__ = [
@@ -20,6 +22,7 @@ __all__ = [
     "changepoint_patient_totals",
     "cumulative_hazard_at_edges",
     "patient_loglik",
+    "patient_or_table_loglik",
 ]
 
 
@@ -195,3 +198,24 @@ def changepoint_patient_totals(xp, piece, offset, event, group, widths, lh_befor
     switch = xp.sum(shift[tau_index] * risk_from[tau_index], axis=1)
     return (cum_all_before[tau_index] + cum_all_after[-1] - cum_all_after[tau_index]
             - switch)
+
+
+def patient_or_table_loglik(xp, lh, xb, d: Mapping):
+    """Plain log-likelihood of one regime's log hazards ``lh`` (pieces, groups): the exposure
+    table without covariates, the per-patient form with them (``d`` as in
+    :meth:`~bayesurv.model.kind.HazardModel.graph_values`).
+
+    Examples
+    --------
+    >>> model = bs.PiecewiseExponential()
+    >>> values = model.graph_values(model.arrays(data))
+    >>> lh = np.full((values["events"].shape[0], 2), np.log(0.005))
+    >>> round(float(patient_or_table_loglik(np, lh, 0.0, values)), 3)
+    -292.705
+
+    That is ``44 log(0.005) - 0.005 x 11915.86``: 44 deaths in 11,915.86 months of follow-up.
+    """
+    if "patient_covariates" in d:
+        return patient_loglik(xp, d["patient_piece"], d["patient_offset"], d["patient_event"],
+                                  d["patient_group"], d["widths"], lh, xb).sum()
+    return aggregated_loglik(xp, d["events"], d["exposure"], lh)

@@ -13,7 +13,8 @@ from bayesurv.data.exposure import piece_of_edges
 from bayesurv.data.survival_data import SurvivalData
 from bayesurv.data.usable import check_inside_followup, events_through
 from bayesurv.model.arrays import ModelArrays
-from bayesurv.model.kind import HazardModel, patient_or_table_loglik
+from bayesurv.model.kind import HazardModel
+from bayesurv.model.likelihood import patient_or_table_loglik
 
 __all__ = ["PiecewiseExponential"]
 
