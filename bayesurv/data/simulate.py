@@ -12,7 +12,7 @@ import pandas as pd
 
 from bayesurv.base.exceptions import BayesurvInputError
 
-__all__ = ["simulate_trial"]
+__all__ = ["inverse_cumulative_hazard", "simulate_trial"]
 
 
 def simulate_trial(
@@ -77,7 +77,7 @@ def simulate_trial(
             base = rates[np.searchsorted(edges, piece_edges, side="right") - 1]
             effect = np.where(piece_edges < tau, log_hr[0], log_hr[1])
             piece_rates = base * np.exp(effect)
-        event_time = _inverse_cumulative_hazard(piece_edges, piece_rates,
+        event_time = inverse_cumulative_hazard(piece_edges, piece_rates,
                                                 rng.exponential(size=size))
         censor = rng.uniform(censoring[0], censoring[1], size=size)
         frames.append(pd.DataFrame({"time": np.minimum(event_time, censor),
@@ -86,9 +86,20 @@ def simulate_trial(
     return pd.concat(frames, ignore_index=True)
 
 
-def _inverse_cumulative_hazard(edges: np.ndarray, rates: np.ndarray,
-                               targets: np.ndarray) -> np.ndarray:
-    """Times t with cumulative hazard H(t) = target, for a piecewise-constant hazard."""
-    at_edges = np.r_[0.0, np.cumsum(np.diff(edges) * rates[:-1])]
-    piece = np.searchsorted(at_edges, targets, side="right") - 1
-    return edges[piece] + (targets - at_edges[piece]) / rates[piece]
+def inverse_cumulative_hazard(edges: np.ndarray, rates: np.ndarray, target: np.ndarray
+                              ) -> np.ndarray:
+    """Time at which the cumulative hazard of piecewise-constant ``rates`` reaches ``target``.
+
+    ``rates[j]`` holds from ``edges[j]`` to ``edges[j + 1]`` (the last one for ever); rates
+    must be > 0.
+
+    Examples
+    --------
+    >>> inverse_cumulative_hazard(np.array([0.0, 10.0]), np.array([0.1, 0.5]),
+    ...                           np.array([0.5, 1.0, 2.0]))
+    array([ 5., 10., 12.])
+    """
+    edges, rates = np.asarray(edges, float), np.asarray(rates, float)
+    at_edges = np.r_[0.0, np.cumsum(rates[:-1] * np.diff(edges))]
+    j = np.clip(np.searchsorted(at_edges, target, side="right") - 1, 0, edges.size - 1)
+    return edges[j] + (target - at_edges[j]) / rates[j]

@@ -10,27 +10,9 @@ import pandas as pd
 from bayesurv.base.exceptions import DataError
 from bayesurv.data.exposure import piece_index
 from bayesurv.data.illness_death import TRANSITIONS
+from bayesurv.data.simulate import inverse_cumulative_hazard
 
-__all__ = ["inverse_cumulative_hazard", "simulate_illness_death"]
-
-
-def inverse_cumulative_hazard(edges: np.ndarray, rates: np.ndarray, target: np.ndarray
-                              ) -> np.ndarray:
-    """Time at which the cumulative hazard of piecewise-constant ``rates`` reaches ``target``.
-
-    ``rates[j]`` holds from ``edges[j]`` to ``edges[j + 1]`` (the last one for ever); rates
-    must be > 0.
-
-    Examples
-    --------
-    >>> inverse_cumulative_hazard(np.array([0.0, 10.0]), np.array([0.1, 0.5]),
-    ...                           np.array([0.5, 1.0, 2.0]))
-    array([ 5., 10., 12.])
-    """
-    edges, rates = np.asarray(edges, float), np.asarray(rates, float)
-    at_edges = np.r_[0.0, np.cumsum(rates[:-1] * np.diff(edges))]
-    j = np.clip(np.searchsorted(at_edges, target, side="right") - 1, 0, edges.size - 1)
-    return edges[j] + (target - at_edges[j]) / rates[j]
+__all__ = ["simulate_illness_death"]
 
 
 def simulate_illness_death(n_per_group: int, edges, hazards: Mapping[str, np.ndarray],

@@ -22,6 +22,7 @@ import numpy as np
 
 from bayesurv.base.checks import repr_argument
 from bayesurv.base.exceptions import DesignError
+from bayesurv.data.simulate import inverse_cumulative_hazard
 
 __all__ = ["ARMS", "Scenario"]
 
@@ -149,6 +150,4 @@ class Scenario:
         [1.0, 2.0, 3.0]
         """
         starts, rates = self.pieces(arm)
-        at_starts = np.r_[0.0, np.cumsum(np.diff(starts) * rates[:-1])]
-        piece = np.searchsorted(at_starts, unit_exponentials, side="right") - 1
-        return starts[piece] + (unit_exponentials - at_starts[piece]) / rates[piece]
+        return inverse_cumulative_hazard(starts, rates, unit_exponentials)
