@@ -280,14 +280,18 @@ class Spec:
         >>> data.n, reconstruction is None  # patient rows: nothing was reconstructed
         (219, True)
         """
+        loaded = self.load_data_only()
+        self.published_table()  # so that a bad table fails before any sampling
+        return loaded
+
+    def load_data_only(self) -> tuple[SurvivalData, pd.DataFrame | None]:
+        """:meth:`load` without reading the published table."""
         try:
-            loaded = spec_sources.load_source(self.data, self.path, self._where())
+            return spec_sources.load_source(self.data, self.path, self._where())
         except SpecError:
             raise
         except BayesurvInputError as exc:
             raise SpecError(f"{self._where()}: [data] {exc}") from exc
-        self.published_table()  # so that a bad table fails before any sampling
-        return loaded
 
     def published_table(self) -> pd.DataFrame | None:
         """The published HR table to compare with (or None).

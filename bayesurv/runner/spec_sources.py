@@ -297,8 +297,8 @@ def load_inputs(spec) -> SpecInputs:
     bayesurv.base.exceptions.SpecError: spec: compare.landmarks = [100.0] reach past the longest ...
     """
     where = str(spec.path) if spec.path else "spec"
-    data, reconstruction = spec.load()
-    published = spec.published_table()
+    data, reconstruction = spec.load_data_only()
+    published = spec.published_table()  # read once, here
     # landmarks split the pooled follow-up; horizons and milestones are read off every arm
     every_arm = min(float(data.time[data.group_index == k].max())
                     for k in range(len(data.groups)))
