@@ -56,11 +56,12 @@ def test_a_change_of_unit_does_not_change_the_answer(in_points, in_hundreds):
 
 
 def test_covariate_effects_give_the_sd_of_the_data(in_points):
-    data, fit = in_points
+    _, fit = in_points
     table = fit.covariate_effects(mass=0.9)
     sds = table.drop_duplicates("covariate").set_index("covariate")["sd"]
-    # numpy's population SD, as the model divides by it
-    assert sds["meld"] == pytest.approx(float(np.std(data.covariates[:, 0])), rel=1e-12)
+    # the population SD of the cohort's MELD column, computed from the shipped rows
+    meld = bs.datasets.shi2021("death")["meld"]
+    assert sds["meld"] == pytest.approx(float(meld.std(ddof=0)), rel=1e-12)
     per_sd = table[table["scale"] == "per SD"].set_index("covariate")
     assert (per_sd["lower"] < per_sd["median"]).all() and (per_sd["median"] < per_sd["upper"]).all()
     with pytest.raises(bs.BayesurvInputError, match="mass"):
