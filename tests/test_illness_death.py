@@ -353,3 +353,79 @@ def test_state_probabilities_agree_with_truth(fit):
         g = fit.groups.index(row.group)
         expected = truth[f"cif_{row.event}"][g, np.searchsorted(grid, row.time)]
         assert abs(row.median - expected) < tolerance, (row.time, row.group, row.event)
+
+
+# ---------------------------------------------------------------------- clock-reset
+# Death after illness on the time since the illness: very likely in the first 3 months after
+# it, rarely later; the treated arm's hazard after illness is 0.6 x the control's.
+AFTER_EDGES = np.array([0.0, 3.0])
+RESET_RATES = {"illness": [[0.04, 0.03]], "death": [[0.01, 0.008]],
+               "death_after_illness": [[0.3, 0.18], [0.04, 0.024]]}
+
+
+def test_clock_reset_illness_probability_matches_quadrature_and_simulation():
+    """P(ill at t) on the clock-reset scale against scipy's adaptive quadrature of
+    int_0^t h01(u) S0(u) exp(-H12(t - u)) du, and against the share of simulated patients
+    (no censoring) alive with the illness at t."""
+    from scipy.integrate import quad
+
+    from bayesurv.model.multistate import cumulative_hazard, illness_probability_clock_reset
+
+    edges, h1, h2 = np.array([0.0, 6.0, 15.0]), np.array([0.05, 0.1, 0.03]), \
+        np.array([0.02, 0.04, 0.06])
+    after_edges, h3 = np.array([0.0, 3.0, 10.0]), np.array([0.5, 0.1, 0.2])
+    times = np.array([2.0, 7.0, 20.0, 40.0])
+    closed = illness_probability_clock_reset(times, edges, h1, h2, after_edges, h3)
+    for t, value in zip(times, closed, strict=True):
+        def integrand(u, t=t):
+            j = np.searchsorted(edges, u, side="right") - 1
+            s0 = np.exp(-cumulative_hazard(edges, h1 + h2, np.array([u]))[0])
+            return h1[j] * s0 * np.exp(-cumulative_hazard(after_edges, h3,
+                                                          np.array([t - u]))[0])
+        expected = quad(integrand, 0.0, t, points=[6, 15, t - 3, t - 10], limit=200)[0]
+        assert abs(value - expected) < 1e-10  # quad's error estimate is below 1e-12 here
+
+    control = {k: np.asarray(v, dtype=float)[:, :1] for k, v in RESET_RATES.items()}
+    control = {k: v if v.shape[0] == 2 else np.repeat(v, 2, axis=0) for k, v in control.items()}
+    df = bs.simulate_illness_death(200_000, AFTER_EDGES, control, groups=("control",),
+                                   followup=100.0, random_seed=3, clock="reset")
+    for t in (5.0, 12.0):
+        share = float(((df["illness"] == 1) & (df["illness_time"] <= t)
+                       & (df["death_time"] > t)).mean())
+        expected = illness_probability_clock_reset(
+            np.array([t]), np.array([0.0]), np.array([0.04]), np.array([0.01]), AFTER_EDGES,
+            np.array([0.3, 0.04]))[0]
+        # binomial SE with 200,000 patients: sqrt(0.2 x 0.8 / 2e5) < 0.001; 4 SE
+        assert abs(share - expected) < 0.004, t
+
+
+@pytest.fixture(scope="module")
+def reset_cohort():
+    rates = {k: np.asarray(v, dtype=float) for k, v in RESET_RATES.items()}
+    rates = {k: v if v.shape[0] == 2 else np.repeat(v, 2, axis=0) for k, v in rates.items()}
+    df = bs.simulate_illness_death(1500, AFTER_EDGES, rates, followup=30, accrual=6,
+                                   random_seed=SEED, clock="reset")
+    return bs.IllnessDeathData.from_frame(df, reference="control")
+
+
+def test_clock_reset_fit_recovers_the_effect_and_the_states(fits, reset_cohort):
+    from bayesurv.model.multistate import illness_probability_clock_reset
+
+    model = bs.IllnessDeath(clock="reset", baseline={"illness": 1, "death": 1,
+                                                     "death_after_illness": [3.0]})
+    fit = fits.get(model, reset_cohort, **FIT)
+    assert "semi-Markov" in fit.model.describe(None, "months")
+    row = fit.transition_hazard_ratios().set_index("transition").loc["death_after_illness"]
+    # ~600 deaths after illness: the posterior SD of the log HR is about 0.09
+    assert row["lower"] < 0.6 < row["upper"]
+    cox = bs.frequentist.cox(reset_cohort.transition("death_after_illness", clock="reset"))
+    assert abs(np.log(row["median"]) - cox["coef"].iloc[0]) < 0.3 * cox["se"].iloc[0]
+    table = fit.state_probabilities([6.0, 12.0, 24.0]).set_index(["time", "group", "state"])
+    for g, group in enumerate(fit.groups):
+        rates = {k: np.asarray(v)[:, g] for k, v in RESET_RATES.items()}
+        truth = illness_probability_clock_reset(np.array([6.0, 12.0, 24.0]), np.array([0.0]),
+                                                rates["illness"], rates["death"], AFTER_EDGES,
+                                                rates["death_after_illness"])
+        for t, expected in zip((6.0, 12.0, 24.0), truth, strict=True):
+            # 1500 patients per arm: binomial SE of a share of ~0.1 is < 0.008; 3 SE
+            assert abs(table.loc[(t, group, "illness"), "median"] - expected) < 0.025, (t, group)

@@ -28,7 +28,10 @@ from bayesurv.inference.fit_file import ATTR_PREFIX
 from bayesurv.inference.summaries import draws, summarize_hr
 from bayesurv.model.illness_death import IllnessDeath
 from bayesurv.model.kind import kind_from_settings, log_hazards
-from bayesurv.model.multistate import illness_death_probabilities
+from bayesurv.model.multistate import (
+    illness_death_probabilities,
+    illness_probability_clock_reset,
+)
 from bayesurv.model.transitions import transition_name, transition_values
 
 __all__ = ["IllnessDeathFit"]
@@ -165,6 +168,14 @@ class IllnessDeathFit:
         # (draws, groups, pieces): pieces last, as the closed form wants them
         probs = illness_death_probabilities(edges, *[np.swapaxes(h, 1, 2) for h in on_grid])
         at = np.searchsorted(edges, times)
+        if self.model.clock == "reset":  # the Markov recursion's illness and death do not apply
+            h_after, edges_after = hazards["death_after_illness"]
+            ill = illness_probability_clock_reset(edges[at], edges, *[np.swapaxes(h, 1, 2) for
+                                                                      h in on_grid[:2]],
+                                                  edges_after, np.swapaxes(h_after, 1, 2))
+            probs["illness"] = np.zeros_like(probs["illness"])
+            probs["illness"][..., at] = ill
+            probs["death"] = 1.0 - probs["event-free"] - probs["illness"]
         names = [*STATES, *EVENTS.values(), "time_event_free"]
         stacked = np.stack([probs[name][..., at] for name in names], axis=2)
         return xr.DataArray(stacked, dims=("draw", "group", "quantity", "time"),

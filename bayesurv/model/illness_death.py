@@ -6,11 +6,16 @@ baseline hazard and their own treatment effect, given as a single-endpoint kind:
 (the default, ``PiecewiseExponential()``), fixed cuts (``PiecewiseExponential(cuts=[...])``)
 or an estimated change-point (``ChangePoint(...)``).
 
-The model is Markov and clock-forward: every hazard is a function of the time since
-randomization, and the hazard of death after illness does not depend on when the illness
-came (only on the current time).  The log-likelihood is the sum of the three transitions'
-exposure-table log-likelihoods (the illness -> death one with delayed entry at the illness
-time), so each transition's change-point is marginalized on its own, exactly as in
+By default the model is Markov and clock-forward: every hazard is a function of the time
+since randomization, and the hazard of death after illness does not depend on when the
+illness came (only on the current time).  With ``clock="reset"`` (semi-Markov) the hazard
+of death after illness, its baseline pieces and its treatment periods run on the time since
+the illness instead: the right scale when the risk is highest just after the illness
+(e.g. death soon after an HCC diagnosis) whenever it occurs.
+
+The log-likelihood is the sum of the three transitions' exposure-table log-likelihoods (on
+the clock-forward scale the illness -> death one has delayed entry at the illness time),
+so each transition's change-point is marginalized on its own, exactly as in
 :class:`~bayesurv.ChangePoint`, and the cost per gradient does not depend on the number of
 patients.
 """
@@ -27,6 +32,7 @@ import pytensor.tensor as pt
 from bayesurv.base.exceptions import DataError, ModelError
 from bayesurv.base.vocabulary import interval_labels
 from bayesurv.data.illness_death import (
+    CLOCKS,
     TRANSITION_WORDS,
     TRANSITIONS,
     IllnessDeathData,
@@ -63,6 +69,10 @@ class IllnessDeath(HazardModel):
     priors : None, str, dict or PriorSet
         One prior set for every transition (each baseline prior is centred on its own
         transition's crude event rate).
+    clock : {"forward", "reset"}, default "forward"
+        Time scale of the illness -> death transition: time since randomization (Markov)
+        or time since the illness (semi-Markov; its baseline pieces, cuts and change-point
+        count from the illness).
 
     Examples
     --------
@@ -74,11 +84,14 @@ class IllnessDeath(HazardModel):
 
     kind = "illness_death"
     label = "illness-death"
-    setting_names = ("effects", "baseline")
+    setting_names = ("effects", "baseline", "clock")
     result = "illness_death"
 
-    def __init__(self, effects=None, baseline=None, priors=None):
+    def __init__(self, effects=None, baseline=None, priors=None, clock: str = "forward"):
         super().__init__(baseline=None, priors=priors)
+        if clock not in CLOCKS:
+            raise ModelError(f"IllnessDeath: clock must be one of {list(CLOCKS)}, got {clock!r}")
+        self.clock = clock
         effects = _check_mapping(effects, "effects")
         baselines = (_check_mapping(baseline, "baseline") if isinstance(baseline, Mapping)
                      else dict.fromkeys(TRANSITIONS, baseline) if baseline is not None
@@ -114,7 +127,8 @@ class IllnessDeath(HazardModel):
             inner = kind.settings()
             inner.pop("priors")
             effects[key] = inner
-        return {"kind": self.kind, "effects": effects, "priors": self.priors.to_dict()}
+        return {"kind": self.kind, "effects": effects, "priors": self.priors.to_dict(),
+                "clock": self.clock}
 
     @classmethod
     def from_settings(cls, settings: Mapping) -> IllnessDeath:
@@ -130,11 +144,11 @@ class IllnessDeath(HazardModel):
         effects = {key: KINDS[inner["kind"]].from_settings({**inner,
                                                             "priors": priors.to_dict()})
                    for key, inner in settings["effects"].items()}
-        return cls(effects=effects, priors=priors)
+        return cls(effects=effects, priors=priors, clock=settings.get("clock", "forward"))
 
     def __repr__(self) -> str:
         inner = ", ".join(f"{key}={kind!r}" for key, kind in self.transitions.items())
-        return f"IllnessDeath({inner}, priors={self.priors.name!r})"
+        return f"IllnessDeath({inner}, priors={self.priors.name!r}, clock={self.clock!r})"
 
     # -------------------------------------------------------------- arrays
     def check_usable(self, data, stacklevel: int = 2) -> None:
@@ -153,7 +167,8 @@ class IllnessDeath(HazardModel):
                             "illness=..., death_time=..., death=..., group=...)")
         for key, kind in self.transitions.items():
             try:
-                kind.check_usable(data.transition(key), stacklevel=stacklevel + 1)
+                kind.check_usable(data.transition(key, self._clock(key)),
+                                  stacklevel=stacklevel + 1)
             except DataError as err:
                 raise DataError(f"transition {key!r} ({TRANSITION_WORDS[key]}): {err}") \
                     from None
@@ -169,9 +184,13 @@ class IllnessDeath(HazardModel):
         """
         if not isinstance(data, IllnessDeathData):
             self.check_usable(data)  # names what to build instead
-        parts = {key: kind.arrays(data.transition(key))
+        parts = {key: kind.arrays(data.transition(key, self._clock(key)))
                  for key, kind in self.transitions.items()}
         return IllnessDeathArrays(parts, tuple(data.groups), data.time_unit)
+
+    def _clock(self, key: str) -> str:
+        """The time scale of one transition: only illness -> death can reset."""
+        return self.clock if key == "death_after_illness" else "forward"
 
     def _values(self, key: str, values: Mapping) -> dict:
         """One transition's graph values by their single-endpoint names."""
@@ -324,8 +343,9 @@ class IllnessDeath(HazardModel):
             effect = ("constant HR" if isinstance(kind, PiecewiseExponential) and
                       kind.cuts.size == 0 else kind.label + " HR")
             parts.append(f"{TRANSITION_WORDS[key]} with a {effect}")
-        return ("Illness-death model (Markov, time since randomization): "
-                + "; ".join(parts) + ".")
+        scale = ("Markov, time since randomization" if self.clock == "forward" else
+                 "semi-Markov: illness -> death on the time since the illness")
+        return f"Illness-death model ({scale}): " + "; ".join(parts) + "."
 
 
 def _check_mapping(value, what: str) -> dict:
