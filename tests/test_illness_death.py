@@ -429,3 +429,60 @@ def test_clock_reset_fit_recovers_the_effect_and_the_states(fits, reset_cohort):
         for t, expected in zip((6.0, 12.0, 24.0), truth, strict=True):
             # 1500 patients per arm: binomial SE of a share of ~0.1 is < 0.008; 3 SE
             assert abs(table.loc[(t, group, "illness"), "median"] - expected) < 0.025, (t, group)
+
+
+# ---------------------------------------------------------------------- shared change-point
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"shared_changepoint": ["illness"]}, "two or more transition keys"),
+    ({"shared_changepoint": ["illness", "relapse"]}, "unknown transition(s) ['relapse']"),
+    ({"shared_changepoint": ["illness", "death"],
+      "effects": {"illness": bs.ChangePoint(grid=[4, 8]), "death": bs.ChangePoint(near=8)}},
+     "transition 'death' needs a ChangePoint effect with an explicit grid"),
+    ({"shared_changepoint": ["illness", "death"],
+      "effects": {"illness": bs.ChangePoint(grid=[4, 8]),
+                  "death": bs.ChangePoint(grid=[4, 8], near=6)}},
+     "other grid or prior settings"),
+    ({"shared_changepoint": ["illness", "death_after_illness"], "clock": "reset",
+      "effects": {"illness": bs.ChangePoint(grid=[4, 8]),
+                  "death_after_illness": bs.ChangePoint(grid=[4, 8])}},
+     "cannot be shared"),
+])
+def test_bad_shared_changepoints_are_named(kwargs, message):
+    with pytest.raises(bs.ModelError, match=message.replace("(", r"\(").replace(")", r"\)")
+                       .replace("[", r"\[").replace("]", r"\]")):
+        bs.IllnessDeath(**kwargs)
+
+
+def test_a_shared_changepoint_is_recovered_once_for_both_transitions(fits):
+    """Illness and death without illness both halve after 8 months in the treated arm; the
+    shared change-point is located there and both members draw the same one."""
+    edges = np.array([0.0, 8.0])
+    rates = {"illness": np.array([[0.04, 0.04], [0.04, 0.02]]),
+             "death": np.array([[0.03, 0.03], [0.03, 0.015]]),
+             "death_after_illness": np.array([[0.08, 0.08], [0.08, 0.08]])}
+    df = bs.simulate_illness_death(1000, edges, rates, followup=30, accrual=6,
+                                   random_seed=SEED + 1)
+    data = bs.IllnessDeathData.from_frame(df, reference="control")
+    grid = list(range(2, 21))
+    model = bs.IllnessDeath(effects={"illness": bs.ChangePoint(grid=grid),
+                                     "death": bs.ChangePoint(grid=grid)},
+                            baseline=1, shared_changepoint=("death", "illness"))
+    assert model.shared_changepoint == ("illness", "death")
+    assert bs.IllnessDeath.from_settings(model.settings()).shared_changepoint == \
+        ("illness", "death")
+    fit = fits.get(model, data, **FIT)
+    tau = fit.transition_changepoints().pivot(index="tau", columns="transition",
+                                              values="probability")
+    np.testing.assert_allclose(tau["illness"], tau["death"], atol=1e-12)
+    # ~450 illness and ~350 death events, the HR halves: the change is within a month of 8
+    assert abs(float(tau["illness"].idxmax()) - 8.0) <= 1.0
+    assert float(tau.loc[7:9, "illness"].sum()) > 0.9
+    ill, _ = fit.hazard_draws("illness")
+    dead, _ = fit.hazard_draws("death")
+    ratio_ill, ratio_dead = ill[:, :, 1] / ill[:, :, 0], dead[:, :, 1] / dead[:, :, 0]
+    # the piece where the treated/control ratio switches is the same in every draw
+    first_ill = np.argmax(~np.isclose(ratio_ill, ratio_ill[:, :1]), axis=1)
+    first_dead = np.argmax(~np.isclose(ratio_dead, ratio_dead[:, :1]), axis=1)
+    _, edges_ill = fit.hazard_draws("illness")
+    _, edges_dead = fit.hazard_draws("death")
+    np.testing.assert_array_equal(edges_ill[first_ill], edges_dead[first_dead])

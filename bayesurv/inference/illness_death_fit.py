@@ -120,8 +120,16 @@ class IllnessDeathFit:
         if kind.state_name is None:
             return np.ones((lh.shape[0], 1))
         log_prior = kind.state_log_prior(values)
-        joint = np.stack([kind.state_loglik(np, lh[s], 0.0, values) for s in
-                          range(lh.shape[0])]) + log_prior
+        # a shared change-point: the sum of every member's log-likelihood at each candidate
+        members = [k for k in self.model.shared_changepoint if key in
+                   self.model.shared_changepoint] or [key]
+        joint = log_prior
+        for member in members:
+            member_kind, member_values = self.model.transitions[member], self._values(member)
+            member_lh = lh if member == key else self._log_hazards(member)
+            joint = joint + np.stack([member_kind.state_loglik(np, member_lh[s], 0.0,
+                                                               member_values)
+                                      for s in range(lh.shape[0])])
         joint -= joint.max(axis=1, keepdims=True)
         weights = np.exp(joint)
         return weights / weights.sum(axis=1, keepdims=True)
@@ -136,8 +144,11 @@ class IllnessDeathFit:
         kind, values = self.model.transitions[key], self._values(key)
         lh = self._log_hazards(key)
         prob = self.state_probability_draws(key)
+        # members of a shared change-point draw the same candidate: same weights, same stream
+        stream = (self.model.shared_changepoint[0] if key in self.model.shared_changepoint
+                  else key)
         rng = np.random.default_rng([int(self.sampler_settings["random_seed"]),
-                                     TRANSITIONS.index(key)])
+                                     TRANSITIONS.index(stream)])
         cumulative = prob.cumsum(axis=1)
         u = rng.random((prob.shape[0], 1)) * cumulative[:, -1:]
         state = np.minimum((cumulative < u).sum(axis=1), prob.shape[1] - 1)

@@ -73,6 +73,11 @@ class IllnessDeath(HazardModel):
         Time scale of the illness -> death transition: time since randomization (Markov)
         or time since the illness (semi-Markov; its baseline pieces, cuts and change-point
         count from the illness).
+    shared_changepoint : sequence of str, optional
+        Transitions whose change-points are one and the same time (e.g. ``("illness",
+        "death")``: the treatment starts to act on both at once).  Each must have a
+        ``ChangePoint`` effect with the same explicit ``grid`` and prior settings; the
+        common change-point is marginalized over the sum of their log-likelihoods.
 
     Examples
     --------
@@ -84,10 +89,11 @@ class IllnessDeath(HazardModel):
 
     kind = "illness_death"
     label = "illness-death"
-    setting_names = ("effects", "baseline", "clock")
+    setting_names = ("effects", "baseline", "clock", "shared_changepoint")
     result = "illness_death"
 
-    def __init__(self, effects=None, baseline=None, priors=None, clock: str = "forward"):
+    def __init__(self, effects=None, baseline=None, priors=None, clock: str = "forward",
+                 shared_changepoint=None):
         super().__init__(baseline=None, priors=priors)
         if clock not in CLOCKS:
             raise ModelError(f"IllnessDeath: clock must be one of {list(CLOCKS)}, got {clock!r}")
@@ -111,6 +117,37 @@ class IllnessDeath(HazardModel):
             kind.priors = self.priors
             self.transitions[key] = kind
         self.baseline = {key: kind.baseline for key, kind in self.transitions.items()}
+        self.shared_changepoint = self._check_shared(shared_changepoint)
+
+    def _check_shared(self, keys) -> tuple[str, ...]:
+        if keys is None:
+            return ()
+        if isinstance(keys, str) or len(set(keys)) < 2:
+            raise ModelError("IllnessDeath: shared_changepoint needs two or more transition "
+                             f"keys, e.g. ('illness', 'death'); got {keys!r}")
+        unknown = [k for k in keys if k not in TRANSITIONS]
+        if unknown:
+            raise ModelError(f"IllnessDeath: unknown transition(s) {unknown} in "
+                             f"shared_changepoint; transitions are {list(TRANSITIONS)}")
+        keys = tuple(k for k in TRANSITIONS if k in set(keys))  # transition order
+        first = None
+        for key in keys:
+            kind = self.transitions[key]
+            if not isinstance(kind, ChangePoint) or kind.grid is None:
+                raise ModelError(f"IllnessDeath: shared_changepoint: transition {key!r} needs "
+                                 "a ChangePoint effect with an explicit grid (a default grid "
+                                 "depends on each transition's own events)")
+            if self.clock == "reset" and key == "death_after_illness":
+                raise ModelError("IllnessDeath: with clock='reset' the illness -> death "
+                                 "change-point counts from the illness and cannot be shared")
+            settings = {k: v for k, v in kind.settings().items()
+                        if k in ("grid", "near", "spread", "prior")}
+            if first is not None and settings != first:
+                raise ModelError(f"IllnessDeath: shared_changepoint: the ChangePoint of "
+                                 f"{key!r} has other grid or prior settings than that of "
+                                 f"{keys[0]!r}: {settings} vs {first}")
+            first = settings
+        return keys
 
     # -------------------------------------------------------------- settings
     def settings(self) -> dict:
@@ -128,7 +165,7 @@ class IllnessDeath(HazardModel):
             inner.pop("priors")
             effects[key] = inner
         return {"kind": self.kind, "effects": effects, "priors": self.priors.to_dict(),
-                "clock": self.clock}
+                "clock": self.clock, "shared_changepoint": list(self.shared_changepoint)}
 
     @classmethod
     def from_settings(cls, settings: Mapping) -> IllnessDeath:
@@ -144,7 +181,8 @@ class IllnessDeath(HazardModel):
         effects = {key: KINDS[inner["kind"]].from_settings({**inner,
                                                             "priors": priors.to_dict()})
                    for key, inner in settings["effects"].items()}
-        return cls(effects=effects, priors=priors, clock=settings.get("clock", "forward"))
+        return cls(effects=effects, priors=priors, clock=settings.get("clock", "forward"),
+                   shared_changepoint=settings.get("shared_changepoint") or None)
 
     def __repr__(self) -> str:
         inner = ", ".join(f"{key}={kind!r}" for key, kind in self.transitions.items())
@@ -308,6 +346,7 @@ class IllnessDeath(HazardModel):
         ['log_baseline_illness', 'log_hr_illness']
         """
         values = self.graph_values(arrays) if values is None else values
+        shared = []
         with pm.Model(coords=self.coords(arrays)) as model:
             d_all = (dict(inputs) if inputs is not None
                      else {name: pm.Data(name, value) for name, value in values.items()})
@@ -325,9 +364,14 @@ class IllnessDeath(HazardModel):
                 per_state = kind.state_loglik(pt, lh, pt.constant(0.0), d)
                 if kind.state_name is None:
                     pm.Potential(transition_name("loglik", key), per_state[0])
+                elif key in self.shared_changepoint:
+                    shared.append(per_state)
+                    log_prior = kind.state_log_prior(d, xp=pt)
                 else:
                     joint = per_state + kind.state_log_prior(d, xp=pt)
                     pm.Potential(transition_name("loglik", key), pt.logsumexp(joint))
+            if shared:  # one change-point: the sum of the members' likelihoods at each one
+                pm.Potential("loglik_shared", pt.logsumexp(sum(shared) + log_prior))
         return model
 
     def describe(self, arrays, time_unit: str) -> str:
