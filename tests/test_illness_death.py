@@ -167,8 +167,8 @@ def test_delayed_entry_is_refused_where_it_is_not_handled_yet():
     df = pd.DataFrame({"entry": [0.0, 3.0, 1.0, 2.0], "time": [4.0, 8.0, 15.0, 12.0],
                        "event": [1, 0, 1, 1], "arm": ["a", "a", "b", "b"], "x": [1, 2, 3, 5]})
     data = bs.SurvivalData.from_frame(df, reference="a", entry="entry")
-    with pytest.raises(bs.DataError, match="kaplan_meier: the data have delayed entry"):
-        bs.frequentist.kaplan_meier(data)
+    with pytest.raises(bs.DataError, match="rmst: the data have delayed entry"):
+        bs.frequentist.rmst(data, 10.0)
     with_x = bs.SurvivalData.from_frame(df, reference="a", entry="entry", covariates=["x"])
     with pytest.raises(bs.ModelError, match="covariates with delayed entry"):
         bs.PiecewiseExponential().arrays(with_x)
