@@ -63,6 +63,13 @@ class SequentialTrials:
     look_z: np.ndarray = field(repr=False)
     plan: SequentialPlan = field(repr=False)
 
+    @classmethod
+    def joined(cls, blocks: list[SequentialTrials]) -> SequentialTrials:
+        """The trials of several blocks (same plan), in order."""
+        return cls(**{name: np.concatenate([getattr(b, name) for b in blocks])
+                      for name in ("look", "futility", "look_time", "look_events", "look_z")},
+                   plan=blocks[0].plan)
+
     def at_stop(self, values: np.ndarray) -> np.ndarray:
         """Per trial, the value (trials x looks) at the look where it stopped."""
         return values[np.arange(values.shape[0]), self.look - 1]

@@ -307,13 +307,9 @@ def simulate(scenario: Scenario, n: int, accrual: float, events: int | None = No
                 "random_seed": random_seed}
     sequential = None
     if plan is not None:
-        settings |= {"looks": plan.table["information"].tolist(), "spending": spending,
+        settings |= {"looks": [float(f) for f in np.atleast_1d(looks)], "spending": spending,
                      "futility": futility}
-        pieces = [p[4] for p in parts]
-        sequential = SequentialTrials(
-            **{name: np.concatenate([getattr(p, name) for p in pieces])
-               for name in ("look", "futility", "look_time", "look_events", "look_z")},
-            plan=plan)
+        sequential = SequentialTrials.joined([p[4] for p in parts])
     return DesignResult(scenario=scenario, settings=settings, z=joined(0), reject=joined(1),
                         wrong_direction=joined(2),
                         events=np.concatenate([p[1] for p in parts]),
