@@ -11,7 +11,8 @@ Examples
 """
 
 from bayesurv.design.bayes import BayesRule
+from bayesurv.design.group_sequential import boundaries
 from bayesurv.design.scenario import Scenario
 from bayesurv.design.simulate import DesignResult, calibrate, simulate
 
-__all__ = ["BayesRule", "DesignResult", "Scenario", "calibrate", "simulate"]
+__all__ = ["BayesRule", "DesignResult", "Scenario", "boundaries", "calibrate", "simulate"]

@@ -18,6 +18,12 @@ from bayesurv.base.checks import check_positive
 from bayesurv.base.exceptions import DataWarning, DesignError
 from bayesurv.design.bayes import BayesRule, null_threshold
 from bayesurv.design.scenario import Scenario
+from bayesurv.design.sequential import (
+    SequentialTrials,
+    run_looks,
+    sequential_plan,
+    stopping_table,
+)
 from bayesurv.design.statistics import analyse, horizon_past_follow_up, parse_test
 from bayesurv.design.trials import analysis_data, draw_trials
 
@@ -47,6 +53,9 @@ class DesignResult:
         Per RMST test: the share of trials whose horizon is past an arm's last follow-up.
     fit_warnings : dict of float
         Per Bayesian rule: the share of its fits that warned (convergence diagnostics).
+    sequential : SequentialTrials or None
+        With interim looks: the look at which each trial stopped and every look's data; then
+        ``z``, the decisions, ``events`` and ``analysis_time`` are those of the stopping look.
     """
 
     scenario: Scenario
@@ -58,6 +67,7 @@ class DesignResult:
     analysis_time: np.ndarray = field(repr=False)
     horizon_past_follow_up: dict = field(default_factory=dict)
     fit_warnings: dict = field(default_factory=dict)
+    sequential: SequentialTrials | None = field(default=None, repr=False)
 
     @property
     def trials(self) -> int:
@@ -79,10 +89,33 @@ class DesignResult:
         """
         frame = pd.DataFrame({"trial": np.arange(self.trials), "events": self.events,
                               "analysis_time": self.analysis_time})
+        if self.sequential is not None:
+            frame["look"] = self.sequential.look
         for name in self.z:
             frame[f"z_{name}"] = self.z[name]
             frame[f"reject_{name}"] = self.reject[name]
         return frame
+
+    def stopping(self) -> pd.DataFrame:
+        """Per interim look of a group-sequential simulation: bounds, share of the trials
+        stopping there for efficacy or futility, cumulative power, mean events and calendar
+        time (see :func:`bayesurv.design.sequential.stopping_table`).
+
+        Examples
+        --------
+        >>> import bayesurv as bs
+        >>> res = bs.design.simulate(bs.design.Scenario([0.05], hazard_ratio=0.6), n=200,
+        ...                          accrual=12, events=100, looks=[0.5, 1.0], trials=200,
+        ...                          random_seed=1)
+        >>> res.stopping()[["events", "p_efficacy", "cumulative_power"]].round(3)
+           events  p_efficacy  cumulative_power
+        0      50       0.080             0.080
+        1     100       0.575             0.655
+        """
+        if self.sequential is None:
+            raise DesignError("stopping: the trials had no interim looks; simulate with "
+                              "looks=[...] for a group-sequential design")
+        return stopping_table(self.sequential, next(iter(self.reject.values())))
 
     def power(self) -> pd.DataFrame:
         """Power of each test with its Monte Carlo standard error.
@@ -140,7 +173,8 @@ def _count(value, name: str, minimum: int = 1, maximum: int | None = None) -> in
 def simulate(scenario: Scenario, n: int, accrual: float, events: int | None = None,
              follow_up: float | None = None, allocation: float = 1.0,
              dropout: float | None = None, tests=("logrank",), alpha: float = 0.025,
-             trials: int = 1000, random_seed: int | None = None) -> DesignResult:
+             trials: int = 1000, random_seed: int | None = None, looks=None,
+             spending: str = "obf", futility=None) -> DesignResult:
     """Simulate ``trials`` two-arm trials and analyse each with ``tests``.
 
     Parameters
@@ -170,10 +204,23 @@ def simulate(scenario: Scenario, n: int, accrual: float, events: int | None = No
         Number of simulated trials.
     random_seed : int, optional
         Seed; the same seed gives the same trials.
+    looks : sequence of float, optional
+        Group-sequential design: the analyses as fractions of ``events`` (increasing, the last
+        1), e.g. ``[0.5, 0.75, 1.0]``; look ``k`` happens at ``round(looks[k] * events)``
+        events.  Log-rank test only (:mod:`bayesurv.design.sequential`).
+    spending : {"obf", "pocock"}
+        With ``looks``: the Lan-DeMets alpha-spending function, O'Brien-Fleming or Pocock
+        type (:func:`bayesurv.design.boundaries`).
+    futility : float or sequence of float, optional
+        With ``looks``: non-binding futility bound(s) on the z scale at the interim looks (a
+        trial stops when its statistic is at or below it; the efficacy bounds ignore it).
 
     Returns
     -------
     DesignResult
+        With ``looks``, :meth:`DesignResult.power` gives the overall power and the expected
+        events and analysis time under early stopping; :meth:`DesignResult.stopping` the
+        probabilities of stopping at each look.
 
     Examples
     --------
@@ -215,6 +262,11 @@ def simulate(scenario: Scenario, n: int, accrual: float, events: int | None = No
     trials = _count(trials, "trials")
     if random_seed is not None:
         random_seed = _count(random_seed, "random_seed", minimum=0)
+    if looks is None and futility is not None:
+        raise DesignError("simulate: futility bounds need interim looks (looks=[...])")
+    plan = None if looks is None else sequential_plan(
+        looks, events=events, follow_up=follow_up, tests=specs, alpha=alpha,
+        spending=spending, futility=futility, allocation=allocation)
     root = np.random.SeedSequence(random_seed)
 
     parts = []
@@ -225,10 +277,15 @@ def simulate(scenario: Scenario, n: int, accrual: float, events: int | None = No
         # extend fewer
         drawn = draw_trials(scenario, rng, size, n_control, n_treatment, accrual, dropout)
         drawn = [values[:trials - start] for values in drawn]
+        if plan is not None:
+            decisions, looked = run_looks(drawn, n_control, plan, specs, alpha)
+            parts.append((decisions, looked.at_stop(looked.look_events),
+                          looked.at_stop(looked.look_time), {}, looked))
+            continue
         data = analysis_data(*drawn, n_control=n_control, events=events, follow_up=follow_up)
         parts.append((analyse(data, specs, alpha, rng), data.events, data.analysis_time,
                       {s.name: horizon_past_follow_up(data, s.horizon)
-                       for s in specs if s.kind == "rmst"}))
+                       for s in specs if s.kind == "rmst"}, None))
 
     def joined(i):
         return {s.name: np.concatenate([p[0][s.name][i] for p in parts]) for s in specs}
@@ -248,11 +305,17 @@ def simulate(scenario: Scenario, n: int, accrual: float, events: int | None = No
                 "arms": {"control": n_control, "treatment": n_treatment}, "dropout": dropout,
                 "tests": [s.name for s in specs], "alpha": alpha, "trials": trials,
                 "random_seed": random_seed}
+    sequential = None
+    if plan is not None:
+        settings |= {"looks": [float(f) for f in np.atleast_1d(looks)], "spending": spending,
+                     "futility": futility}
+        sequential = SequentialTrials.joined([p[4] for p in parts])
     return DesignResult(scenario=scenario, settings=settings, z=joined(0), reject=joined(1),
                         wrong_direction=joined(2),
                         events=np.concatenate([p[1] for p in parts]),
                         analysis_time=np.concatenate([p[2] for p in parts]),
-                        horizon_past_follow_up=past, fit_warnings=fit_warnings)
+                        horizon_past_follow_up=past, fit_warnings=fit_warnings,
+                        sequential=sequential)
 
 
 def calibrate(rule: BayesRule, scenario: Scenario, *, alpha: float = 0.025, trials: int = 500,
