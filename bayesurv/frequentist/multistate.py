@@ -88,7 +88,7 @@ def _curves(data: IllnessDeathData, times, mass: float, quantities: dict, column
                             "the Aalen-Johansen estimate is not defined there")
         estimate, variance = aalen_johansen_path(rows.subset(mask),
                                                  time_keys(rows.distinct, at), contrasts)
-        se = np.sqrt(variance)
+        se = np.sqrt(np.maximum(variance, 0.0))  # rounding can leave -1e-18 for 0
         # R's default conf.type = "log": p exp(-/+ z se / p), capped at 1, none where p = 0
         with np.errstate(divide="ignore", invalid="ignore"):
             spread = np.where(estimate > 0, np.exp(z * se / estimate), np.nan)
