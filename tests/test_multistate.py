@@ -300,7 +300,7 @@ def test_mgus2_is_shipped_as_in_r():
 # ---------------------------------------------------------------------- the Bayesian model
 # Simulated cohorts, 1500 patients per arm, piecewise baselines on every transition.  "ph":
 # constant HRs (the default IllnessDeath model is correct); "changepoint": the treated arm's
-# illness hazard equals the control's up to 8 months and is 0.4 x it after.
+# illness hazard equals the control's up to 12 months and is 0.4 x it after.
 EDGES = np.array([0.0, 6.0, 12.0, 24.0])
 CONTROL = {"illness": [0.03, 0.04, 0.05, 0.04], "death": [0.01, 0.015, 0.02, 0.03],
            "death_after_illness": [0.06, 0.08, 0.1, 0.12]}
@@ -355,9 +355,9 @@ def test_model_agrees_with_cox_aalen_johansen_and_truth(fits, name):
                   for key in TRANSITIONS}
     if name == "changepoint":
         tau = fit.transition_changepoints()
-        # ~900 illness events: the change is located within a month
-        assert abs(float(tau.loc[tau["probability"].idxmax(), "tau"]) - 8.0) <= 1.0
-        windows = frequentist.landmark(data.transition("illness"), at=8)
+        # ~1500 illness events: the change is located within a month
+        assert abs(float(tau.loc[tau["probability"].idxmax(), "tau"]) - 12.0) <= 1.0
+        windows = frequentist.landmark(data.transition("illness"), at=12)
         del references[("illness", "0+")]
         for period, row in zip(("before", "after"), windows.itertuples(), strict=True):
             references[("illness", period)] = np.array([row.coef, row.se])
