@@ -371,6 +371,7 @@ def test_model_agrees_with_cox_aalen_johansen_and_truth(fits, name):
     # from the same data; the model's is the more precise, so their difference has a
     # standard deviation below the Aalen-Johansen se.  3 se bounds it (the Monte Carlo error
     # of a median of 600 draws, ~0.05 posterior sd, adds little).
+    print(f"{name}: largest |z| {table['z'].abs().max():.2f}")
     assert (table["z"].abs() < 3.0).all(), table.round(4).to_string()
     # and both are near the truth: the binomial se of a probability with 1500 patients is
     # <= 0.013; 3 se
