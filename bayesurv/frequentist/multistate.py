@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from bayesurv.base.checks import check_mass, check_times
 from bayesurv.base.exceptions import DataError
@@ -41,6 +40,7 @@ from bayesurv.frequentist.aalen_johansen import (
     time_keys,
 )
 from bayesurv.frequentist.cox_models import cox
+from bayesurv.frequentist.estimands import _z
 
 __all__ = ["aalen_johansen", "state_occupation", "transition_cox"]
 
@@ -72,7 +72,7 @@ def _curves(data: IllnessDeathData, times, mass: float, quantities: dict, column
     mass = check_mass(mass, what)
     if times is not None:
         times = check_times(times, "times", what, allow_empty=False)
-    z = float(stats.norm.ppf(0.5 + mass / 2))
+    z = _z(mass)
     contrasts = np.array(list(quantities.values()))
     rows = ordered_rows(data)
     frames = []
