@@ -34,7 +34,6 @@ import pytest
 import bayesurv as bs
 from bayesurv import frequentist
 from bayesurv.data.illness_death import TRANSITIONS
-from bayesurv.model.multistate import illness_death_probabilities
 
 SEED = 20261202
 FIT = {"draws": 300, "tune": 300, "chains": 2, "random_seed": SEED, "progressbar": False}
@@ -298,33 +297,8 @@ def test_mgus2_is_shipped_as_in_r():
 
 
 # ---------------------------------------------------------------------- the Bayesian model
-# Simulated cohorts, 1500 patients per arm, piecewise baselines on every transition.  "ph":
-# constant HRs (the default IllnessDeath model is correct); "changepoint": the treated arm's
-# illness hazard equals the control's up to 12 months and is 0.4 x it after.
-EDGES = np.array([0.0, 6.0, 12.0, 24.0])
-CONTROL = {"illness": [0.03, 0.04, 0.05, 0.04], "death": [0.01, 0.015, 0.02, 0.03],
-           "death_after_illness": [0.06, 0.08, 0.1, 0.12]}
-COHORTS = {"ph": ([0.6] * 4, [0.8] * 4, [1.25] * 4),
-           "changepoint": ([1.0, 1.0, 0.4, 0.4], [0.8] * 4, [1.25] * 4)}
-CHECK_TIMES = [6.0, 12.0, 24.0, 30.0]
-
-
-def cohort_rates(name: str) -> dict[str, np.ndarray]:
-    return {key: np.c_[CONTROL[key], np.multiply(CONTROL[key], ratio)]
-            for key, ratio in zip(TRANSITIONS, COHORTS[name], strict=True)}
-
-
-def simulated(name: str) -> bs.IllnessDeathData:
-    df = bs.simulate_illness_death(1500, EDGES, cohort_rates(name), followup=36, accrual=12,
-                                   random_seed=SEED)
-    return bs.IllnessDeathData.from_frame(df, reference="control")
-
-
-MODELS = {"ph": bs.IllnessDeath(),
-          "changepoint": bs.IllnessDeath(effects={"illness": bs.ChangePoint(grid=range(2, 21),
-                                                                            near=10)})}
-
-
+# (the simulated cohorts with known hazards are in test_illness_death.py, which compares
+# that file's fit with the Aalen-Johansen curves through model_against_aalen_johansen)
 def model_against_aalen_johansen(fit, data, times) -> pd.DataFrame:
     """Posterior medians beside the Aalen-Johansen estimates: ``quantity, time, group,
     model, aalen_johansen, se, z`` (z = difference / Aalen-Johansen se)."""
@@ -340,52 +314,6 @@ def model_against_aalen_johansen(fit, data, times) -> pd.DataFrame:
             "model": both["median"], "aalen_johansen": both["estimate"], "se": both["se"]}))
     table = pd.concat(frames, ignore_index=True)
     return table.assign(z=(table["model"] - table["aalen_johansen"]) / table["se"])
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("name", ["ph", "changepoint"])
-def test_model_agrees_with_cox_aalen_johansen_and_truth(fits, name):
-    data = simulated(name)
-    fit = fits.get(MODELS[name], data, **FIT)
-    # transition log HRs against cause-specific Cox (landmark Cox at the true change-point
-    # for the change-point transition)
-    hr = fit.transition_hazard_ratios().set_index(["transition", "period"])
-    cox = frequentist.transition_cox(data).set_index("transition")
-    references = {(key, "0+"): cox.loc[key, ["log_hr", "se"]].to_numpy()
-                  for key in TRANSITIONS}
-    if name == "changepoint":
-        tau = fit.transition_changepoints()
-        # ~1500 illness events: the change is located within a month
-        assert abs(float(tau.loc[tau["probability"].idxmax(), "tau"]) - 12.0) <= 1.0
-        windows = frequentist.landmark(data.transition("illness"), at=12)
-        del references[("illness", "0+")]
-        for period, row in zip(("before", "after"), windows.itertuples(), strict=True):
-            references[("illness", period)] = np.array([row.coef, row.se])
-    for key, (log_hr, se) in references.items():
-        # the same proportional effect estimated by the piecewise-exponential likelihood
-        # and the partial likelihood: hundreds of events, a fraction of a standard error
-        assert abs(np.log(hr.loc[key, "median"]) - log_hr) < 0.3 * se, key
-
-    table = model_against_aalen_johansen(fit, data, CHECK_TIMES)
-    # The posterior median and the Aalen-Johansen estimate estimate the same probability
-    # from the same data; the model's is the more precise, so their difference has a
-    # standard deviation below the Aalen-Johansen se.  3 se bounds it (the Monte Carlo error
-    # of a median of 600 draws, ~0.05 posterior sd, adds little).
-    print(f"{name}: largest |z| {table['z'].abs().max():.2f}")
-    assert (table["z"].abs() < 3.0).all(), table.round(4).to_string()
-    # and both are near the truth: the binomial se of a probability with 1500 patients is
-    # <= 0.013; 3 se
-    grid = np.union1d(EDGES, CHECK_TIMES)
-    piece = np.searchsorted(EDGES, grid, side="right") - 1
-    rates = cohort_rates(name)
-    truth = illness_death_probabilities(grid, *(rates[k][piece].T for k in TRANSITIONS))
-    names = {"incidence of illness": "cif_illness", "incidence of death": "cif_death",
-             "P event-free": "event-free", "P illness": "illness", "P death": "death"}
-    for row in table.itertuples():
-        expected = truth[names[row.quantity]][fit.groups.index(row.group),
-                                              np.searchsorted(grid, row.time)]
-        assert abs(row.model - expected) < 0.04, (row.quantity, row.time, row.group)
-        assert abs(row.aalen_johansen - expected) < 0.04, (row.quantity, row.time, row.group)
 
 
 @pytest.mark.slow
