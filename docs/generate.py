@@ -30,6 +30,7 @@ import shutil
 import subprocess
 import sys
 import time
+import tomllib
 import warnings
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
@@ -44,6 +45,7 @@ DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
 OUT = DOCS / "generated"
 SPECS = ("shi2021_death", "shi2021_hcc", "shi2021_death_digitized")
+DESIGN_SPEC = "design_ucmsc"  # the planning example of design.md (bayesurv design)
 PREFIX = {"shi2021_death": "death", "shi2021_hcc": "hcc", "shi2021_death_digitized": "digi"}
 HARNESS = ROOT / "benchmarks" / "digitized_accuracy.py"
 HASH_FILE = OUT / "inputs.sha256"
@@ -83,7 +85,8 @@ def md_table(df: pd.DataFrame, floatfmt: str = ".3g") -> str:
 def input_files() -> list[Path]:
     """Files whose change makes the runs stale."""
     files = [*ROOT.glob("bayesurv/**/*.py"), *ROOT.glob("bayesurv/datasets/data/*"),
-             *(ROOT / "models" / f"{name}.toml" for name in SPECS), HARNESS, Path(__file__)]
+             *(ROOT / "models" / f"{name}.toml" for name in (*SPECS, DESIGN_SPEC)), HARNESS,
+             Path(__file__)]
     return sorted(p for p in files if p.is_file() and "__pycache__" not in p.parts)
 
 
@@ -108,6 +111,18 @@ def run_spec(name: str) -> tuple[str, float]:
     return name, time.perf_counter() - start
 
 
+def run_design_spec() -> tuple[str, float]:
+    """Plan the confirmatory trial of design.md: ``bayesurv design`` on its spec."""
+    from bayesurv.runner.design_report import run_design, write_design_report
+    from bayesurv.runner.design_spec import load_design_spec
+
+    start = time.perf_counter()
+    plan = load_design_spec(ROOT / "models" / f"{DESIGN_SPEC}.toml")
+    outcome = run_design(plan, log=lambda message: None)
+    write_design_report(outcome, OUT / "reports" / DESIGN_SPEC, log=lambda message: None)
+    return DESIGN_SPEC, time.perf_counter() - start
+
+
 def load_harness():
     module_spec = importlib.util.spec_from_file_location("digitized_accuracy", HARNESS)
     module = importlib.util.module_from_spec(module_spec)
@@ -130,7 +145,8 @@ def run_all(workers: int) -> None:
     """The three specs and the harness, in parallel processes."""
     for sub in ("reports", "accuracy"):
         shutil.rmtree(OUT / sub, ignore_errors=True)
-    jobs = [(run_harness, None)] + [(run_spec, name) for name in SPECS]
+    jobs = [(run_harness, None), (run_design_spec, None)] + [(run_spec, name)
+                                                             for name in SPECS]
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
         futures = [pool.submit(fn) if arg is None else pool.submit(fn, arg) for fn, arg in jobs]
         for future in futures:
@@ -412,12 +428,48 @@ def accuracy_outputs() -> dict:
             "acc_met": str(int((table["targets_met"] == "yes").sum()))}
 
 
+# ---------------------------------------------------------------------------- trial design
+def design_outputs() -> dict:
+    """The assurance table of design.md (assurance beside power at the pointwise posterior
+    median, per test and trial size) and the numbers its text quotes."""
+    folder = OUT / "reports" / DESIGN_SPEC / "tables"
+    assurance = pd.read_csv(folder / "power.csv")
+    point = pd.read_csv(folder / "power_at_median.csv")
+    both = assurance[["n", "test", "assurance", "mc_se"]].merge(
+        point[["n", "test", "power"]], on=["n", "test"])
+    both = both.assign(difference=both["assurance"] - both["power"])
+    wide = both.pivot(index="n", columns="test", values=["assurance", "power"])
+    wide.columns = [f"{test} {what}" for what, test in wide.columns]
+    order = [f"{t} {w}" for t in assurance["test"].unique() for w in ("assurance", "power")]
+    (OUT / "md" / "design_assurance.md").write_text(
+        md_table(wide[order].reset_index(), ".2f"), encoding="utf-8")
+    spec = tomllib.loads((ROOT / "models" / f"{DESIGN_SPEC}.toml").read_text("utf-8"))
+    d = spec["design"]
+    found = pd.read_csv(folder / "sample_size.csv")
+    summary = (OUT / "reports" / DESIGN_SPEC / "summary.md").read_text(encoding="utf-8")
+    sentence = summary.split("## Sample size\n\n", 1)[1].split("\n", 1)[0]
+    largest = assurance[assurance["n"] == assurance["n"].max()].set_index("test")
+    largest_point = point[point["n"] == point["n"].max()].set_index("test")
+    values = {"design_trials": str(d["trials"]), "design_draws": str(d["posterior_draws"]),
+              "design_accrual": f"{d['accrual']:g}", "design_follow_up": f"{d['follow_up'][0]:g}",
+              "design_dropout": f"{d['dropout']:g}", "design_n_max": str(assurance["n"].max()),
+              "design_sample_size": sentence, "design_evaluated": str(len(found)),
+              "design_se_max": f"{assurance['mc_se'].max():.3f}"}
+    for test, key in (("logrank", "lr"), ("fh(0,1)", "fh01"), ("maxcombo", "mc"),
+                      (d["tests"][-1], "rmst")):
+        values[f"design_{key}_assurance"] = f"{largest.loc[test, 'assurance']:.2f}"
+        values[f"design_{key}_power"] = f"{largest_point.loc[test, 'power']:.2f}"
+        values[f"design_{key}_wrong"] = f"{largest.loc[test, 'wrong_direction']:.3f}"
+    return values
+
+
 # ---------------------------------------------------------------------------- the rest
 def cli_help() -> None:
     folder = OUT / "cli"
     folder.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, COLUMNS="92")
-    for name, args in (("bayesurv", []), ("run", ["run"]), ("reconstruct", ["reconstruct"])):
+    for name, args in (("bayesurv", []), ("run", ["run"]), ("reconstruct", ["reconstruct"]),
+                       ("design", ["design"])):
         text = subprocess.run([sys.executable, "-m", "bayesurv.runner.cli", *args, "--help"],
                               check=True, capture_output=True, text=True, env=env).stdout
         (folder / f"{name}.txt").write_text(text, encoding="utf-8")
@@ -468,6 +520,7 @@ def main(argv=None) -> int:
             values |= spec_values(name)
         values |= digitized_outputs()
         values |= accuracy_outputs()
+        values |= design_outputs()
         for name in ("shi2021_death", "shi2021_hcc"):
             (OUT / "md" / f"{PREFIX[name]}_comparison.md").write_text(
                 comparison_markdown(name), encoding="utf-8")
