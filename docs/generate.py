@@ -30,7 +30,6 @@ import shutil
 import subprocess
 import sys
 import time
-import tomllib
 import warnings
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
@@ -112,15 +111,10 @@ def run_spec(name: str) -> tuple[str, float]:
 
 
 def run_design_spec() -> tuple[str, float]:
-    """Plan the confirmatory trial of design.md: ``bayesurv design`` on its spec."""
-    from bayesurv.runner.design_report import run_design, write_design_report
-    from bayesurv.runner.design_spec import load_design_spec
+    """Plan the confirmatory trial of design.md (:mod:`generate_design`)."""
+    from generate_design import run_design_spec as run
 
-    start = time.perf_counter()
-    plan = load_design_spec(ROOT / "models" / f"{DESIGN_SPEC}.toml")
-    outcome = run_design(plan, log=lambda message: None)
-    write_design_report(outcome, OUT / "reports" / DESIGN_SPEC, log=lambda message: None)
-    return DESIGN_SPEC, time.perf_counter() - start
+    return run(ROOT, OUT, DESIGN_SPEC)
 
 
 def load_harness():
@@ -430,37 +424,10 @@ def accuracy_outputs() -> dict:
 
 # ---------------------------------------------------------------------------- trial design
 def design_outputs() -> dict:
-    """The assurance table of design.md (assurance beside power at the pointwise posterior
-    median, per test and trial size) and the numbers its text quotes."""
-    folder = OUT / "reports" / DESIGN_SPEC / "tables"
-    assurance = pd.read_csv(folder / "power.csv")
-    point = pd.read_csv(folder / "power_at_median.csv")
-    both = assurance[["n", "test", "assurance", "mc_se"]].merge(
-        point[["n", "test", "power"]], on=["n", "test"])
-    both = both.assign(difference=both["assurance"] - both["power"])
-    wide = both.pivot(index="n", columns="test", values=["assurance", "power"])
-    wide.columns = [f"{test} {what}" for what, test in wide.columns]
-    order = [f"{t} {w}" for t in assurance["test"].unique() for w in ("assurance", "power")]
-    (OUT / "md" / "design_assurance.md").write_text(
-        md_table(wide[order].reset_index(), ".2f"), encoding="utf-8")
-    spec = tomllib.loads((ROOT / "models" / f"{DESIGN_SPEC}.toml").read_text("utf-8"))
-    d = spec["design"]
-    found = pd.read_csv(folder / "sample_size.csv")
-    summary = (OUT / "reports" / DESIGN_SPEC / "summary.md").read_text(encoding="utf-8")
-    sentence = summary.split("## Sample size\n\n", 1)[1].split("\n", 1)[0]
-    largest = assurance[assurance["n"] == assurance["n"].max()].set_index("test")
-    largest_point = point[point["n"] == point["n"].max()].set_index("test")
-    values = {"design_trials": str(d["trials"]), "design_draws": str(d["posterior_draws"]),
-              "design_accrual": f"{d['accrual']:g}", "design_follow_up": f"{d['follow_up'][0]:g}",
-              "design_dropout": f"{d['dropout']:g}", "design_n_max": str(assurance["n"].max()),
-              "design_sample_size": sentence, "design_evaluated": str(len(found)),
-              "design_se_max": f"{assurance['mc_se'].max():.3f}"}
-    for test, key in (("logrank", "lr"), ("fh(0,1)", "fh01"), ("maxcombo", "mc"),
-                      (d["tests"][-1], "rmst")):
-        values[f"design_{key}_assurance"] = f"{largest.loc[test, 'assurance']:.2f}"
-        values[f"design_{key}_power"] = f"{largest_point.loc[test, 'power']:.2f}"
-        values[f"design_{key}_wrong"] = f"{largest.loc[test, 'wrong_direction']:.3f}"
-    return values
+    """The assurance table and quoted numbers of design.md (:mod:`generate_design`)."""
+    from generate_design import design_outputs as outputs
+
+    return outputs(ROOT, OUT, DESIGN_SPEC)
 
 
 # ---------------------------------------------------------------------------- the rest
