@@ -56,4 +56,6 @@ def design_outputs(root: Path, out: Path, name: str) -> dict:
         values[f"design_{key}_assurance"] = f"{largest.loc[test, 'assurance']:.2f}"
         values[f"design_{key}_power"] = f"{largest_point.loc[test, 'power']:.2f}"
         values[f"design_{key}_wrong"] = f"{largest.loc[test, 'wrong_direction']:.3f}"
+        values[f"design_{key}_wrong_point"] = (
+            f"{largest_point.loc[test, 'wrong_direction']:.3f}")
     return values
