@@ -44,6 +44,7 @@ DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
 OUT = DOCS / "generated"
 SPECS = ("shi2021_death", "shi2021_hcc", "shi2021_death_digitized")
+DESIGN_SPEC = "design_ucmsc"  # the planning example of design.md (bayesurv design)
 PREFIX = {"shi2021_death": "death", "shi2021_hcc": "hcc", "shi2021_death_digitized": "digi"}
 HARNESS = ROOT / "benchmarks" / "digitized_accuracy.py"
 HASH_FILE = OUT / "inputs.sha256"
@@ -83,7 +84,8 @@ def md_table(df: pd.DataFrame, floatfmt: str = ".3g") -> str:
 def input_files() -> list[Path]:
     """Files whose change makes the runs stale."""
     files = [*ROOT.glob("bayesurv/**/*.py"), *ROOT.glob("bayesurv/datasets/data/*"),
-             *(ROOT / "models" / f"{name}.toml" for name in SPECS), HARNESS, Path(__file__)]
+             *(ROOT / "models" / f"{name}.toml" for name in (*SPECS, DESIGN_SPEC)), HARNESS,
+             Path(__file__)]
     return sorted(p for p in files if p.is_file() and "__pycache__" not in p.parts)
 
 
@@ -108,6 +110,13 @@ def run_spec(name: str) -> tuple[str, float]:
     return name, time.perf_counter() - start
 
 
+def run_design_spec() -> tuple[str, float]:
+    """Plan the confirmatory trial of design.md (:mod:`generate_design`)."""
+    from generate_design import run_design_spec as run
+
+    return run(ROOT, OUT, DESIGN_SPEC)
+
+
 def load_harness():
     module_spec = importlib.util.spec_from_file_location("digitized_accuracy", HARNESS)
     module = importlib.util.module_from_spec(module_spec)
@@ -130,7 +139,8 @@ def run_all(workers: int) -> None:
     """The three specs and the harness, in parallel processes."""
     for sub in ("reports", "accuracy"):
         shutil.rmtree(OUT / sub, ignore_errors=True)
-    jobs = [(run_harness, None)] + [(run_spec, name) for name in SPECS]
+    jobs = [(run_harness, None), (run_design_spec, None)] + [(run_spec, name)
+                                                             for name in SPECS]
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
         futures = [pool.submit(fn) if arg is None else pool.submit(fn, arg) for fn, arg in jobs]
         for future in futures:
@@ -412,12 +422,21 @@ def accuracy_outputs() -> dict:
             "acc_met": str(int((table["targets_met"] == "yes").sum()))}
 
 
+# ---------------------------------------------------------------------------- trial design
+def design_outputs() -> dict:
+    """The assurance table and quoted numbers of design.md (:mod:`generate_design`)."""
+    from generate_design import design_outputs as outputs
+
+    return outputs(ROOT, OUT, DESIGN_SPEC)
+
+
 # ---------------------------------------------------------------------------- the rest
 def cli_help() -> None:
     folder = OUT / "cli"
     folder.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, COLUMNS="92")
-    for name, args in (("bayesurv", []), ("run", ["run"]), ("reconstruct", ["reconstruct"])):
+    for name, args in (("bayesurv", []), ("run", ["run"]), ("reconstruct", ["reconstruct"]),
+                       ("design", ["design"])):
         text = subprocess.run([sys.executable, "-m", "bayesurv.runner.cli", *args, "--help"],
                               check=True, capture_output=True, text=True, env=env).stdout
         (folder / f"{name}.txt").write_text(text, encoding="utf-8")
@@ -468,6 +487,7 @@ def main(argv=None) -> int:
             values |= spec_values(name)
         values |= digitized_outputs()
         values |= accuracy_outputs()
+        values |= design_outputs()
         for name in ("shi2021_death", "shi2021_hcc"):
             (OUT / "md" / f"{PREFIX[name]}_comparison.md").write_text(
                 comparison_markdown(name), encoding="utf-8")

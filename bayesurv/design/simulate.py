@@ -16,7 +16,9 @@ import pandas as pd
 
 from bayesurv.base.checks import check_positive
 from bayesurv.base.exceptions import DataWarning, DesignError
+from bayesurv.design.accrual import as_accrual
 from bayesurv.design.bayes import BayesRule, null_threshold
+from bayesurv.design.progress import check_dropout, run_blocks
 from bayesurv.design.scenario import Scenario
 from bayesurv.design.sequential import (
     SequentialTrials,
@@ -27,7 +29,8 @@ from bayesurv.design.sequential import (
 from bayesurv.design.statistics import analyse, horizon_past_follow_up, parse_test
 from bayesurv.design.trials import analysis_data, draw_trials
 
-__all__ = ["BLOCK", "BLOCK_CELLS", "DesignResult", "block_size", "calibrate", "simulate"]
+__all__ = ["BLOCK", "BLOCK_CELLS", "DesignResult", "block_size", "calibrate", "collect",
+           "simulate"]
 
 BLOCK = 250
 BLOCK_CELLS = 250_000
@@ -124,10 +127,15 @@ class DesignResult:
         -------
         pandas.DataFrame
             One row per test: ``test``, ``power`` (share of trials rejecting in favour of
-            the treatment; the type I error under a null scenario), ``mc_se``
+            the treatment; the type I error under a null scenario; named ``assurance`` for a
+            posterior scenario, :meth:`Scenario.from_fit`), ``mc_se``
             (``sqrt(power (1 - power) / trials)``), ``wrong_direction`` (share significant
-            for harm), ``mean_events`` and ``mean_analysis_time`` (calendar time from the
-            first patient's entry).
+            for harm: the statistic beyond the critical value on the control side),
+            ``wrong_sign`` (share whose estimate favours control, significant or not: the
+            statistic below 0, i.e. more treated events than expected under equal hazards
+            for the log-rank tests, a shorter treated RMST, a landmark HR above 1; for a
+            Bayesian rule P(HR < 1) below 0.5), ``mean_events`` and ``mean_analysis_time``
+            (calendar time from the first patient's entry).
 
         Examples
         --------
@@ -136,14 +144,17 @@ class DesignResult:
         >>> res = bs.design.simulate(sc, n=200, accrual=12, events=100, trials=500,
         ...                          random_seed=1)
         >>> res.power().round(2).to_numpy().tolist()
-        [['logrank', 0.7, 0.02, 0.0, 100.0, 23.99]]
+        [['logrank', 0.7, 0.02, 0.0, 0.0, 100.0, 23.99]]
         """
+        label = "assurance" if self.scenario.is_posterior else "power"
         rows = []
         for name, reject in self.reject.items():
             p = float(reject.mean())
-            rows.append({"test": name, "power": p,
+            neutral = 0.5 if name in self.fit_warnings else 0.0
+            rows.append({"test": name, label: p,
                          "mc_se": float(np.sqrt(p * (1 - p) / self.trials)),
                          "wrong_direction": float(self.wrong_direction[name].mean()),
+                         "wrong_sign": float(np.mean(self.z[name] < neutral)),
                          "mean_events": float(self.events.mean()),
                          "mean_analysis_time": float(self.analysis_time.mean())})
         return pd.DataFrame(rows)
@@ -161,6 +172,11 @@ def block_size(n: int) -> int:
     return max(1, min(BLOCK, BLOCK_CELLS // n))
 
 
+def _setting(accrual):
+    """A duration stays a number in the settings; a rate profile is the Accrual."""
+    return accrual if accrual.uniform_over is None else accrual.uniform_over
+
+
 def _count(value, name: str, minimum: int = 1, maximum: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum \
             or (maximum is not None and value > maximum):
@@ -170,21 +186,25 @@ def _count(value, name: str, minimum: int = 1, maximum: int | None = None) -> in
     return int(value)
 
 
-def simulate(scenario: Scenario, n: int, accrual: float, events: int | None = None,
+def simulate(scenario: Scenario, n: int, accrual, events: int | None = None,
              follow_up: float | None = None, allocation: float = 1.0,
-             dropout: float | None = None, tests=("logrank",), alpha: float = 0.025,
+             dropout=None, tests=("logrank",), alpha: float = 0.025,
              trials: int = 1000, random_seed: int | None = None, looks=None,
-             spending: str = "obf", futility=None) -> DesignResult:
+             spending: str = "obf", futility=None, progress: bool = False,
+             workers: int = 1) -> DesignResult:
     """Simulate ``trials`` two-arm trials and analyse each with ``tests``.
 
     Parameters
     ----------
     scenario : Scenario
-        Hazards of both arms, from randomization.
+        Hazards of both arms, from randomization; a posterior scenario
+        (:meth:`Scenario.from_fit`) gives each trial one posterior draw, so
+        :meth:`DesignResult.power` is the assurance.
     n : int
         Patients per trial (both arms).
-    accrual : float
-        Duration of uniform accrual (time units).
+    accrual : float or Accrual
+        Duration of uniform accrual (time units), or a rate profile
+        (:class:`~bayesurv.design.accrual.Accrual`).
     events : int, optional
         Analyse at the calendar time of the ``events``-th event.
     follow_up : float, optional
@@ -192,8 +212,9 @@ def simulate(scenario: Scenario, n: int, accrual: float, events: int | None = No
         comes first).  One of ``events`` and ``follow_up`` is needed.
     allocation : float
         Treatment : control ratio; arms of ``round(n r / (1 + r))`` and the rest patients.
-    dropout : float, optional
-        Hazard of dropping out (per time unit, both arms); no dropout by default.
+    dropout : float or (float, float), optional
+        Hazard of dropping out (per time unit), for both arms or (control, treatment); no
+        dropout by default.
     tests : sequence of str or BayesRule
         Test names: ``"logrank"``, ``"fh(rho,gamma)"``, ``"maxcombo"``, ``"rmst(horizon)"``,
         ``"landmark(time)"`` (see :mod:`bayesurv.design.statistics`), or a calibrated
@@ -214,6 +235,11 @@ def simulate(scenario: Scenario, n: int, accrual: float, events: int | None = No
     futility : float or sequence of float, optional
         With ``looks``: non-binding futility bound(s) on the z scale at the interim looks (a
         trial stops when its statistic is at or below it; the efficacy bounds ignore it).
+    progress : bool
+        Show how many trials are done (on standard error).
+    workers : int
+        Blocks of trials analysed on this many threads; every block draws from its own
+        stream, so the results are the same for any number.
 
     Returns
     -------
@@ -236,7 +262,7 @@ def simulate(scenario: Scenario, n: int, accrual: float, events: int | None = No
         raise DesignError(f"simulate: scenario must be a bayesurv.design.Scenario, "
                           f"got {type(scenario).__name__}")
     n = _count(n, "n", minimum=2)
-    accrual = check_positive(accrual, "accrual", "simulate", DesignError)
+    accrual = as_accrual(accrual)
     if events is None and follow_up is None:
         raise DesignError("simulate: give events (analysis at that many events) or follow_up "
                           "(analysis that long after the last patient's entry)")
@@ -249,8 +275,7 @@ def simulate(scenario: Scenario, n: int, accrual: float, events: int | None = No
     if min(n_control, n_treatment) < 1:
         raise DesignError(f"simulate: allocation {allocation:g} leaves an arm of {n} patients "
                           "empty")
-    if dropout is not None:
-        dropout = check_positive(dropout, "dropout", "simulate", DesignError)
+    dropout = check_dropout(dropout)
     if isinstance(tests, str):
         tests = [tests]
     specs = list({spec.name: spec for spec in map(parse_test, tests)}.values())
@@ -267,11 +292,16 @@ def simulate(scenario: Scenario, n: int, accrual: float, events: int | None = No
     plan = None if looks is None else sequential_plan(
         looks, events=events, follow_up=follow_up, tests=specs, alpha=alpha,
         spending=spending, futility=futility, allocation=allocation)
+    workers = _count(workers, "workers")
+    if workers > 1 and any(s.kind == "bayes" for s in specs):
+        raise DesignError("simulate: a BayesRule fits models one after the other; use "
+                          "workers=1 with it")
     root = np.random.SeedSequence(random_seed)
 
-    parts = []
     size = block_size(n)
-    for block, start in enumerate(range(0, trials, size)):
+
+    def one_block(block_start):
+        block, start = block_start
         rng = np.random.default_rng(np.random.SeedSequence(root.entropy, spawn_key=(block,)))
         # a whole block is drawn even when fewer trials are kept, so that more trials
         # extend fewer
@@ -279,14 +309,32 @@ def simulate(scenario: Scenario, n: int, accrual: float, events: int | None = No
         drawn = [values[:trials - start] for values in drawn]
         if plan is not None:
             decisions, looked = run_looks(drawn, n_control, plan, specs, alpha)
-            parts.append((decisions, looked.at_stop(looked.look_events),
-                          looked.at_stop(looked.look_time), {}, looked))
-            continue
+            return (decisions, looked.at_stop(looked.look_events),
+                    looked.at_stop(looked.look_time), {}, looked)
         data = analysis_data(*drawn, n_control=n_control, events=events, follow_up=follow_up)
-        parts.append((analyse(data, specs, alpha, rng), data.events, data.analysis_time,
-                      {s.name: horizon_past_follow_up(data, s.horizon)
-                       for s in specs if s.kind == "rmst"}, None))
+        return (analyse(data, specs, alpha, rng), data.events, data.analysis_time,
+                {s.name: horizon_past_follow_up(data, s.horizon)
+                 for s in specs if s.kind == "rmst"}, None)
 
+    parts = run_blocks(one_block, list(enumerate(range(0, trials, size))), trials, size,
+                       progress, workers)
+
+    settings = {"n": n, "accrual": _setting(accrual), "events": events, "follow_up": follow_up,
+                "allocation": allocation,
+                "arms": {"control": n_control, "treatment": n_treatment}, "dropout": dropout,
+                "tests": [s.name for s in specs], "alpha": alpha, "trials": trials,
+                "random_seed": random_seed}
+    if plan is not None:
+        settings |= {"looks": [float(f) for f in np.atleast_1d(looks)], "spending": spending,
+                     "futility": futility}
+    return collect(scenario, settings, specs, parts)
+
+
+def collect(scenario: Scenario, settings: dict, specs: list, parts: list) -> DesignResult:
+    """The :class:`DesignResult` of blocks of analysed trials (``parts``, in order: per block
+    the output of :func:`~bayesurv.design.statistics.analyse`, the events, the analysis
+    times and the RMST horizon checks); warns when an RMST horizon is often past the
+    follow-up."""
     def joined(i):
         return {s.name: np.concatenate([p[0][s.name][i] for p in parts]) for s in specs}
 
@@ -297,18 +345,11 @@ def simulate(scenario: Scenario, n: int, accrual: float, events: int | None = No
             warnings.warn(f"simulate: the horizon of {name} is past the last follow-up of an "
                           f"arm in {share:.1%} of the trials; there the Kaplan-Meier curve is "
                           "carried flat and the test loses its level: choose a horizon "
-                          "inside the follow-up", DataWarning, stacklevel=2)
+                          "inside the follow-up", DataWarning, stacklevel=3)
     fit_warnings = {s.name: float(np.concatenate([p[0][s.name][3] for p in parts]).mean())
                     for s in specs if s.kind == "bayes"}
-    settings = {"n": n, "accrual": accrual, "events": events, "follow_up": follow_up,
-                "allocation": allocation,
-                "arms": {"control": n_control, "treatment": n_treatment}, "dropout": dropout,
-                "tests": [s.name for s in specs], "alpha": alpha, "trials": trials,
-                "random_seed": random_seed}
     sequential = None
-    if plan is not None:
-        settings |= {"looks": [float(f) for f in np.atleast_1d(looks)], "spending": spending,
-                     "futility": futility}
+    if len(parts[0]) > 4 and parts[0][4] is not None:
         sequential = SequentialTrials.joined([p[4] for p in parts])
     return DesignResult(scenario=scenario, settings=settings, z=joined(0), reject=joined(1),
                         wrong_direction=joined(2),
