@@ -25,6 +25,7 @@ from bayesurv.inference.diagnostics import check_convergence
 from bayesurv.inference.fit import ATTR_PREFIX, Fit
 from bayesurv.inference.illness_death_fit import IllnessDeathFit
 from bayesurv.inference.jax_nuts import run_nuts
+from bayesurv.inference.pooled import sample_pooled
 from bayesurv.model.kind import HazardModel, register_sampler
 
 __all__ = ["RESULTS", "draw_states", "sample", "settings_of_fit"]
@@ -71,6 +72,8 @@ def sample(model: HazardModel, data: SurvivalData, *, draws: int, tune: int, cha
     ('piecewise', 2, 100)
     """
     s = settings_of_fit(draws, tune, chains, random_seed, sampler, cores, target_accept)
+    if isinstance(data, list | tuple):  # reconstructions of digitized curves: pooled
+        return sample_pooled(model, data, sample=sample, settings=s, progressbar=progressbar)
     model.check_usable(data, stacklevel=3)  # warnings point at the caller of model.fit
     arrays = model.arrays(data)
     start = time.perf_counter()
