@@ -80,6 +80,7 @@ def test_pooled_fit_is_a_normal_fit_with_its_reconstructions(pooled):
     assert (posterior.sizes["chain"], posterior.sizes["draw"]) == (6, 200)
     assert posterior["reconstruction"].to_numpy().tolist() == [0, 0, 1, 1, 2, 2]
     assert pooled.sampler_settings["tune"] == 200
+    assert pooled.sampler_settings["chains"] == 2  # per reconstruction
     record = json.loads(posterior.attrs["bayesurv_reconstructions"])
     assert record["count"] == 3 and record["n"] == [220, 220, 220]
     hr = pooled.hazard_ratios()

@@ -32,7 +32,9 @@ coordinate on the chain dimension, so every table of a Fit reads the mixture.  D
 are computed within each reconstruction (:mod:`bayesurv.inference.diagnostics`): the chains
 of different reconstructions legitimately disagree.  The stored model arrays
 (``constant_data``) and data summary are those of the first data set; the attribute
-``bayesurv_reconstructions`` records K and every data set's patients and events.
+``bayesurv_reconstructions`` records K and every data set's patients and events.  The
+sampler settings (``fit.sampler_settings``) are those of each reconstruction's fit (chains,
+draws and tuning steps per reconstruction), with the pooled fit's seed and times.
 """
 
 from __future__ import annotations
@@ -200,7 +202,8 @@ def _stack(fits: list[Fit], settings: dict, draws: int, tune: int, elapsed: floa
     record = json.loads(idata.posterior.attrs[ATTR_PREFIX + "sampler"])
     sampling = sum(json.loads(f.idata.posterior.attrs[ATTR_PREFIX + "sampler"])
                    ["sampling_seconds"] for f in fits)
-    record |= {"draws": draws, "tune": tune, "chains": chains * len(fits),
+    # chains per reconstruction: the posterior has len(fits) times as many
+    record |= {"draws": draws, "tune": tune, "chains": chains,
                "random_seed": settings["random_seed"], "wall_seconds": round(elapsed, 3),
                "sampling_seconds": round(sampling, 3)}
     idata.posterior.attrs[ATTR_PREFIX + "sampler"] = json.dumps(record)

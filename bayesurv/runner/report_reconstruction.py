@@ -26,7 +26,7 @@ def reconstruction_section(fit: Fit) -> list[str]:
             f"The model was fitted to each of {fit.reconstructions} plausible reconstructions "
             "of the patient rows (digitizing noise on the curve points, censorings placed at "
             "random within each risk-table interval) and the posteriors were pooled with equal "
-            f"weights ({record['chains'] // fit.reconstructions} chains x {record['draws']} "
+            f"weights ({record['chains']} chains x {record['draws']} "
             "draws each). Every posterior table and figure of this report is of the pooled "
             "posterior; the frequentist comparison and the reconstruction diagnostics above "
             "are of the single reconstruction. Share of each log HR's posterior variance "
