@@ -6,7 +6,7 @@ Guyot reconstruction) and K = 20 times (``bs.reconstruct_ipd(..., draws=20)``). 
 reference change-point model (``ChangePoint(near=13)``) and the fixed-cut model
 (``PiecewiseExponential(cuts=[13])``) are fitted, with the same sampler settings (4 chains x
 1000 draws after 1000 tuning steps), to the single reconstruction and to the list of 20
-(pooled: each reconstruction gets ``max(ceil(1000 / 20), 100) = 100`` draws and
+(pooled: each reconstruction gets ``max(ceil(1000 / 20), 200) = 200`` draws and
 ``max(ceil(1000 / 20), 200) = 200`` tuning steps per chain, see
 :mod:`bayesurv.inference.pooled`).  Both are warm (the model is compiled before timing,
 compilation is reported apart), so the ratio is the sampling cost of pooling.

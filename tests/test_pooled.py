@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 import bayesurv as bs
-from bayesurv.inference.pooled import per_reconstruction
+from bayesurv.inference.pooled import MIN_DRAWS, MIN_TUNE, per_reconstruction
 from bayesurv.runner.cli import main
 from bayesurv.runner.report import run_analysis, write_report
 from bayesurv.runner.report_text import summary_markdown
@@ -182,9 +182,10 @@ def test_bad_lists_are_refused_before_sampling(trials, bad, error, match):
 
 
 def test_draws_per_reconstruction_rule():
-    assert per_reconstruction(1000, 20, 100) == 100  # ceil(1000 / 20) = 50, floored at 100
-    assert per_reconstruction(1000, 3, 100) == 334
-    assert per_reconstruction(60, 20, 100) == 60  # never more than asked
+    assert MIN_DRAWS == 200 and MIN_TUNE == 200
+    assert per_reconstruction(1000, 20, MIN_DRAWS) == 200  # ceil(1000 / 20) = 50, floored
+    assert per_reconstruction(1000, 3, MIN_DRAWS) == 334
+    assert per_reconstruction(60, 20, MIN_DRAWS) == 60  # never more than asked
 
 
 @pytest.fixture(scope="module")

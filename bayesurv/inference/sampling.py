@@ -58,8 +58,13 @@ def settings_of_fit(draws, tune, chains, random_seed, sampler, cores, target_acc
 
 
 def sample(model: HazardModel, data: SurvivalData, *, draws: int, tune: int, chains: int,
-           random_seed, sampler: str, cores, target_accept: float, progressbar: bool) -> Fit:
+           random_seed, sampler: str, cores, target_accept: float, progressbar: bool,
+           diagnose: bool = True) -> Fit:
     """Check everything, build the PyMC model of ``model`` on ``data``, sample, wrap a Fit.
+
+    ``data`` may be a list of data sets (reconstructions of digitized curves): their
+    posteriors are pooled (:mod:`bayesurv.inference.pooled`).  ``diagnose=False`` skips the
+    convergence warnings (a pooled fit diagnoses its reconstructions together).
 
     Examples
     --------
@@ -93,7 +98,8 @@ def sample(model: HazardModel, data: SurvivalData, *, draws: int, tune: int, cha
              "data": json.dumps(data.to_dict()), "sampler": json.dumps(record)}
     idata.posterior.attrs.update({ATTR_PREFIX + k: v for k, v in attrs.items()})
     fit = RESULTS[model.result](idata)
-    check_convergence(idata, warn=True, stacklevel=4)  # points at the caller of model.fit
+    if diagnose:
+        check_convergence(idata, warn=True, stacklevel=4)  # points at the caller of model.fit
     return fit
 
 
