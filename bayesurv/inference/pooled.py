@@ -127,7 +127,7 @@ def sample_pooled(model, datas, *, sample, settings: dict, progressbar: bool) ->
     --------
     What ``model.fit([data_1, data_2], ...)`` runs:
 
-    >>> pooled = bs.PiecewiseExponential(cuts=[13], baseline=1).fit(
+    >>> pooled = bs.PiecewiseExponential(cuts=[13]).fit(
     ...     [data, data], draws=100, tune=100, chains=2, random_seed=1, progressbar=False)
     >>> pooled.reconstructions, pooled.idata.posterior.sizes["chain"]
     (2, 4)
