@@ -16,7 +16,8 @@ import pandas as pd
 
 from bayesurv.base.checks import check_positive
 from bayesurv.base.exceptions import DataWarning, DesignError
-from bayesurv.design.bayes import BayesRule, null_threshold
+from bayesurv.design.bayes import BayesRule, fit_seeds, null_threshold
+from bayesurv.design.chunks import BAYES_CHUNK, run_chunks, slice_trials, trial_chunks
 from bayesurv.design.scenario import Scenario
 from bayesurv.design.statistics import analyse, horizon_past_follow_up, parse_test
 from bayesurv.design.trials import analysis_data, draw_trials
@@ -140,7 +141,8 @@ def _count(value, name: str, minimum: int = 1, maximum: int | None = None) -> in
 def simulate(scenario: Scenario, n: int, accrual: float, events: int | None = None,
              follow_up: float | None = None, allocation: float = 1.0,
              dropout: float | None = None, tests=("logrank",), alpha: float = 0.025,
-             trials: int = 1000, random_seed: int | None = None) -> DesignResult:
+             trials: int = 1000, random_seed: int | None = None, client=None,
+             progress=None) -> DesignResult:
     """Simulate ``trials`` two-arm trials and analyse each with ``tests``.
 
     Parameters
@@ -170,6 +172,15 @@ def simulate(scenario: Scenario, n: int, accrual: float, events: int | None = No
         Number of simulated trials.
     random_seed : int, optional
         Seed; the same seed gives the same trials.
+    client : dask.distributed.Client or "local", optional
+        Analyse chunks of trials as tasks on that cluster (``"local"``: a local cluster of
+        one worker process per core, for this call); the results are identical to those
+        in process, for any number of workers (:mod:`bayesurv.design.chunks`).  Default: in
+        process, which starts nothing and suits the vectorized tests (thousands of trials
+        per second); a cluster pays off with Bayesian rules (a fit per trial).
+    progress : callable or True, optional
+        Called as ``progress(done, total)`` after each chunk; ``True``: a line on standard
+        error.
 
     Returns
     -------
@@ -217,18 +228,27 @@ def simulate(scenario: Scenario, n: int, accrual: float, events: int | None = No
         random_seed = _count(random_seed, "random_seed", minimum=0)
     root = np.random.SeedSequence(random_seed)
 
-    parts = []
     size = block_size(n)
-    for block, start in enumerate(range(0, trials, size)):
+    bayes = [s.name for s in specs if s.kind == "bayes"]
+
+    def one_chunk(chunk):
+        block, first, stop = chunk
+        start = block * size
         rng = np.random.default_rng(np.random.SeedSequence(root.entropy, spawn_key=(block,)))
         # a whole block is drawn even when fewer trials are kept, so that more trials
         # extend fewer
         drawn = draw_trials(scenario, rng, size, n_control, n_treatment, accrual, dropout)
         drawn = [values[:trials - start] for values in drawn]
         data = analysis_data(*drawn, n_control=n_control, events=events, follow_up=follow_up)
-        parts.append((analyse(data, specs, alpha, rng), data.events, data.analysis_time,
-                      {s.name: horizon_past_follow_up(data, s.horizon)
-                       for s in specs if s.kind == "rmst"}))
+        # the block's fit seeds, as its rules would draw them in turn for all its trials
+        seeds = {name: fit_seeds(rng, data.time.shape[0])[first:stop] for name in bayes}
+        data = slice_trials(data, first, stop)
+        return (analyse(data, specs, alpha, fit_seeds=seeds), data.events, data.analysis_time,
+                {s.name: horizon_past_follow_up(data, s.horizon)
+                 for s in specs if s.kind == "rmst"})
+
+    parts = run_chunks(one_chunk, trial_chunks(trials, size, BAYES_CHUNK if bayes else None),
+                       client=client, progress=progress)
 
     def joined(i):
         return {s.name: np.concatenate([p[0][s.name][i] for p in parts]) for s in specs}
