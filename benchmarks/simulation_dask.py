@@ -45,7 +45,7 @@ def study(fits: int, workers: int) -> tuple[list, float]:
 
     start = time.perf_counter()
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+                      dashboard_address=":0") as cluster, Client(cluster) as client:
         def report(done, total):
             if done % max(1, total // 10) == 0 or done == total:
                 print(f"  {workers} worker(s): {done}/{total} fits", flush=True)
