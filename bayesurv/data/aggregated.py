@@ -245,8 +245,8 @@ class AggregatedData:
         >>> df = pd.DataFrame({"t": [2.5, 4.0, 1.0, 3.0], "e": [1, 0, 1, 1],
         ...                    "arm": ["a", "a", "b", "b"], "site": ["x", "y", "x", "x"]})
         >>> by_site = bs.aggregate(df, time="t", event="e", grid=1.0, strata="site")
-        >>> by_site.stratum("x").n, by_site.stratum("y").table.events.sum()
-        (3, 0.0)
+        >>> by_site.stratum("x").n, by_site.stratum("y").n_events
+        (3, 0)
         """
         if self.strata is None:
             raise DataError("these data were aggregated without strata; aggregate again with "

@@ -47,12 +47,12 @@ def grid_kaplan_meier(agg, level: float = 0.95) -> pd.DataFrame:
     >>> km = grid_kaplan_meier(bs.aggregate(df, time="t", event="e", grid=1.0))
     >>> km[["group", "time", "at_risk", "events", "survival"]]
       group  time  at_risk  events  survival
-    0     a   1.0        4     1.0  0.750000
-    1     a   2.0        3     1.0  0.500000
-    2     a   2.5        1     1.0  0.000000
-    3     b   1.0        2     0.0  1.000000
-    4     b   2.0        1     0.0  1.000000
-    5     b   3.0        1     1.0  0.000000
+    0     a   1.0        4     1.0      0.75
+    1     a   2.0        3     1.0      0.50
+    2     a   2.5        1     1.0      0.00
+    3     b   1.0        2     0.0      1.00
+    4     b   2.0        1     0.0      1.00
+    5     b   3.0        1     1.0      0.00
     """
     z = stats.norm.isf((1.0 - level) / 2.0)
     ends = np.r_[agg.grid[1:], np.inf]
