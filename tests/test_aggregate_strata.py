@@ -173,7 +173,9 @@ def test_a_parquet_spec_runs_end_to_end(cohort, tmp_path):
     with pytest.warns(bs.BayesurvWarning):  # one short chain: low ESS, no R-hat
         assert main(argv) == 0
     report = out / "registry"
-    assert sorted(p.name for p in report.iterdir()) == ["posterior.nc", "summary.md", "tables"]
+    assert sorted(p.name for p in report.iterdir()) == ["figures", "posterior.nc", "summary.md",
+                                                        "tables"]
+    assert (report / "figures" / "hazard_ratio_over_time.png").stat().st_size > 0
     same = bs.aggregate(cohort, reference="control", grid=1.0, strata="site")
     pd.testing.assert_frame_equal(pd.read_csv(report / "tables" / "kaplan_meier_grid.csv"),
                                   same.kaplan_meier(), check_dtype=False)

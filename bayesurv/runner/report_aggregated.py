@@ -6,8 +6,9 @@ aggregated table; so do the Kaplan-Meier curves at grid resolution and the life 
 Cox model, the landmark Cox windows, the log-rank test, the frequentist RMST, covariates and
 the per-patient predictive check need patient rows: they are listed as not computed in
 ``summary.md`` instead of failing the run.  The folder is written as the patient-rows report
-is (built aside, then swapped in whole), with ``summary.md``, ``tables/*.csv`` and
-``posterior.nc``; it has no figures yet.
+is (built aside, then swapped in whole), with ``summary.md``, ``tables/*.csv``,
+``posterior.nc`` and the figures drawn from the fit alone (hazard ratio over time, the
+change-point posterior, prior vs posterior).
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ NEEDS_ROWS = {
     "frequentist RMST": "the exact Kaplan-Meier curve",
     "covariate adjustment": "per-patient covariates",
     "posterior predictive check": "per-patient follow-up times",
-    "figures": "(not written for aggregated data yet)",
+    "Kaplan-Meier, survival and forest figures": "(not drawn for aggregated data yet; the "
+                                                 "grid Kaplan-Meier curves are in the tables)",
 }
 
 
@@ -121,8 +123,14 @@ def write_report(result: AggregatedResult, out_dir,
             tables_dir.mkdir()
             for name, table in result.tables.items():
                 table.to_csv(tables_dir / f"{name}.csv", index=name == "changepoint_summary")
+            from bayesurv.plotting.figures import save_fit_figures
+
+            figures = save_fit_figures(result.fit, staging / "figures",
+                                       landmarks=result.spec.compare.get("landmarks", ()),
+                                       caption=result.spec.figure_caption())
             result.fit.to_netcdf(staging / "posterior.nc", notes={"spec": result.spec.text})
-            (staging / "summary.md").write_text(summary_markdown(result), encoding="utf-8")
+            (staging / "summary.md").write_text(summary_markdown(result, figures),
+                                                encoding="utf-8")
             _swap_into_place(staging, out)
         finally:
             if staging.exists():
@@ -131,8 +139,8 @@ def write_report(result: AggregatedResult, out_dir,
     return out
 
 
-def summary_markdown(result: AggregatedResult) -> str:
-    """The report's one page."""
+def summary_markdown(result: AggregatedResult, figures: dict | None = None) -> str:
+    """The report's one page; ``figures``: name -> path of the figures written beside it."""
     data, fit, tables = result.data, result.fit, result.tables
     lines = [f"# {result.spec.title}", "",
              f"Data: {data.n} patients, {data.n_events} events, aggregated on Dask into events "
@@ -142,6 +150,9 @@ def summary_markdown(result: AggregatedResult) -> str:
              "The median follow-up is approximate (times are known to their grid piece).", "",
              f"## Model: {type(fit.model).__name__}", "",
              markdown_table(tables["hazard_ratios"]), ""]
+    lines += [f"![{name.replace('_', ' ')}](figures/{Path(path).name})"
+              for name, path in (figures or {}).items()]
+    lines += [""] if figures else []
     if "changepoint_summary" in tables:
         summary = tables["changepoint_summary"]["value"]
         lines += ["Change-point: " + ", ".join(f"{k} {v:.3g}" for k, v in summary.items()
