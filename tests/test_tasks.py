@@ -73,7 +73,7 @@ def test_bad_arguments_are_refused(bad):
 
 def test_design_simulate_gives_the_same_trials_in_process_and_on_1_or_2_workers(monkeypatch):
     """Chunks of trials as tasks: the frequentist tests (a block of 250 trials per task) and
-    a Bayesian rule (a fit per trial, here 2 trials per task) give the same numbers in
+    a Bayesian rule (a fit per trial, here 1 trial per task) give the same numbers in
     process, in other chunks, and on clusters of 1 and 2 workers."""
     import importlib
 
@@ -87,19 +87,19 @@ def test_design_simulate_gives_the_same_trials_in_process_and_on_1_or_2_workers(
 
     def both(client=None):
         seen = []
-        bayes = bs.design.simulate(scenario, tests=[rule], trials=4, client=client,
+        bayes = bs.design.simulate(scenario, tests=[rule], trials=2, client=client,
                                    progress=lambda done, total: seen.append(total), **design)
         frequentist = bs.design.simulate(scenario, tests=["logrank", "rmst(8)"], trials=600,
                                          client=client, **design)
         return bayes.z["bayes"], frequentist.per_trial(), seen
 
-    whole_block, _, seen = both()  # the default: one chunk of 4 trials
+    whole_block, _, seen = both()  # the default: one chunk of both trials
     assert seen == [1]
-    monkeypatch.setattr(design_simulate, "BAYES_CHUNK", 2)
+    monkeypatch.setattr(design_simulate, "BAYES_CHUNK", 1)
     in_process, per_trial, seen = both()
     assert seen == [2, 2]
     np.testing.assert_array_equal(in_process, whole_block)
-    assert len(set(in_process.tolist())) == 4  # four different trials
+    assert len(set(in_process.tolist())) == 2  # two different trials
     for workers in (1, 2):
         with _cluster(workers) as cluster, Client(cluster) as client:
             on_cluster, cluster_trials, _ = both(client)
