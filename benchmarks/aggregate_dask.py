@@ -72,7 +72,7 @@ def run_dask(files: list[str], grid: float, workers: int) -> dict:
         from distributed import Client, LocalCluster
 
         with LocalCluster(n_workers=workers, threads_per_worker=1,
-                          dashboard_address=None) as cluster, Client(cluster) as client:
+                          dashboard_address=":0") as cluster, Client(cluster) as client:
             agg = bs.aggregate(files, reference="control", grid=grid, client=client)
     else:
         agg = bs.aggregate(files, reference="control", grid=grid)

@@ -30,21 +30,25 @@ posterior, ``P(tau < true) + U * P(tau = true)`` with the Rao-Blackwellized
 ``tau_probability`` averaged over draws, as a 10-bin histogram table with the same tests;
 divergences, convergence figures and run time.
 
-Run ``python benchmarks/changepoint_calibration.py`` (400 trials, 2 processes, 2 chains x
-500 tuning + 500 draws each; 20 to 40 minutes on 2 cores, depending on load) or ``--quick``
-(20 trials).  ``--trials`` and ``--processes`` override.  ``tests/test_calibration.py``
+Run ``python benchmarks/changepoint_calibration.py`` (400 trials on a local Dask cluster of
+2 worker processes, 2 chains x 500 tuning + 500 draws each; 20 to 40 minutes on 2 cores,
+depending on load) or ``--quick`` (20 trials).  ``--trials`` and ``--processes`` (workers of
+the local cluster; 1: in this process) override; ``--scheduler tcp://host:8786`` runs the
+trials on an existing Dask cluster instead (any deployment: SSH, Kubernetes, HPC queue).
+Each trial is a task (``bayesurv.run_tasks``) whose random stream depends on the study's
+seed and the trial's index only, so the results are identical for any number of workers;
+each worker compiles the model once.  ``tests/test_calibration.py``
 runs a small tier of the same check with the functions below.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import logging
-import multiprocessing
 import time
 import warnings
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,6 +56,7 @@ import pandas as pd
 from scipy import stats
 
 import bayesurv as bs
+from bayesurv.inference.tasks import local_client
 
 SEED = 20211431  # the reference article's volume and first page
 PRIOR_PREDICTIVE_STREAM = 2**31 - 1  # random stream of the prior predictive check, no trial's
@@ -171,23 +176,25 @@ def _quiet_worker() -> None:
     warnings.simplefilter("ignore", bs.BayesurvWarning)
 
 
-def run_trials(setup: Setup, n_trials: int, processes: int = 1, seed: int = SEED,
-               progress: bool = False) -> pd.DataFrame:
-    """Run trials ``0..n_trials-1`` (in ``processes`` worker processes); one row each."""
+def _task(setup: Setup, seed: int, index: int, _task_seed: int) -> dict:
+    """Trial ``index`` as a Dask task; its stream is ``[seed, index]``, not the task seed."""
     _quiet_worker()
-    indices = range(n_trials)
-    if processes <= 1:
-        rows = []
-        for i in indices:
-            rows.append(run_trial(setup, i, seed))
-            _report(progress, len(rows), n_trials)
-        return pd.DataFrame(rows)
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(processes, mp_context=context, initializer=_quiet_worker) as pool:
-        rows = []
-        for row in pool.map(run_trial, [setup] * n_trials, indices, [seed] * n_trials):
-            rows.append(row)
-            _report(progress, len(rows), n_trials)
+    return run_trial(setup, index, seed)
+
+
+def run_trials(setup: Setup, n_trials: int, processes: int = 1, seed: int = SEED,
+               progress: bool = False, client=None) -> pd.DataFrame:
+    """Run trials ``0..n_trials-1``; one row each, in trial order.
+
+    ``client``: a Dask client to run them on; otherwise a local cluster of ``processes``
+    worker processes, or this process when ``processes`` is 1.
+    """
+    _quiet_worker()
+    if client is None and processes > 1:
+        with local_client(processes) as local:
+            return run_trials(setup, n_trials, seed=seed, progress=progress, client=local)
+    rows = bs.run_tasks(functools.partial(_task, setup, seed), n_trials, seed=seed,
+                        client=client, progress=functools.partial(_report, progress))
     return pd.DataFrame(rows)
 
 
@@ -277,7 +284,10 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="20 trials, short chains")
     parser.add_argument("--trials", type=int, default=None, help="number of trials (400)")
-    parser.add_argument("--processes", type=int, default=2, help="worker processes (2)")
+    parser.add_argument("--processes", type=int, default=2,
+                        help="worker processes of a local Dask cluster (2; 1: in process)")
+    parser.add_argument("--scheduler", default=None,
+                        help="address of a running Dask scheduler to use instead")
     args = parser.parse_args(argv)
     setup = Setup(draws=300, tune=300) if args.quick else Setup()
     n_trials = args.trials or (20 if args.quick else 400)
@@ -294,8 +304,16 @@ def main(argv=None) -> int:
           f"median {pp['median']:.0f}, 5-95% {pp['p5']:.0f}-{pp['p95']:.0f}; data sets the "
           f"model would reject: {100 * pp['rejected']:.2f}%")
     start = time.perf_counter()
-    results = run_trials(setup, n_trials, args.processes, progress=True)
-    print_report(setup, results, time.perf_counter() - start, args.processes)
+    if args.scheduler:
+        from distributed import Client
+
+        with Client(args.scheduler) as client:
+            workers = len(client.scheduler_info()["workers"])
+            results = run_trials(setup, n_trials, progress=True, client=client)
+    else:
+        workers = args.processes
+        results = run_trials(setup, n_trials, args.processes, progress=True)
+    print_report(setup, results, time.perf_counter() - start, workers)
     return 0
 
 

@@ -9,13 +9,14 @@ once, then every fit costs sampling only).  Printed: wall time of each (cluster 
 compilation included, then per fit), the speed-up, and whether the two result tables are
 identical (they must be: a task's seed depends on the study's seed and its index only).
 
-Run ``python benchmarks/simulation_dask.py`` (500 fits; about 5-10 minutes on 2 shared
-cores) or ``--fits 50``.
+Run ``python benchmarks/simulation_dask.py`` (500 fits; about 5-10 minutes on 2 idle
+cores) or ``--fits 50``; ``--draws 100 --chains 1`` makes each fit cheaper.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import time
 import warnings
 
@@ -24,7 +25,8 @@ import numpy as np
 SEED = 20261201
 
 
-def one_fit(index: int, seed: int) -> tuple[int, float, float]:
+def one_fit(index: int, seed: int, draws: int = 300, chains: int = 2
+            ) -> tuple[int, float, float]:
     import bayesurv as bs
 
     df = bs.simulate_trial(n=(110, 110), baseline_rates=[0.01], log_hr=(0.0, np.log(0.5)),
@@ -33,33 +35,36 @@ def one_fit(index: int, seed: int) -> tuple[int, float, float]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", bs.BayesurvWarning)
         fit = bs.PiecewiseExponential(cuts=[12], baseline=[6, 24]).fit(
-            data, draws=300, tune=300, chains=2, random_seed=seed, progressbar=False)
+            data, draws=draws, tune=draws, chains=chains, random_seed=seed, progressbar=False)
     medians = fit.idata.posterior["log_hr"].median(("chain", "draw")).to_numpy().ravel()
     return index, float(medians[0]), float(medians[1])
 
 
-def study(fits: int, workers: int) -> tuple[list, float]:
+def study(fits: int, workers: int, draws: int = 300, chains: int = 2) -> tuple[list, float]:
     from distributed import Client, LocalCluster
 
     import bayesurv as bs
 
     start = time.perf_counter()
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+                      dashboard_address=":0") as cluster, Client(cluster) as client:
         def report(done, total):
             if done % max(1, total // 10) == 0 or done == total:
                 print(f"  {workers} worker(s): {done}/{total} fits", flush=True)
 
-        results = bs.run_tasks(one_fit, fits, seed=SEED, client=client, progress=report)
+        task = functools.partial(one_fit, draws=draws, chains=chains)
+        results = bs.run_tasks(task, fits, seed=SEED, client=client, progress=report)
     return results, time.perf_counter() - start
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fits", type=int, default=500)
+    parser.add_argument("--draws", type=int, default=300, help="tuning and kept draws per chain")
+    parser.add_argument("--chains", type=int, default=2)
     args = parser.parse_args()
-    one, t_one = study(args.fits, 1)
-    two, t_two = study(args.fits, 2)
+    one, t_one = study(args.fits, 1, args.draws, args.chains)
+    two, t_two = study(args.fits, 2, args.draws, args.chains)
     print(f"{args.fits} fits: 1 worker {t_one:.0f} s ({t_one / args.fits:.2f} s per fit), "
           f"2 workers {t_two:.0f} s ({t_two / args.fits:.2f} s per fit); speed-up "
           f"{t_one / t_two:.2f}")

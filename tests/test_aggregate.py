@@ -141,7 +141,7 @@ def test_bad_arguments_are_refused(cohort):
         bs.aggregate(cohort, grid=0)
     with pytest.raises(bs.DataError, match="the group column 'group' is not in the data"):
         bs.aggregate(cohort, group="group", grid=1.0)
-    with pytest.raises(bs.DataError, match="not supported yet"):
+    with pytest.raises(bs.DataError, match="the strata column 'site' is not in the data"):
         bs.aggregate(cohort, grid=1.0, strata="site")
     with pytest.raises(bs.DataError, match="the entry column 'start' is not in the data"):
         bs.aggregate(cohort, grid=1.0, entry="start")
@@ -154,7 +154,7 @@ def test_a_distributed_client_gives_the_same_table(cohort):
 
     local = bs.aggregate(cohort, reference="control", grid=1.0)
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+                      dashboard_address=":0") as cluster, Client(cluster) as client:
         remote = bs.aggregate(cohort, reference="control", grid=1.0, client=client)
     _same_table(remote.table, local.table)
 

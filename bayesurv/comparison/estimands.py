@@ -15,6 +15,7 @@ import pandas as pd
 from bayesurv import frequentist
 from bayesurv.base.checks import check_mass, check_positive, check_times
 from bayesurv.base.exceptions import BayesurvInputError, DataError
+from bayesurv.data.aggregated import AggregatedData
 from bayesurv.data.survival_data import SurvivalData
 from bayesurv.inference.fit import Fit
 from bayesurv.inference.intervals import both_intervals
@@ -34,7 +35,11 @@ def default_horizon(data: SurvivalData) -> float:
     >>> default_horizon(data)  # arms followed to 82 and 84.99 months
     82.0
     """
-    reach = min(float(data.time[data.group_index == k].max()) for k in range(len(data.groups)))
+    if isinstance(data, AggregatedData):  # its longest follow-ups are kept exactly
+        reach = float(np.min(data.max_followup))
+    else:
+        reach = min(float(data.time[data.group_index == k].max())
+                    for k in range(len(data.groups)))
     scale = 10.0 ** (np.floor(np.log10(reach)) - 1)
     return float(np.floor(reach / scale) * scale)
 

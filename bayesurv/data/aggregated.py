@@ -15,7 +15,9 @@ import numpy as np
 import pandas as pd
 
 from bayesurv.base.exceptions import DataError, ModelError
+from bayesurv.data.aggregated_strata import Strata
 from bayesurv.data.exposure import ExposureTable
+from bayesurv.data.grid_km import grid_kaplan_meier
 
 __all__ = ["AggregatedData", "needs_patient_rows"]
 
@@ -57,6 +59,9 @@ class AggregatedData:
         The grid step when the grid was given as one (``grid=1.0``).
     time_unit, source : str
         Unit of the times; where the data came from.
+    strata : Strata or None
+        With ``aggregate(..., strata=column)``, the same totals per stratum; the attributes
+        above are summed over the strata (the models, which have no strata, fit those).
 
     Examples
     --------
@@ -71,11 +76,12 @@ class AggregatedData:
     """
 
     __slots__ = ("_frozen", "ending", "entering", "max_followup", "person_time", "source",
-                 "step", "table", "time_unit")
+                 "step", "strata", "table", "time_unit")
 
     def __init__(self, table: ExposureTable, ending: np.ndarray, max_followup: np.ndarray,
                  person_time: np.ndarray, time_unit: str = "months", step: float | None = None,
-                 source: str = "aggregated patient rows", entering: np.ndarray | None = None):
+                 source: str = "aggregated patient rows", entering: np.ndarray | None = None,
+                 strata: Strata | None = None):
         values = {"table": ExposureTable(_readonly(table.edges), _readonly(table.events),
                                          _readonly(table.exposure), tuple(table.groups)),
                   "ending": _readonly(np.asarray(ending, dtype=np.int64)),
@@ -83,7 +89,7 @@ class AggregatedData:
                       np.asarray(entering, dtype=np.int64)),
                   "max_followup": _readonly(max_followup), "person_time": _readonly(person_time),
                   "time_unit": str(time_unit), "step": None if step is None else float(step),
-                  "source": str(source), "_frozen": True}
+                  "source": str(source), "strata": strata, "_frozen": True}
         for name, value in values.items():
             object.__setattr__(self, name, value)
 
@@ -231,9 +237,59 @@ class AggregatedData:
             out[g] = self.grid[j] + share * (right - self.grid[j])
         return out
 
-    def summary(self) -> pd.DataFrame:
-        """Per group: patients, events, median (approximate) and maximum follow-up,
-        person-time.
+    def stratum(self, level) -> AggregatedData:
+        """The data of one stratum (aggregated with ``strata=``), e.g. to fit a model to it.
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"t": [2.5, 4.0, 1.0, 3.0], "e": [1, 0, 1, 1],
+        ...                    "arm": ["a", "a", "b", "b"], "site": ["x", "y", "x", "x"]})
+        >>> by_site = bs.aggregate(df, time="t", event="e", grid=1.0, strata="site")
+        >>> by_site.stratum("x").n, by_site.stratum("y").n_events
+        (3, 0)
+        """
+        if self.strata is None:
+            raise DataError("these data were aggregated without strata; aggregate again with "
+                            "strata=<column>")
+        k = self.strata.index(level)
+        s = self.strata
+        return AggregatedData(
+            ExposureTable(self.grid, s.events[:, :, k], s.exposure[:, :, k], self.groups),
+            s.ending[:, :, k], s.max_followup[:, k], s.person_time[:, k],
+            time_unit=self.time_unit, step=self.step,
+            source=f"{self.source}, stratum {s.column} = {s.levels[k]}",
+            entering=None if s.entering is None else s.entering[:, :, k])
+
+    def _by_stratum(self, method: str, **kwargs) -> pd.DataFrame:
+        """A table per stratum, stacked, with a ``stratum`` column after ``group``."""
+        if self.strata is None:
+            raise DataError("by_stratum needs data aggregated with strata=<column>")
+        frames = []
+        for level in self.strata.levels:
+            frame = getattr(self.stratum(level), method)(**kwargs)
+            frame.insert(1, "stratum", level)
+            frames.append(frame)
+        return pd.concat(frames, ignore_index=True)
+
+    def kaplan_meier(self, by_stratum: bool = False, level: float = 0.95) -> pd.DataFrame:
+        """Kaplan-Meier survival at grid resolution (times known to their piece), per
+        group (and stratum); see :func:`bayesurv.data.grid_km.grid_kaplan_meier`.
+
+        Examples
+        --------
+        >>> agg.kaplan_meier()[["group", "time", "at_risk", "survival"]].head(3)
+             group  time  at_risk  survival
+        0  control   1.0      111  1.000000
+        1  control   2.0      111  0.990991
+        2  control   3.0      110  0.990991
+        """
+        if by_stratum:
+            return self._by_stratum("kaplan_meier", level=level)
+        return grid_kaplan_meier(self, level)
+
+    def summary(self, by_stratum: bool = False) -> pd.DataFrame:
+        """Per group (and stratum): patients, events, median (approximate) and maximum
+        follow-up, person-time.
 
         Examples
         --------
@@ -242,6 +298,8 @@ class AggregatedData:
         0  control  111      29         82.00      5911.84
         1   UC-MSC  108      15         84.99      6004.02
         """
+        if by_stratum:
+            return self._by_stratum("summary")
         n = self.ending.sum(axis=0)
         return pd.DataFrame({"group": list(self.groups), "n": n.astype(int),
                              "events": np.rint(self.table.events.sum(axis=0)).astype(int),
@@ -262,10 +320,13 @@ class AggregatedData:
                 "reference": self.reference, "covariates": [], "time_unit": self.time_unit,
                 "source": self.source, "aggregated": True, "grid_pieces": int(self.grid.size),
                 "delayed_entry": self.entering is not None,
+                "strata": None if self.strata is None else {
+                    "column": self.strata.column, "levels": list(self.strata.levels)},
                 "per_group": self.summary().to_dict(orient="records")}
 
-    def life_table(self) -> pd.DataFrame:
-        """Survival at the grid edges, per group, by the actuarial life-table method.
+    def life_table(self, by_stratum: bool = False) -> pd.DataFrame:
+        """Survival at the grid edges, per group (and stratum), by the actuarial life-table
+        method.
 
         In each piece, ``at_risk`` patients are followed at its start, ``events`` die and
         ``censored`` leave; the conditional survival is ``1 - events / (at_risk -
@@ -284,6 +345,8 @@ class AggregatedData:
         2  control  3.0      110     0.0  0.990991
         3  control  4.0      110     3.0  0.963964
         """
+        if by_stratum:
+            return self._by_stratum("life_table")
         ends = np.r_[self.grid[1:], np.nan]
         frames = []
         for g, name in enumerate(self.groups):
@@ -312,6 +375,9 @@ class AggregatedData:
             lines.append(f"  {row.group}: n={row.n}, events={row.events}, follow-up median "
                          f"~{row.median_followup:.3g} (max {row.max_followup:.3g}) "
                          f"{self.time_unit}")
+        if self.strata is not None:
+            lines.append(f"  strata ({self.strata.column!r}): {', '.join(self.strata.levels)}"
+                         " (the models fit the table summed over them)")
         return "\n".join(lines)
 
 

@@ -21,7 +21,7 @@ from bayesurv.data.survival_data import SurvivalData
 from bayesurv.design.trials import AnalysisData
 from bayesurv.model.kind import HazardModel
 
-__all__ = ["BayesRule", "null_threshold", "posterior_benefit"]
+__all__ = ["BayesRule", "fit_seeds", "null_threshold", "posterior_benefit"]
 
 
 @dataclass(frozen=True)
@@ -79,13 +79,19 @@ def _trial_data(data: AnalysisData, i: int) -> SurvivalData:
     return SurvivalData.from_frame(frame, reference="control")
 
 
-def posterior_benefit(data: AnalysisData, rule: BayesRule,
-                      rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def fit_seeds(rng: np.random.Generator, n_trials: int) -> np.ndarray:
+    """The seeds of a rule's fits of ``n_trials`` trials, drawn from ``rng``."""
+    return rng.integers(0, 2**31 - 1, size=n_trials)
+
+
+def posterior_benefit(data: AnalysisData, rule: BayesRule, rng: np.random.Generator | None,
+                      seeds: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``P(HR_period < 1 | trial)`` of each trial, and whether its fit warned (convergence).
 
-    One fit per trial, one after the other; each fit's seed comes from ``rng``.
+    One fit per trial, one after the other; each fit's seed comes from ``rng``
+    (:func:`fit_seeds`), or is given in ``seeds`` (one per trial).
     """
-    seeds = rng.integers(0, 2**31 - 1, size=data.time.shape[0])
+    seeds = fit_seeds(rng, data.time.shape[0]) if seeds is None else np.asarray(seeds)
     probability = np.empty(data.time.shape[0])
     warned = np.zeros(data.time.shape[0], dtype=bool)
     for i, seed in enumerate(seeds):

@@ -17,7 +17,7 @@ import numpy as np
 from bayesurv.base.checks import repr_argument
 from bayesurv.base.exceptions import DesignError
 
-__all__ = ["check_dropout", "run_blocks"]
+__all__ = ["check_dropout", "run_blocks", "trial_progress"]
 
 
 def run_blocks(work: Callable, blocks: Sequence, trials: int, size: int,
@@ -31,29 +31,43 @@ def run_blocks(work: Callable, blocks: Sequence, trials: int, size: int,
     >>> run_blocks(lambda b: b * 10, [0, 1, 2], trials=5, size=2, workers=2)
     [0, 10, 20]
     """
-    done = 0
-
-    def report(count):
-        nonlocal done
-        done = min(trials, done + count)
-        if progress:
-            sys.stderr.write(f"\r{label}: {done}/{trials} trials ({100 * done // trials}%)")
-            sys.stderr.flush()
-
+    report = trial_progress([min(size, trials - k * size) for k in range(len(blocks))], label)
     out = []
     if workers == 1:
-        for block in blocks:
+        for k, block in enumerate(blocks, start=1):
             out.append(work(block))
-            report(size)
+            if progress:
+                report(k, len(blocks))
     else:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             # map yields in block order whatever the finishing order
-            for result in pool.map(work, blocks):
+            for k, result in enumerate(pool.map(work, blocks), start=1):
                 out.append(result)
-                report(size)
-    if progress:
-        sys.stderr.write("\n")
+                if progress:
+                    report(k, len(blocks))
     return out
+
+
+def trial_progress(counts: Sequence[int], label: str = "simulating") -> Callable:
+    """A ``progress(done, total)`` for ``done`` of ``total`` pieces of work holding
+    ``counts`` trials each: one line on standard error in trials, ended when all are done.
+
+    Examples
+    --------
+    >>> show = trial_progress([250, 250, 100])
+    >>> show(3, 3)  # doctest: +SKIP
+    simulating: 600/600 trials (100%)
+    """
+    cumulative = np.cumsum(counts)
+
+    def show(done: int, total: int) -> None:
+        trials = int(cumulative[done - 1])
+        sys.stderr.write(f"\r{label}: {trials}/{int(cumulative[-1])} trials "
+                         f"({100 * trials // int(cumulative[-1])}%)"
+                         + ("\n" if done == total else ""))
+        sys.stderr.flush()
+
+    return show
 
 
 def check_dropout(dropout, what: str = "simulate"):

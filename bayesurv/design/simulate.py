@@ -17,8 +17,9 @@ import pandas as pd
 from bayesurv.base.checks import check_positive
 from bayesurv.base.exceptions import DataWarning, DesignError
 from bayesurv.design.accrual import as_accrual
-from bayesurv.design.bayes import BayesRule, null_threshold
-from bayesurv.design.progress import check_dropout, run_blocks
+from bayesurv.design.bayes import BayesRule, fit_seeds, null_threshold
+from bayesurv.design.chunks import BAYES_CHUNK, run_chunks, slice_trials, trial_chunks
+from bayesurv.design.progress import check_dropout, trial_progress
 from bayesurv.design.scenario import Scenario
 from bayesurv.design.sequential import (
     SequentialTrials,
@@ -190,8 +191,8 @@ def simulate(scenario: Scenario, n: int, accrual, events: int | None = None,
              follow_up: float | None = None, allocation: float = 1.0,
              dropout=None, tests=("logrank",), alpha: float = 0.025,
              trials: int = 1000, random_seed: int | None = None, looks=None,
-             spending: str = "obf", futility=None, progress: bool = False,
-             workers: int = 1) -> DesignResult:
+             spending: str = "obf", futility=None, progress=None, workers: int = 1,
+             client=None) -> DesignResult:
     """Simulate ``trials`` two-arm trials and analyse each with ``tests``.
 
     Parameters
@@ -235,11 +236,20 @@ def simulate(scenario: Scenario, n: int, accrual, events: int | None = None,
     futility : float or sequence of float, optional
         With ``looks``: non-binding futility bound(s) on the z scale at the interim looks (a
         trial stops when its statistic is at or below it; the efficacy bounds ignore it).
-    progress : bool
-        Show how many trials are done (on standard error).
+    progress : bool or callable, optional
+        ``True``: a progress line on standard error; a callable is called as
+        ``progress(done, total)`` after each chunk of trials.
     workers : int
-        Blocks of trials analysed on this many threads; every block draws from its own
-        stream, so the results are the same for any number.
+        Without ``client``: chunks of trials analysed on this many threads of this process.
+    client : dask.distributed.Client or "local", optional
+        Analyse chunks of trials as tasks on that cluster (``"local"``: a local cluster of
+        one worker process per core, for this call); the results are identical to those
+        in process, for any number of workers (:mod:`bayesurv.design.chunks`).  Default: in
+        process, which starts nothing and suits the vectorized tests (thousands of trials
+        per second); a cluster pays off with Bayesian rules (a fit per trial).
+
+    Every block of trials draws from its own stream, so the results are the same in
+    process, on any number of threads and on any cluster.
 
     Returns
     -------
@@ -299,9 +309,11 @@ def simulate(scenario: Scenario, n: int, accrual, events: int | None = None,
     root = np.random.SeedSequence(random_seed)
 
     size = block_size(n)
+    bayes = [s.name for s in specs if s.kind == "bayes"]
 
-    def one_block(block_start):
-        block, start = block_start
+    def one_chunk(chunk):
+        block, first, stop = chunk
+        start = block * size
         rng = np.random.default_rng(np.random.SeedSequence(root.entropy, spawn_key=(block,)))
         # a whole block is drawn even when fewer trials are kept, so that more trials
         # extend fewer
@@ -312,12 +324,18 @@ def simulate(scenario: Scenario, n: int, accrual, events: int | None = None,
             return (decisions, looked.at_stop(looked.look_events),
                     looked.at_stop(looked.look_time), {}, looked)
         data = analysis_data(*drawn, n_control=n_control, events=events, follow_up=follow_up)
-        return (analyse(data, specs, alpha, rng), data.events, data.analysis_time,
+        # the block's fit seeds, as its rules would draw them in turn for all its trials
+        seeds = {name: fit_seeds(rng, data.time.shape[0])[first:stop] for name in bayes}
+        data = slice_trials(data, first, stop)
+        return (analyse(data, specs, alpha, fit_seeds=seeds), data.events, data.analysis_time,
                 {s.name: horizon_past_follow_up(data, s.horizon)
                  for s in specs if s.kind == "rmst"}, None)
 
-    parts = run_blocks(one_block, list(enumerate(range(0, trials, size))), trials, size,
-                       progress, workers)
+    chunks = trial_chunks(trials, size, BAYES_CHUNK if bayes else None)
+    if progress is True:
+        progress = trial_progress([stop - first for _, first, stop in chunks])
+    parts = run_chunks(one_chunk, chunks, client=client, progress=progress or None,
+                       workers=workers)
 
     settings = {"n": n, "accrual": _setting(accrual), "events": events, "follow_up": follow_up,
                 "allocation": allocation,

@@ -200,7 +200,8 @@ def horizon_past_follow_up(data: AnalysisData, horizon: float) -> np.ndarray:
 
 
 def analyse(data: AnalysisData, tests: list[Method], alpha: float,
-            rng: np.random.Generator | None = None) -> dict[str, tuple]:
+            rng: np.random.Generator | None = None,
+            fit_seeds: dict | None = None) -> dict[str, tuple]:
     """Each test's statistic, rejection (benefit) and significance in the wrong direction.
 
     Returns
@@ -210,7 +211,7 @@ def analyse(data: AnalysisData, tests: list[Method], alpha: float,
         ``z`` is the largest of its four statistics, for a :class:`BayesRule` the posterior
         probability of benefit (wrong direction: that of harm above the threshold), and
         ``warned`` marks its fits that warned (None for the other tests).  ``rng`` seeds the
-        Bayesian fits.
+        Bayesian fits, unless ``fit_seeds`` gives their seeds (per rule name, one per trial).
     """
     weights = list(dict.fromkeys(
         [w for t in tests if t.kind == "maxcombo" for w in MAXCOMBO_WEIGHTS]
@@ -227,7 +228,8 @@ def analyse(data: AnalysisData, tests: list[Method], alpha: float,
                               maxcombo_exceeds(-z, sub, alpha), None)
             continue
         if test.kind == "bayes":
-            probability, warned = posterior_benefit(data, test.rule, rng)
+            probability, warned = posterior_benefit(
+                data, test.rule, rng, None if fit_seeds is None else fit_seeds[test.name])
             c = test.rule.threshold
             out[test.name] = (probability, probability > c, 1.0 - probability > c, warned)
             continue

@@ -50,6 +50,7 @@ __all__ = [
     "plot_prior_posterior",
     "plot_survival",
     "save_figures",
+    "save_fit_figures",
 ]
 
 _CLIP_ID = re.compile(r"(?<=#)p[0-9a-f]{10}(?=\))|(?<=id=\")p[0-9a-f]{10}(?=\")")
@@ -132,6 +133,28 @@ def save_figures(fit: Fit, data: SurvivalData, out_dir, compare_table: pd.DataFr
     if predictive_check is not None:
         makers["predictive_check"] = lambda: plot_predictive_check(
             predictive_check, caption=caption, outcome=outcome)
+    return _save_all(makers, out_dir)
+
+
+def save_fit_figures(fit: Fit, out_dir, landmarks=(), caption: str | None = None
+                     ) -> dict[str, str]:
+    """The figures of :func:`save_figures` drawn from the fit alone, for data without patient
+    rows (:class:`~bayesurv.AggregatedData`): ``hazard_ratio_over_time``,
+    ``changepoint_posterior`` (change-point fits) and ``prior_posterior``."""
+    pdata.check_fit(fit, "save_fit_figures")
+    makers = {
+        "hazard_ratio_over_time": lambda: plot_hazard_ratio_curve(fit, landmarks=landmarks,
+                                                                  caption=caption),
+        "changepoint_posterior": lambda: plot_changepoint(fit, caption=caption),
+        "prior_posterior": lambda: plot_prior_posterior(fit, caption=caption),
+    }
+    if not fit.has_changepoint:
+        del makers["changepoint_posterior"]
+    return _save_all(makers, out_dir)
+
+
+def _save_all(makers: dict, out_dir) -> dict[str, str]:
+    """Draw each figure, write it as PNG and SVG; name -> PNG path."""
     os.makedirs(out_dir, exist_ok=True)
     paths = {}
     for name, make in makers.items():

@@ -113,12 +113,18 @@ def versus_label(treated: str, reference: str | None) -> str:
 
 def hr_scale(axis: Axes, log_values: np.ndarray) -> None:
     """A secondary x axis on top in HR units, ticks at 0.1, 0.2, 0.5, 1, 2, 5 in range."""
-    top = axis.secondary_xaxis("top", functions=(np.exp, np.log))
+    # matplotlib also maps points outside the data (an HR of 0) back through the inverse
+    top = axis.secondary_xaxis("top", functions=(np.exp, _safe_log))
     low, high = np.exp(log_values.min()), np.exp(log_values.max())
     ticks = [t for t in HR_TICKS if low <= t <= high]
     top.set_xticks(ticks, [f"{t:g}" for t in ticks])
     top.xaxis.set_minor_locator(plt.NullLocator())
     top.set_xlabel("hazard ratio")
+
+
+def _safe_log(x):
+    """``log(x)``, with the smallest positive float in place of 0 (no warning)."""
+    return np.log(np.maximum(x, np.finfo(float).tiny))
 
 
 @contextmanager

@@ -132,13 +132,15 @@ def reference_specs() -> list[Path]:
 
 def _run_one(spec, inputs, args, progress: bool, quiet: bool) -> tuple[str, Path, float]:
     """Run one spec and write its report; returns (name, folder, seconds)."""
-    from bayesurv.runner.report import run_analysis, write_report
+    from bayesurv.runner import report, report_aggregated
 
     start = time.perf_counter()
     log = (lambda message: None) if quiet else (lambda message: print(message, flush=True))
-    result = run_analysis(spec, draws=args.draws, tune=args.tune, chains=args.chains,
-                          seed=args.seed, progress=progress, log=log, inputs=inputs)
-    folder = write_report(result, Path(args.out) / spec.name, log=lambda message: None)
+    # aggregated rows (source = "parquet") get the report of what they can answer
+    module = report_aggregated if spec.data["source"] == "parquet" else report
+    result = module.run_analysis(spec, draws=args.draws, tune=args.tune, chains=args.chains,
+                                 seed=args.seed, progress=progress, log=log, inputs=inputs)
+    folder = module.write_report(result, Path(args.out) / spec.name, log=lambda message: None)
     return spec.name, folder, time.perf_counter() - start
 
 

@@ -6,7 +6,7 @@ A spec has the tables ``[data]``, ``[model]``, ``[priors]``, ``[compare]`` and `
     title = "Overall survival: change-point near 13 months"
 
     [data]
-    source = "shi2021"          # a shipped dataset, "csv" (patient rows) or "digitized"
+    source = "shi2021"          # a shipped dataset, "csv", "parquet" or "digitized"
     endpoint = "death"
 
     [model]
@@ -58,7 +58,7 @@ SECTIONS = {
     "description": None,
     "data": {"source", "endpoint", "digitized", "path", "curves", "risk_table", "total_events",
              "scale", "time", "event", "group", "reference", "covariates", "time_unit",
-             "reconstructions"},
+             "reconstructions", "grid", "strata", "entry"},
     "model": {"type", "cuts", "grid", "near", "spread", "prior", "baseline"},
     "priors": {"set", "baseline_centre", *PriorSet.roles()},
     "compare": {"landmarks", "published", "published_endpoint", "published_orientation",

@@ -15,6 +15,7 @@ import numpy as np
 from bayesurv.base.checks import check_times, sampler_setting_problem
 from bayesurv.base.exceptions import SpecError
 from bayesurv.model.priors import named_prior_sets
+from bayesurv.runner.spec_parquet import PARQUET_KEYS, check_parquet
 from bayesurv.runner.spec_sources import SHIPPED, SOURCES
 
 __all__ = ["check_compare", "check_data", "check_sampler", "frozen", "grid", "thawed"]
@@ -29,6 +30,7 @@ DATA_KEYS = {
     "csv": {"path"} | COLUMN_KEYS,
     "digitized": {"curves", "risk_table", "total_events", "scale", "reference", "time_unit",
                   "reconstructions"},
+    "parquet": PARQUET_KEYS,
     **{name: {"endpoint", "digitized"} | COLUMN_KEYS for name in SHIPPED},
 }
 SHIPPED_DIGITIZED_KEYS = {"endpoint", "digitized", "reference", "time_unit", "reconstructions"}
@@ -40,7 +42,8 @@ def check_data(d: Mapping, fail) -> None:
     if source is None:
         fail("data.source", f"is missing; use one of {list(SOURCES)}")
     if source not in SOURCES:
-        fail("data.source", f"= {source!r} is not a shipped dataset, 'csv' or 'digitized'")
+        fail("data.source", f"= {source!r} is not a shipped dataset, 'csv', 'parquet' or "
+             "'digitized'")
     shipped_digitized = source in SHIPPED and d.get("digitized") is True
     reads = SHIPPED_DIGITIZED_KEYS if shipped_digitized else DATA_KEYS[source]
     unused = [key for key in d if key != "source" and key not in reads]
@@ -50,6 +53,8 @@ def check_data(d: Mapping, fail) -> None:
              f"it reads are {', '.join(sorted(reads))}")
     if source == "csv" and "path" not in d:
         fail("data.path", "is missing (source = 'csv' needs a CSV of patient rows)")
+    if source == "parquet":
+        check_parquet(d, fail)
     if source == "digitized" and "curves" not in d:
         fail("data.curves", "is missing (source = 'digitized' needs a curves CSV)")
     for key in ("path", "curves", "risk_table", "endpoint", "time", "event", "group",

@@ -22,7 +22,7 @@ __all__ = ["PUBLISHED_COLUMNS", "SHIPPED", "SOURCES", "SpecInputs", "check_publi
            "data_note", "load_inputs", "load_source", "published_table", "read_csv", "resolve"]
 
 SHIPPED = ("shi2021",)
-SOURCES = (*SHIPPED, "csv", "digitized")
+SOURCES = (*SHIPPED, "csv", "digitized", "parquet")
 SYNTHETIC_NOTE = (
     "The data are a synthetic cohort calibrated to the published summaries of Shi et al. "
     "(Hepatol Int 2021;15:1431-1441); they are not the trial's patients, whose data are not "
@@ -112,6 +112,10 @@ def load_source(data: Mapping, spec_path: Path | None, where: str
         frame = read_csv(resolve(spec_path, d["path"], where),
                          _where_file(where, "data.path", d["path"]), required)
         return SurvivalData.from_frame(frame, **columns), None
+    if source == "parquet":  # aggregated on Dask: the rows are never in memory
+        from bayesurv.runner.spec_parquet import load_parquet
+
+        return load_parquet(d, spec_path, where), None
     if source == "shi2021":
         from bayesurv import datasets
 
@@ -332,6 +336,12 @@ def load_inputs(spec) -> SpecInputs:
     where = str(spec.path) if spec.path else "spec"
     data, reconstruction = spec.load_data_only()
     published = spec.published_table()  # read once, here
+    if not isinstance(data, SurvivalData):  # aggregated: no patient rows to check against
+        try:
+            spec.build_model().arrays(data)
+        except BayesurvInputError as exc:
+            raise SpecError(f"{where}: [model] does not fit the data: {exc}") from None
+        return SpecInputs(data=data, reconstruction=None, published=published)
     # landmarks split the pooled follow-up; horizons and milestones are read off every arm
     every_arm = min(float(data.time[data.group_index == k].max())
                     for k in range(len(data.groups)))
