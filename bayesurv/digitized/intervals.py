@@ -124,7 +124,7 @@ def interval_data(curves, risk_table, draws: int | None = None, random_seed=None
     ...                      "n_at_risk": [10, 8, 10, 9]})
     >>> agg = interval_data(pts, risk, reference="A")
     >>> agg.table.events.round(6).tolist(), agg.table.exposure.round(6).tolist()
-    ([[2.0, 1.0], [0.0, 0.0]], [[36.0, 38.0], [32.0, 36.0]])
+    ([[2.0, 1.0], [0.0, 0.0]], [[36.0, 38.0], [16.0, 18.0]])
     """
     curve = as_curve(curves)
     times, at_risk = _risk_rows(curve, risk_table)
