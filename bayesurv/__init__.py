@@ -29,6 +29,7 @@ from bayesurv.data.simulate_illness_death import simulate_illness_death
 from bayesurv.data.survival_data import SurvivalData
 from bayesurv.digitized.curve import DigitizedCurve
 from bayesurv.digitized.diagnostics import at_risk_comparison, reconstruction_diagnostics
+from bayesurv.digitized.intervals import interval_data
 from bayesurv.digitized.io import read_curves_csv, read_digitizer_csv, read_risk_table_csv
 from bayesurv.digitized.reconstruct import reconstruct_ipd, survival_data_from_digitized
 from bayesurv.digitized.risk_table import RiskTable
@@ -78,6 +79,7 @@ __all__ = [
     "datasets",
     "design",
     "frequentist",
+    "interval_data",
     "km_step_corners",
     "plots",
     "priors",
