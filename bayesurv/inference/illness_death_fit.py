@@ -14,20 +14,23 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
 from bayesurv.base.checks import check_mass, check_positive, check_times
-from bayesurv.base.exceptions import BayesurvInputError
+from bayesurv.base.exceptions import FitFileError
 from bayesurv.data.exposure import fine_grid, piece_of_edges
 from bayesurv.data.illness_death import STATES, TRANSITIONS
 from bayesurv.inference.diagnostics import Diagnostics, check_convergence, parameter_summary
 from bayesurv.inference.fit_file import ATTR_PREFIX
+from bayesurv.inference.fit_io import read_fit_file, write_fit_file
+from bayesurv.inference.illness_death_file import check_illness_death_fit
 from bayesurv.inference.summaries import draws, summarize_hr
 from bayesurv.model.illness_death import IllnessDeath
-from bayesurv.model.kind import kind_from_settings, log_hazards
+from bayesurv.model.kind import log_hazards
 from bayesurv.model.multistate import illness_death_probabilities
 from bayesurv.model.transitions import transition_name, transition_values
 
@@ -58,11 +61,8 @@ class IllnessDeathFit:
     """
 
     def __init__(self, idata):
+        self.model: IllnessDeath = check_illness_death_fit(idata)
         self.idata = idata
-        self.model: IllnessDeath = kind_from_settings(self._attr("model"))
-        if not isinstance(self.model, IllnessDeath):
-            raise BayesurvInputError(f"IllnessDeathFit needs an illness-death posterior, got "
-                                     f"a {self.model.kind!r} one")
 
     def _attr(self, key: str) -> dict:
         return json.loads(self.idata.posterior.attrs[ATTR_PREFIX + key])
@@ -317,6 +317,36 @@ class IllnessDeathFit:
                                  "upper": float(np.quantile(x, 1.0 - tail)),
                                  "p_positive": float((x > 0).mean())})
         return pd.DataFrame(rows)
+
+    # ------------------------------------------------------------------ files
+    def to_netcdf(self, path, notes: dict[str, str] | None = None) -> str:
+        """Save the whole fit to a NetCDF file, atomically and with a digest of its content
+        (as :meth:`bayesurv.Fit.to_netcdf`; ``notes`` become ``bayesurv_<key>`` text
+        attributes of the file only).
+
+        Examples
+        --------
+        >>> import os
+        >>> import tempfile
+        >>> idfit = bs.IllnessDeath().fit(_cohort(), draws=200, tune=200, chains=2,
+        ...                               random_seed=1, progressbar=False)
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     path = idfit.to_netcdf(os.path.join(folder, "fit.nc"))
+        ...     again = bs.IllnessDeathFit.from_netcdf(path)
+        >>> again.transition_hazard_ratios().equals(idfit.transition_hazard_ratios())
+        True
+        """
+        return write_fit_file(self.idata, path, notes)
+
+    @classmethod
+    def from_netcdf(cls, path) -> IllnessDeathFit:
+        """Load a fit saved by :meth:`to_netcdf`; a :class:`~bayesurv.FitFileError` names the
+        file and what is wrong when it is not a complete, unchanged illness-death fit."""
+        idata = read_fit_file(path)
+        try:
+            return cls(idata)
+        except FitFileError as exc:
+            raise FitFileError(f"{os.fspath(path)}: {exc}") from None
 
     def summary(self, mass: float = 0.95) -> pd.DataFrame:
         """Every sampled parameter with ArviZ's convergence diagnostics."""
