@@ -224,17 +224,10 @@ class IllnessDeathFit:
 
     def _table(self, times, quantities: dict[str, str], column: str, mass: float):
         tail = (1.0 - check_mass(mass, "IllnessDeathFit")) / 2.0
-        p = self.probability_draws(times)
-        rows = []
-        for group in self.groups:
-            for label, name in quantities.items():
-                for t in p["time"].to_numpy():
-                    x = p.sel(group=group, quantity=name, time=t).to_numpy()
-                    rows.append({"time": float(t), "group": group, column: label,
-                                 "median": float(np.median(x)), "mean": float(x.mean()),
-                                 "lower": float(np.quantile(x, tail)),
-                                 "upper": float(np.quantile(x, 1.0 - tail))})
-        return pd.DataFrame(rows)
+        p = self.probability_draws(times).sel(quantity=list(quantities.values()))
+        return _summary_rows(p.to_numpy(), tail, {"group": self.groups,
+                                                  column: list(quantities),
+                                                  "time": p["time"].to_numpy()})
 
     def cumulative_incidence(self, times, mass: float = 0.95) -> pd.DataFrame:
         """Cumulative incidence of illness and of death without prior illness per group:
@@ -304,19 +297,13 @@ class IllnessDeathFit:
         ('treated', True)
         """
         tail = (1.0 - check_mass(mass, "IllnessDeathFit.state_differences")) / 2.0
-        p = self.probability_draws(times)
-        rows = []
-        for group in self.groups[1:]:
-            difference = p.sel(group=group) - p.sel(group=self.groups[0])
-            for name in difference["quantity"].to_numpy():
-                for t in difference["time"].to_numpy():
-                    x = difference.sel(quantity=name, time=t).to_numpy()
-                    rows.append({"time": float(t), "group": group, "quantity": str(name),
-                                 "median": float(np.median(x)), "mean": float(x.mean()),
-                                 "lower": float(np.quantile(x, tail)),
-                                 "upper": float(np.quantile(x, 1.0 - tail)),
-                                 "p_positive": float((x > 0).mean())})
-        return pd.DataFrame(rows)
+        p = self.probability_draws(times).to_numpy()
+        difference = p[:, 1:] - p[:, :1]  # (draw, treated group, quantity, time)
+        table = _summary_rows(difference, tail, {
+            "group": self.groups[1:], "quantity": [*STATES, *EVENTS.values(),
+                                                    "time_event_free"],
+            "time": np.asarray(check_times(times, "times", "IllnessDeathFit"), dtype=float)})
+        return table.assign(p_positive=(difference > 0).mean(axis=0).ravel())
 
     # ------------------------------------------------------------------ files
     def to_netcdf(self, path, notes: dict[str, str] | None = None) -> str:
@@ -360,6 +347,19 @@ class IllnessDeathFit:
         s, d = self.sampler_settings, self.data_summary
         return (f"bayesurv IllnessDeathFit ({d['n']} patients, events {d['events']}; "
                 f"{s['chains']} chains x {s['draws']} draws, seed {s['random_seed']})")
+
+
+def _summary_rows(x: np.ndarray, tail: float, axes: dict) -> pd.DataFrame:
+    """Median, mean and equal-tailed interval over the draws (axis 0) of ``x``, one row per
+    cell of the other axes (in the order of ``axes``: name -> labels), times as floats."""
+    index = pd.MultiIndex.from_product(list(axes.values()), names=list(axes))
+    table = index.to_frame(index=False)
+    table["time"] = table["time"].astype(float)
+    columns = ["time", *[name for name in axes if name != "time"]]
+    lower, upper = np.quantile(x, [tail, 1.0 - tail], axis=0)
+    return table[columns].assign(median=np.median(x, axis=0).ravel(),
+                                 mean=x.mean(axis=0).ravel(), lower=lower.ravel(),
+                                 upper=upper.ravel())
 
 
 def _cohort():

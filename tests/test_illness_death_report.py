@@ -1,0 +1,238 @@
+"""Illness-death specs and their report: every key checked before sampling, one tiny run of
+the reference joint spec from the command line, and the saved fit read back."""
+
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import bayesurv as bs
+from bayesurv.base.exceptions import DataWarning, FitFileError, SpecError
+from bayesurv.runner.cli import main
+from bayesurv.runner.spec import load_spec
+from bayesurv.runner.spec_sources import load_inputs
+
+TINY = ["--draws", "50", "--chains", "2", "--seed", "3", "--quiet"]
+
+JOINT = """
+    [data]
+    source = "shi2021"
+    endpoint = "joint"
+
+    [model]
+    type = "illness-death"
+
+    [model.illness]
+    type = "changepoint"
+    near = 8
+"""
+
+
+def write(tmp_path, text, name="joint.toml"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+# ---------------------------------------------------------------------- parsing (cheap)
+def test_reference_joint_spec_builds_its_model():
+    spec = load_spec("models/shi2021_joint.toml")
+    model = spec.build_model()
+    kinds = {key: kind.kind for key, kind in model.transitions.items()}
+    assert kinds == {"illness": "changepoint", "death": "changepoint",
+                     "death_after_illness": "piecewise"}
+    assert model.transitions["illness"].near == 8 and model.transitions["death"].near == 13
+    assert model.transitions["death_after_illness"].cuts.size == 0  # constant HR
+    assert spec.is_illness_death and "synthetic" in spec.data_note()
+    assert "SYNTHETIC" in spec.text and "synthetic" in spec.title
+    data = load_inputs(spec).data
+    assert isinstance(data, bs.IllnessDeathData)
+    assert data.to_dict()["events"] == {"illness": 36, "death": 39, "death_after_illness": 5}
+
+
+def test_baselines_per_transition_and_grid_table(tmp_path):
+    spec = load_spec(write(tmp_path, """
+        [data]
+        source = "shi2021"
+
+        [model]
+        type = "illness-death"
+        baseline = 3
+
+        [model.illness]
+        type = "changepoint"
+        grid = {start = 4, stop = 16, step = 2}
+        baseline = [6, 12]
+
+        [model.death]
+        type = "piecewise"
+        cuts = [13]
+    """))
+    model = spec.build_model()
+    np.testing.assert_allclose(model.transitions["illness"].grid, np.arange(4, 17, 2))
+    assert model.baseline == {"illness": [6, 12], "death": 3, "death_after_illness": 3}
+    np.testing.assert_allclose(model.transitions["death"].cuts, [13.0])
+
+
+@pytest.mark.parametrize(("change", "key", "message"), [
+    (('near = 8', 'near = 8\ncuts = [8]'), "model.illness.cuts", "does not apply to a "
+                                                                 "changepoint effect"),
+    (('type = "changepoint"', 'type = "weibull"'), "model.illness.type", "= 'weibull'"),
+    (('type = "illness-death"', 'type = "illness-death"\ncuts = [8]'),
+     "model.cuts", "does not apply to an illness-death model"),
+    (('endpoint = "joint"', 'endpoint = "hcc"'), "data.endpoint", "use endpoint = 'joint'"),
+    (('endpoint = "joint"', 'endpoint = "joint"\ndigitized = true'), "data.digitized",
+     "does not apply to source = 'shi2021'"),
+    (('source = "shi2021"', 'source = "digitized"'), "data.source", "= 'digitized'"),
+    (('near = 8', 'near = -8'), "model.illness", "is not valid"),
+    (('[model.illness]\ntype = "changepoint"\nnear = 8', 'illness = 3'), "model.illness",
+     "must be a table"),
+])
+def test_bad_keys_are_named_with_the_file(tmp_path, change, key, message):
+    text = textwrap.dedent(JOINT).replace(*change)
+    assert text != textwrap.dedent(JOINT)
+    path = write(tmp_path, text)
+    with pytest.raises(SpecError) as err:
+        load_spec(path)
+    assert str(err.value).startswith(f"{path}: {key}") and message in str(err.value)
+
+
+def test_compare_keys_of_single_endpoint_reports_are_refused(tmp_path):
+    path = write(tmp_path, JOINT + '\n[compare]\nlandmarks = [8]\n')
+    with pytest.raises(SpecError, match=r"compare\.landmarks does not apply to an "
+                                        r"illness-death model.*horizon, milestones"):
+        load_spec(path)
+
+
+def test_single_endpoint_specs_refuse_illness_death_keys(tmp_path):
+    path = write(tmp_path, '[data]\nsource = "shi2021"\nillness_time = "x"\n'
+                           '[model]\ntype = "changepoint"\n')
+    with pytest.raises(SpecError, match=r"data\.illness_time does not apply"):
+        load_spec(path)
+
+
+def test_csv_rows_with_own_column_names(tmp_path):
+    """A CSV of patient rows reaches IllnessDeathData with the columns the spec names; a
+    missing column is named with the file before the rows are read."""
+    cohort = bs.datasets.shi2021(endpoint=None)
+    frame = cohort.rename(columns={"hcc_time": "t_hcc", "death_time": "t_end",
+                                   "arm": "treatment"})
+    frame.to_csv(tmp_path / "rows.csv", index=False)
+    spec = load_spec(write(tmp_path, """
+        [data]
+        source = "csv"
+        path = "rows.csv"
+        illness_time = "t_hcc"
+        illness = "hcc"
+        death_time = "t_end"
+        group = "treatment"
+        reference = "control"
+
+        [model]
+        type = "illness-death"
+    """))
+    data = spec.load_data()
+    direct = bs.IllnessDeathData.from_frame(cohort, illness_time="hcc_time", illness="hcc",
+                                            reference="control")
+    np.testing.assert_array_equal(data.illness_time, direct.illness_time)
+    np.testing.assert_array_equal(data.death, direct.death)
+    assert data.groups == direct.groups
+    spec = load_spec(write(tmp_path, textwrap.dedent(spec.text).replace('"t_hcc"', '"when"'),
+                           "wrong.toml"))
+    with pytest.raises(SpecError, match=r"wrong\.toml: data\.path \(file rows\.csv\).*'when'"):
+        spec.load_data()
+
+
+def test_milestones_past_the_follow_up_fail_before_sampling(tmp_path):
+    spec = load_spec(write(tmp_path, JOINT + "\n[compare]\nhorizon = 90\n"))
+    with pytest.raises(SpecError, match=r"compare\.horizon = \[90\.0\] reach past the "
+                                        r"follow-up of every arm \(82 months\)"):
+        load_inputs(spec)
+
+
+# ---------------------------------------------------------------------- one tiny run
+@pytest.fixture(scope="module")
+def joint_report(tmp_path_factory):
+    """The reference joint spec from the command line, 2 chains x 50 draws."""
+    out = tmp_path_factory.mktemp("joint")
+    # 2 deaths after HCC in the UC-MSC arm: the data warning is part of the run
+    with pytest.warns(DataWarning, match="only 2 event"):
+        assert main(["run", "models/shi2021_joint.toml", "--out", str(out), *TINY]) == 0
+    return out / "shi2021_joint"
+
+
+def test_report_files_and_synthetic_note(joint_report):
+    for name in ("summary.md", "posterior.nc", "tables/transition_hazard_ratios.csv",
+                 "tables/transition_changepoints.csv", "tables/state_probabilities.csv",
+                 "tables/cumulative_incidence.csv", "tables/state_differences.csv",
+                 "tables/restricted_mean_event_free.csv", "tables/cause_specific_cox.csv",
+                 "tables/diagnostics.csv", "figures/state_probabilities.png",
+                 "figures/cumulative_incidence.png", "figures/state_probabilities.svg"):
+        path = joint_report / name
+        assert path.is_file() and path.stat().st_size > 200, name
+    text = (joint_report / "summary.md").read_text(encoding="utf-8")
+    assert "synthetic cohort calibrated to the published summaries" in text
+    assert "Markov, clock-forward" in text
+    for heading in ("## Transition hazard ratios", "## When does each effect change?",
+                    "## States and cumulative incidences", "## Differences between arms"):
+        assert heading in text
+
+
+def test_cause_specific_cox_table_matches_r(joint_report):
+    """The report's cause-specific Cox fits of the shipped cohort equal R's.
+
+    R (survival 3.x), with ``d`` the shipped cohort (``bs.datasets.shi2021(endpoint=None)``)
+    and ``arm`` releveled to control::
+
+        t <- ifelse(d$hcc == 1, d$hcc_time, d$death_time)
+        coxph(Surv(t, d$hcc) ~ arm, data = d)                               # -0.6061265154
+        coxph(Surv(t, d$hcc == 0 & d$death == 1) ~ arm, data = d)           # -0.7393972325
+        coxph(Surv(hcc_time, death_time, death) ~ arm, data = d[d$hcc == 1, ])  # -0.0432150039
+    """
+    cox = pd.read_csv(joint_report / "tables/cause_specific_cox.csv").set_index("transition")
+    r_coef = {"illness": -0.6061265154, "death": -0.7393972325,
+              "death_after_illness": -0.0432150039}
+    r_se = {"illness": 0.3474624784, "death": 0.3401318701, "death_after_illness": 0.9189901378}
+    for key, coef in r_coef.items():
+        # both solve the same Efron partial likelihood to convergence: agreement to 1e-6
+        assert cox.loc[key, "coef"] == pytest.approx(coef, abs=1e-6), key
+        assert cox.loc[key, "se"] == pytest.approx(r_se[key], abs=1e-6), key
+
+
+@pytest.fixture(scope="module")
+def saved_fit(joint_report):
+    return bs.IllnessDeathFit.from_netcdf(joint_report / "posterior.nc")
+
+
+def test_saved_fit_round_trip_reproduces_the_tables(joint_report, saved_fit):
+    fit = saved_fit
+    assert fit.sampler_settings["draws"] == 50 and fit.sampler_settings["random_seed"] == 3
+    assert "near = 13" in fit.idata.posterior.attrs["bayesurv_spec"]
+    saved = pd.read_csv(joint_report / "tables/transition_hazard_ratios.csv")
+    np.testing.assert_allclose(fit.transition_hazard_ratios()["median"], saved["median"],
+                               rtol=1e-12)
+    states = pd.read_csv(joint_report / "tables/milestones_state_probabilities.csv")
+    again = fit.state_probabilities(sorted(states["time"].unique()))
+    np.testing.assert_allclose(again["median"], states["median"], rtol=1e-12)
+    # the posterior means of the three states add up to 1 at every time of the curves
+    curves = pd.read_csv(joint_report / "tables/state_probabilities.csv")
+    np.testing.assert_allclose(curves.groupby(["time", "group"])["mean"].sum(), 1.0,
+                               atol=1e-12)
+
+
+def test_a_changed_or_mistaken_fit_file_is_refused(saved_fit, tmp_path):
+    with pytest.raises(FitFileError, match=r"illness-death fit: load it with "
+                                           r"bs\.IllnessDeathFit\.from_netcdf"):
+        bs.Fit(saved_fit.idata)
+    idata = saved_fit.idata.copy()
+    idata.posterior["log_hr_death"] = idata.posterior["log_hr_death"] * 0.5
+    edited = tmp_path / "edited.nc"
+    idata.to_netcdf(edited)
+    with pytest.raises(FitFileError, match=r"edited\.nc: .*modified after bayesurv saved it"):
+        bs.IllnessDeathFit.from_netcdf(edited)
+    del idata.posterior["log_hr_death"]
+    with pytest.raises(FitFileError, match=r"posterior\.log_hr_death is missing"):
+        bs.IllnessDeathFit(idata)
