@@ -43,8 +43,11 @@ os.environ.setdefault("MPLBACKEND", "Agg")  # before any matplotlib import, work
 DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
 OUT = DOCS / "generated"
-SPECS = ("shi2021_death", "shi2021_hcc", "shi2021_death_digitized")
-PREFIX = {"shi2021_death": "death", "shi2021_hcc": "hcc", "shi2021_death_digitized": "digi"}
+SINGLE = ("shi2021_death", "shi2021_hcc", "shi2021_death_digitized")
+JOINT = "shi2021_joint"  # the illness-death analysis of both endpoints
+SPECS = (*SINGLE, JOINT)
+PREFIX = {"shi2021_death": "death", "shi2021_hcc": "hcc", "shi2021_death_digitized": "digi",
+          JOINT: "joint"}
 HARNESS = ROOT / "benchmarks" / "digitized_accuracy.py"
 HASH_FILE = OUT / "inputs.sha256"
 FIGURE_DPI = 100  # a page illustration; the report figures are written at 300 dpi
@@ -127,7 +130,7 @@ def run_harness() -> tuple[str, float]:
 
 
 def run_all(workers: int) -> None:
-    """The three specs and the harness, in parallel processes."""
+    """The specs and the harness, in parallel processes."""
     for sub in ("reports", "accuracy"):
         shutil.rmtree(OUT / sub, ignore_errors=True)
     jobs = [(run_harness, None)] + [(run_spec, name) for name in SPECS]
@@ -226,6 +229,54 @@ def spec_values(name: str) -> dict:
         out[f"{row.prior}_{row.period}"] = fmt_hr(row.median, row.lower, row.upper)
         out[f"{row.prior}_{row.period}_pben"] = fmt_rel(row.p_benefit)
     return {f"{p}_{k}": v for k, v in out.items()}
+
+
+def joint_markdown() -> str:
+    """The joint analysis's transition HRs beside the cause-specific Cox models."""
+    hr = read_table(JOINT, "transition_hazard_ratios")
+    cox = read_table(JOINT, "cause_specific_cox").set_index("transition")
+    words = {"illness": "event-free -> HCC", "death": "event-free -> death",
+             "death_after_illness": "HCC -> death"}
+    rows = pd.DataFrame({
+        "transition": [words[k] for k in hr["transition"]], "period": hr["period"],
+        "Bayesian HR (95% CrI)": [fmt_hr(r.median, r.lower, r.upper) for r in hr.itertuples()],
+        "P(HR < 1)": [fmt_p(p) for p in hr["p_benefit"]],
+        "cause-specific Cox HR (95% CI)": [
+            fmt_hr(*cox.loc[k, ["hr", "lower", "upper"]]) for k in hr["transition"]]})
+    return md_table(rows)
+
+
+def joint_values() -> dict:
+    """Numbers of the joint (illness-death) report quoted in the pages."""
+    states = read_table(JOINT, "milestones_state_probabilities")
+    diff = read_table(JOINT, "state_differences")
+    cif = read_table(JOINT, "milestones_cumulative_incidence")
+    changepoints = read_table(JOINT, "changepoint_summary").set_index("transition")
+    rmst = read_table(JOINT, "restricted_mean_event_free").set_index("group")
+    diag = read_table(JOINT, "diagnostics")
+
+    def interval(row, digits=2) -> str:
+        return f"{row['median']:.{digits}f} ({row['lower']:.{digits}f}-{row['upper']:.{digits}f})"
+
+    out = {}
+    at24 = states[(states["time"] == 24) & (states["state"] == "event-free")]
+    for row in at24.to_dict("records"):
+        out[f"free24_{'control' if row['group'] == 'control' else 'treated'}"] = interval(row)
+    free = diff[(diff["time"] == 24) & (diff["quantity"] == "event-free")].iloc[0]
+    out["free24_diff"] = interval(free)
+    out["free24_p"] = fmt_rel(free["p_positive"])
+    hcc = cif[(cif["time"] == 24) & (cif["event"] == "illness")]
+    for row in hcc.to_dict("records"):
+        out[f"cif24_{'control' if row['group'] == 'control' else 'treated'}"] = interval(row)
+    for key in ("illness", "death"):
+        cp = changepoints.loc[key]
+        out[f"tau_{key}"] = f"{cp['mode']:g}"
+        out[f"tau_{key}_interval"] = f"{cp['lower']:g}-{cp['upper']:g}"
+    for group, row in rmst.iterrows():
+        out[f"rmeft_{'control' if group == 'control' else 'treated'}"] = interval(row, 1)
+    out["rhat"] = f"{diag['r_hat'].max():.3f}"
+    out["ess"] = f"{diag['ess_bulk'].min():.0f}"
+    return {f"joint_{k}": v for k, v in out.items()}
 
 
 # ---------------------------------------------------------------------------- calibration
@@ -464,8 +515,11 @@ def main(argv=None) -> int:
         HASH_FILE.unlink(missing_ok=True)
         run_all(max(1, args.workers))
         values = prior_values()
-        for name in SPECS:
+        for name in SINGLE:
             values |= spec_values(name)
+        values |= joint_values()
+        (OUT / "md" / "joint_hazard_ratios.md").write_text(joint_markdown(),
+                                                           encoding="utf-8")
         values |= digitized_outputs()
         values |= accuracy_outputs()
         for name in ("shi2021_death", "shi2021_hcc"):

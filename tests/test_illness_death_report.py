@@ -3,17 +3,21 @@ the reference joint spec from the command line, and the saved fit read back."""
 
 from __future__ import annotations
 
+import copy
 import textwrap
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import bayesurv as bs
 from bayesurv.base.exceptions import DataWarning, FitFileError, SpecError
 from bayesurv.runner.cli import main
-from bayesurv.runner.spec import load_spec
+from bayesurv.runner.spec import Spec, load_spec
 from bayesurv.runner.spec_sources import load_inputs
+from tests.test_properties import outcome, property_settings
 
 TINY = ["--draws", "50", "--chains", "2", "--seed", "3", "--quiet"]
 
@@ -151,6 +155,50 @@ def test_milestones_past_the_follow_up_fail_before_sampling(tmp_path):
     with pytest.raises(SpecError, match=r"compare\.horizon = \[90\.0\] reach past the "
                                         r"follow-up of every arm \(82 months\)"):
         load_inputs(spec)
+
+
+# a valid illness-death spec, mutated: keys removed, added or given values of any type, at
+# the top of [data], [model], [compare] and inside the transitions' sub-tables
+FUZZ_BASE = {
+    "data": {"source": "shi2021", "endpoint": "joint"},
+    "model": {"type": "illness-death", "illness": {"type": "changepoint", "near": 8},
+              "death": {"type": "piecewise", "cuts": [13]}},
+    "compare": {"horizon": 24, "milestones": [12, 24]},
+}
+FUZZ_KEYS = [("data", k) for k in ("source", "endpoint", "path", "illness_time", "illness",
+                                   "death_time", "death", "group", "reference", "time")]
+FUZZ_KEYS += [("model", k) for k in ("type", "baseline", "illness", "death",
+                                     "death_after_illness", "cuts")]
+FUZZ_KEYS += [("model", (t, k)) for t in ("illness", "death", "death_after_illness")
+              for k in ("type", "near", "spread", "grid", "cuts", "prior", "baseline")]
+FUZZ_KEYS += [("compare", k) for k in ("horizon", "milestones", "landmarks")]
+fuzz_scalars = st.one_of(
+    st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=8), st.sampled_from(["constant", "piecewise", "changepoint",
+                                          "illness-death", "joint", "shi2021", "csv", "hcc"]))
+fuzz_values = st.recursive(fuzz_scalars, lambda inner: st.lists(inner, max_size=4)
+                           | st.dictionaries(st.sampled_from(["start", "stop", "step", "type",
+                                                              "near"]), inner, max_size=3),
+                           max_leaves=6)
+
+
+@given(changes=st.lists(st.tuples(st.sampled_from(FUZZ_KEYS),
+                                  st.one_of(st.just("delete"), fuzz_values)),
+                        min_size=1, max_size=3))
+@property_settings(40)
+def test_a_mutated_illness_death_spec_loads_or_is_refused(changes):
+    spec = copy.deepcopy(FUZZ_BASE)
+    for (table, key), value in changes:
+        where = spec.setdefault(table, {})
+        if isinstance(key, tuple):
+            if not isinstance(where.get(key[0]), dict):
+                where[key[0]] = {}
+            where, key = where[key[0]], key[1]
+        if value == "delete":
+            where.pop(key, None)
+        else:
+            where[key] = value
+    outcome(lambda: load_inputs(Spec.from_dict(spec)), repr(spec))
 
 
 # ---------------------------------------------------------------------- one tiny run
