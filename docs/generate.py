@@ -256,7 +256,8 @@ def joint_values() -> dict:
     diag = read_table(JOINT, "diagnostics")
 
     def interval(row, digits=2) -> str:
-        return f"{row['median']:.{digits}f} ({row['lower']:.{digits}f}-{row['upper']:.{digits}f})"
+        return (f"{row['median']:.{digits}f} ({row['lower']:.{digits}f} to "
+                f"{row['upper']:.{digits}f})")
 
     out = {}
     at24 = states[(states["time"] == 24) & (states["state"] == "event-free")]
@@ -271,7 +272,7 @@ def joint_values() -> dict:
     for key in ("illness", "death"):
         cp = changepoints.loc[key]
         out[f"tau_{key}"] = f"{cp['mode']:g}"
-        out[f"tau_{key}_interval"] = f"{cp['lower']:g}-{cp['upper']:g}"
+        out[f"tau_{key}_interval"] = f"{cp['lower']:g} to {cp['upper']:g}"
     for group, row in rmst.iterrows():
         out[f"rmeft_{'control' if group == 'control' else 'treated'}"] = interval(row, 1)
     out["rhat"] = f"{diag['r_hat'].max():.3f}"
