@@ -10,7 +10,7 @@ A spec has the tables ``[data]``, ``[model]``, ``[priors]``, ``[compare]`` and `
     endpoint = "death"
 
     [model]
-    type = "changepoint"        # or "piecewise" (with cuts = [...])
+    type = "changepoint"        # or "piecewise" (with cuts = [...]), or "illness-death"
     near = 13
 
     [compare]
@@ -21,7 +21,8 @@ A spec has the tables ``[data]``, ``[model]``, ``[priors]``, ``[compare]`` and `
     draws = 1000
     seed = 2021
 
-Paths inside a spec are relative to the spec file.  Every error names the file and the key.
+The illness-death form (a sub-table per transition) is in
+:mod:`bayesurv.runner.spec_illness_death`.  Paths inside a spec are relative to the spec file.  Every error names the file and the key.
 """
 
 from __future__ import annotations
