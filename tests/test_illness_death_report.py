@@ -4,6 +4,7 @@ the reference joint spec from the command line, and the saved fit read back."""
 from __future__ import annotations
 
 import copy
+import pickle
 import textwrap
 
 import numpy as np
@@ -55,6 +56,21 @@ def test_reference_joint_spec_builds_its_model():
     data = load_inputs(spec).data
     assert isinstance(data, bs.IllnessDeathData)
     assert data.to_dict()["events"] == {"illness": 36, "death": 39, "death_after_illness": 5}
+
+
+def test_spec_and_data_reach_worker_processes_intact():
+    """``bayesurv run`` with several specs sends each spec and its data to a worker process
+    (pickled); the illness-death data arrive equal and still read-only."""
+    spec = load_spec("models/shi2021_joint.toml")
+    inputs = load_inputs(spec)
+    spec_copy, inputs_copy = pickle.loads(pickle.dumps((spec, inputs)))
+    data, copy_ = inputs.data, inputs_copy.data
+    for name in ("illness_time", "illness", "death_time", "death", "group_index"):
+        np.testing.assert_array_equal(getattr(copy_, name), getattr(data, name))
+        assert not getattr(copy_, name).flags.writeable
+    assert (copy_.groups, copy_.time_unit) == (data.groups, data.time_unit)
+    assert copy_.row_labels.equals(data.row_labels)
+    assert spec_copy.build_model().settings() == spec.build_model().settings()
 
 
 def test_baselines_per_transition_and_grid_table(tmp_path):
