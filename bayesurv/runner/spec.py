@@ -22,7 +22,8 @@ A spec has the tables ``[data]``, ``[model]``, ``[priors]``, ``[compare]`` and `
     seed = 2021
 
 The illness-death form (a sub-table per transition) is in
-:mod:`bayesurv.runner.spec_illness_death`.  Paths inside a spec are relative to the spec file.  Every error names the file and the key.
+:mod:`bayesurv.runner.spec_illness_death`.  Paths inside a spec are relative to the spec
+file.  Every error names the file and the key.
 """
 
 from __future__ import annotations
