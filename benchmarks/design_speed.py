@@ -6,7 +6,10 @@ each test alone the script times ``simulate`` (drawing the trials, cutting them 
 analysis and testing), and prints trials per second and the time relative to the log-rank
 test measured in the same run; a first row times the drawing and cutting alone.  MaxCombo's
 time depends on the scenario: only trials whose largest statistic lies between the one-test
-and the Bonferroni critical values need the 4-variate normal CDF.
+and the Bonferroni critical values need the 4-variate normal CDF.  A last row times a
+group-sequential log-rank test with looks at 50%, 75% and 100% of the events (O'Brien-Fleming
+type alpha spending): each trial is cut and tested at every look, so it costs about three
+log-rank analyses, plus the boundaries (computed once per call).
 
 Run ``python benchmarks/design_speed.py`` (2000 trials per test) or ``--quick`` (500).
 """
@@ -25,6 +28,7 @@ from bayesurv.design.trials import analysis_data, draw_trials
 
 TESTS = ["logrank", "fh(0,1)", "fh(1,1)", "maxcombo", "rmst(30)", "landmark(13)"]
 SETTINGS = {"n": 400, "accrual": 24, "events": 200}
+LOOKS = [0.5, 0.75, 1.0]
 
 
 def _timed(function) -> float:
@@ -55,6 +59,11 @@ def main() -> None:
             powers[test] = bs.design.simulate(sc, tests=[test], trials=trials, random_seed=1,
                                               **SETTINGS).power()["power"][0]
         rows.append({"test": test, "seconds": _timed(run)})
+
+    def sequential():
+        powers["logrank, 3 looks"] = bs.design.simulate(
+            sc, looks=LOOKS, trials=trials, random_seed=1, **SETTINGS).power()["power"][0]
+    rows.append({"test": "logrank, 3 looks", "seconds": _timed(sequential)})
     table = pd.DataFrame(rows)
     table["trials_per_second"] = trials / table["seconds"]
     table["time_vs_logrank"] = table["seconds"] / table.loc[1, "seconds"]

@@ -46,6 +46,7 @@ OUT = DOCS / "generated"
 SINGLE = ("shi2021_death", "shi2021_hcc", "shi2021_death_digitized")
 JOINT = "shi2021_joint"  # the illness-death analysis of both endpoints
 SPECS = (*SINGLE, JOINT)
+DESIGN_SPEC = "design_ucmsc"  # the planning example of design.md (bayesurv design)
 PREFIX = {"shi2021_death": "death", "shi2021_hcc": "hcc", "shi2021_death_digitized": "digi",
           JOINT: "joint"}
 HARNESS = ROOT / "benchmarks" / "digitized_accuracy.py"
@@ -86,7 +87,8 @@ def md_table(df: pd.DataFrame, floatfmt: str = ".3g") -> str:
 def input_files() -> list[Path]:
     """Files whose change makes the runs stale."""
     files = [*ROOT.glob("bayesurv/**/*.py"), *ROOT.glob("bayesurv/datasets/data/*"),
-             *(ROOT / "models" / f"{name}.toml" for name in SPECS), HARNESS, Path(__file__)]
+             *(ROOT / "models" / f"{name}.toml" for name in (*SPECS, DESIGN_SPEC)), HARNESS,
+             Path(__file__), DOCS / "generate_joint.py"]
     return sorted(p for p in files if p.is_file() and "__pycache__" not in p.parts)
 
 
@@ -111,6 +113,13 @@ def run_spec(name: str) -> tuple[str, float]:
     return name, time.perf_counter() - start
 
 
+def run_design_spec() -> tuple[str, float]:
+    """Plan the confirmatory trial of design.md (:mod:`generate_design`)."""
+    from generate_design import run_design_spec as run
+
+    return run(ROOT, OUT, DESIGN_SPEC)
+
+
 def load_harness():
     module_spec = importlib.util.spec_from_file_location("digitized_accuracy", HARNESS)
     module = importlib.util.module_from_spec(module_spec)
@@ -133,7 +142,8 @@ def run_all(workers: int) -> None:
     """The specs and the harness, in parallel processes."""
     for sub in ("reports", "accuracy"):
         shutil.rmtree(OUT / sub, ignore_errors=True)
-    jobs = [(run_harness, None)] + [(run_spec, name) for name in SPECS]
+    jobs = [(run_harness, None), (run_design_spec, None)] + [(run_spec, name)
+                                                             for name in SPECS]
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
         futures = [pool.submit(fn) if arg is None else pool.submit(fn, arg) for fn, arg in jobs]
         for future in futures:
@@ -229,55 +239,6 @@ def spec_values(name: str) -> dict:
         out[f"{row.prior}_{row.period}"] = fmt_hr(row.median, row.lower, row.upper)
         out[f"{row.prior}_{row.period}_pben"] = fmt_rel(row.p_benefit)
     return {f"{p}_{k}": v for k, v in out.items()}
-
-
-def joint_markdown() -> str:
-    """The joint analysis's transition HRs beside the cause-specific Cox models."""
-    hr = read_table(JOINT, "transition_hazard_ratios")
-    cox = read_table(JOINT, "cause_specific_cox").set_index("transition")
-    words = {"illness": "event-free -> HCC", "death": "event-free -> death",
-             "death_after_illness": "HCC -> death"}
-    rows = pd.DataFrame({
-        "transition": [words[k] for k in hr["transition"]], "period": hr["period"],
-        "Bayesian HR (95% CrI)": [fmt_hr(r.median, r.lower, r.upper) for r in hr.itertuples()],
-        "P(HR < 1)": [fmt_p(p) for p in hr["p_benefit"]],
-        "cause-specific Cox HR (95% CI)": [
-            fmt_hr(*cox.loc[k, ["hr", "lower", "upper"]]) for k in hr["transition"]]})
-    return md_table(rows)
-
-
-def joint_values() -> dict:
-    """Numbers of the joint (illness-death) report quoted in the pages."""
-    states = read_table(JOINT, "milestones_state_probabilities")
-    diff = read_table(JOINT, "state_differences")
-    cif = read_table(JOINT, "milestones_cumulative_incidence")
-    changepoints = read_table(JOINT, "changepoint_summary").set_index("transition")
-    rmst = read_table(JOINT, "restricted_mean_event_free").set_index("group")
-    diag = read_table(JOINT, "diagnostics")
-
-    def interval(row, digits=2) -> str:
-        return (f"{row['median']:.{digits}f} ({row['lower']:.{digits}f} to "
-                f"{row['upper']:.{digits}f})")
-
-    out = {}
-    at24 = states[(states["time"] == 24) & (states["state"] == "event-free")]
-    for row in at24.to_dict("records"):
-        out[f"free24_{'control' if row['group'] == 'control' else 'treated'}"] = interval(row)
-    free = diff[(diff["time"] == 24) & (diff["quantity"] == "event-free")].iloc[0]
-    out["free24_diff"] = interval(free)
-    out["free24_p"] = fmt_rel(free["p_positive"])
-    hcc = cif[(cif["time"] == 24) & (cif["event"] == "illness")]
-    for row in hcc.to_dict("records"):
-        out[f"cif24_{'control' if row['group'] == 'control' else 'treated'}"] = interval(row)
-    for key in ("illness", "death"):
-        cp = changepoints.loc[key]
-        out[f"tau_{key}"] = f"{cp['mode']:g}"
-        out[f"tau_{key}_interval"] = f"{cp['lower']:g} to {cp['upper']:g}"
-    for group, row in rmst.iterrows():
-        out[f"rmeft_{'control' if group == 'control' else 'treated'}"] = interval(row, 1)
-    out["rhat"] = f"{diag['r_hat'].max():.3f}"
-    out["ess"] = f"{diag['ess_bulk'].min():.0f}"
-    return {f"joint_{k}": v for k, v in out.items()}
 
 
 # ---------------------------------------------------------------------------- calibration
@@ -464,12 +425,28 @@ def accuracy_outputs() -> dict:
             "acc_met": str(int((table["targets_met"] == "yes").sum()))}
 
 
+# ---------------------------------------------------------------------------- trial design
+def joint_outputs() -> dict:
+    """The joint (illness-death) analysis's table and quoted numbers (:mod:`generate_joint`)."""
+    from generate_joint import joint_outputs as outputs
+
+    return outputs(OUT / "reports" / JOINT, OUT / "md")
+
+
+def design_outputs() -> dict:
+    """The assurance table and quoted numbers of design.md (:mod:`generate_design`)."""
+    from generate_design import design_outputs as outputs
+
+    return outputs(ROOT, OUT, DESIGN_SPEC)
+
+
 # ---------------------------------------------------------------------------- the rest
 def cli_help() -> None:
     folder = OUT / "cli"
     folder.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, COLUMNS="92")
-    for name, args in (("bayesurv", []), ("run", ["run"]), ("reconstruct", ["reconstruct"])):
+    for name, args in (("bayesurv", []), ("run", ["run"]), ("reconstruct", ["reconstruct"]),
+                       ("design", ["design"])):
         text = subprocess.run([sys.executable, "-m", "bayesurv.runner.cli", *args, "--help"],
                               check=True, capture_output=True, text=True, env=env).stdout
         (folder / f"{name}.txt").write_text(text, encoding="utf-8")
@@ -518,11 +495,10 @@ def main(argv=None) -> int:
         values = prior_values()
         for name in SINGLE:
             values |= spec_values(name)
-        values |= joint_values()
-        (OUT / "md" / "joint_hazard_ratios.md").write_text(joint_markdown(),
-                                                           encoding="utf-8")
+        values |= joint_outputs()
         values |= digitized_outputs()
         values |= accuracy_outputs()
+        values |= design_outputs()
         for name in ("shi2021_death", "shi2021_hcc"):
             (OUT / "md" / f"{PREFIX[name]}_comparison.md").write_text(
                 comparison_markdown(name), encoding="utf-8")

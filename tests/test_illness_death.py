@@ -167,8 +167,8 @@ def test_delayed_entry_is_refused_where_it_is_not_handled_yet():
     df = pd.DataFrame({"entry": [0.0, 3.0, 1.0, 2.0], "time": [4.0, 8.0, 15.0, 12.0],
                        "event": [1, 0, 1, 1], "arm": ["a", "a", "b", "b"], "x": [1, 2, 3, 5]})
     data = bs.SurvivalData.from_frame(df, reference="a", entry="entry")
-    with pytest.raises(bs.DataError, match="kaplan_meier: the data have delayed entry"):
-        bs.frequentist.kaplan_meier(data)
+    with pytest.raises(bs.DataError, match="rmst: the data have delayed entry"):
+        bs.frequentist.rmst(data, 10.0)
     with_x = bs.SurvivalData.from_frame(df, reference="a", entry="entry", covariates=["x"])
     with pytest.raises(bs.ModelError, match="covariates with delayed entry"):
         bs.PiecewiseExponential().arrays(with_x)
@@ -353,3 +353,148 @@ def test_state_probabilities_agree_with_truth(fit):
         g = fit.groups.index(row.group)
         expected = truth[f"cif_{row.event}"][g, np.searchsorted(grid, row.time)]
         assert abs(row.median - expected) < tolerance, (row.time, row.group, row.event)
+
+
+# ---------------------------------------------------------------------- clock-reset
+# Death after illness on the time since the illness: very likely in the first 3 months after
+# it, rarely later; the treated arm's hazard after illness is 0.6 x the control's.
+AFTER_EDGES = np.array([0.0, 3.0])
+RESET_RATES = {"illness": [[0.04, 0.03]], "death": [[0.01, 0.008]],
+               "death_after_illness": [[0.3, 0.18], [0.04, 0.024]]}
+
+
+def test_clock_reset_illness_probability_matches_quadrature_and_simulation():
+    """P(ill at t) on the clock-reset scale against scipy's adaptive quadrature of
+    int_0^t h01(u) S0(u) exp(-H12(t - u)) du, and against the share of simulated patients
+    (no censoring) alive with the illness at t."""
+    from scipy.integrate import quad
+
+    from bayesurv.model.multistate import cumulative_hazard, illness_probability_clock_reset
+
+    edges, h1, h2 = np.array([0.0, 6.0, 15.0]), np.array([0.05, 0.1, 0.03]), \
+        np.array([0.02, 0.04, 0.06])
+    after_edges, h3 = np.array([0.0, 3.0, 10.0]), np.array([0.5, 0.1, 0.2])
+    times = np.array([2.0, 7.0, 20.0, 40.0])
+    closed = illness_probability_clock_reset(times, edges, h1, h2, after_edges, h3)
+    for t, value in zip(times, closed, strict=True):
+        def integrand(u, t=t):
+            j = np.searchsorted(edges, u, side="right") - 1
+            s0 = np.exp(-cumulative_hazard(edges, h1 + h2, np.array([u]))[0])
+            return h1[j] * s0 * np.exp(-cumulative_hazard(after_edges, h3,
+                                                          np.array([t - u]))[0])
+        expected = quad(integrand, 0.0, t, points=[6, 15, t - 3, t - 10], limit=200)[0]
+        assert abs(value - expected) < 1e-10  # quad's error estimate is below 1e-12 here
+
+    control = {k: np.asarray(v, dtype=float)[:, :1] for k, v in RESET_RATES.items()}
+    control = {k: v if v.shape[0] == 2 else np.repeat(v, 2, axis=0) for k, v in control.items()}
+    df = bs.simulate_illness_death(200_000, AFTER_EDGES, control, groups=("control",),
+                                   followup=100.0, random_seed=3, clock="reset")
+    for t in (5.0, 12.0):
+        share = float(((df["illness"] == 1) & (df["illness_time"] <= t)
+                       & (df["death_time"] > t)).mean())
+        expected = illness_probability_clock_reset(
+            np.array([t]), np.array([0.0]), np.array([0.04]), np.array([0.01]), AFTER_EDGES,
+            np.array([0.3, 0.04]))[0]
+        # binomial SE with 200,000 patients: sqrt(0.2 x 0.8 / 2e5) < 0.001; 4 SE
+        assert abs(share - expected) < 0.004, t
+
+
+@pytest.fixture(scope="module")
+def reset_cohort():
+    rates = {k: np.asarray(v, dtype=float) for k, v in RESET_RATES.items()}
+    rates = {k: v if v.shape[0] == 2 else np.repeat(v, 2, axis=0) for k, v in rates.items()}
+    df = bs.simulate_illness_death(1500, AFTER_EDGES, rates, followup=30, accrual=6,
+                                   random_seed=SEED, clock="reset")
+    return bs.IllnessDeathData.from_frame(df, reference="control")
+
+
+def test_clock_reset_fit_recovers_the_effect_and_the_states(fits, reset_cohort):
+    from bayesurv.model.multistate import illness_probability_clock_reset
+
+    model = bs.IllnessDeath(clock="reset", baseline={"illness": 1, "death": 1,
+                                                     "death_after_illness": [3.0]})
+    fit = fits.get(model, reset_cohort, **FIT)
+    assert "semi-Markov" in fit.model.describe(None, "months")
+    row = fit.transition_hazard_ratios().set_index("transition").loc["death_after_illness"]
+    # ~600 deaths after illness: the posterior SD of the log HR is about 0.09
+    assert row["lower"] < 0.6 < row["upper"]
+    cox = bs.frequentist.cox(reset_cohort.transition("death_after_illness", clock="reset"))
+    assert abs(np.log(row["median"]) - cox["coef"].iloc[0]) < 0.3 * cox["se"].iloc[0]
+    table = fit.state_probabilities([6.0, 12.0, 24.0]).set_index(["time", "group", "state"])
+    for g, group in enumerate(fit.groups):
+        rates = {k: np.asarray(v)[:, g] for k, v in RESET_RATES.items()}
+        truth = illness_probability_clock_reset(np.array([6.0, 12.0, 24.0]), np.array([0.0]),
+                                                rates["illness"], rates["death"], AFTER_EDGES,
+                                                rates["death_after_illness"])
+        for t, expected in zip((6.0, 12.0, 24.0), truth, strict=True):
+            # 1500 patients per arm: binomial SE of a share of ~0.1 is < 0.008; 3 SE
+            assert abs(table.loc[(t, group, "illness"), "median"] - expected) < 0.025, (t, group)
+
+
+# ---------------------------------------------------------------------- shared change-point
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"shared_changepoint": ["illness"]}, "two or more transition keys"),
+    ({"shared_changepoint": ["illness", "relapse"]}, "unknown transition(s) ['relapse']"),
+    ({"shared_changepoint": ["illness", "death"],
+      "effects": {"illness": bs.ChangePoint(grid=[4, 8]), "death": bs.ChangePoint(near=8)}},
+     "transition 'death' needs a ChangePoint effect with an explicit grid"),
+    ({"shared_changepoint": ["illness", "death"],
+      "effects": {"illness": bs.ChangePoint(grid=[4, 8]),
+                  "death": bs.ChangePoint(grid=[4, 8], near=6)}},
+     "other grid or prior settings"),
+    ({"shared_changepoint": ["illness", "death_after_illness"], "clock": "reset",
+      "effects": {"illness": bs.ChangePoint(grid=[4, 8]),
+                  "death_after_illness": bs.ChangePoint(grid=[4, 8])}},
+     "cannot be shared"),
+])
+def test_bad_shared_changepoints_are_named(kwargs, message):
+    with pytest.raises(bs.ModelError, match=message.replace("(", r"\(").replace(")", r"\)")
+                       .replace("[", r"\[").replace("]", r"\]")):
+        bs.IllnessDeath(**kwargs)
+
+
+def test_a_shared_changepoint_is_recovered_once_for_both_transitions(fits):
+    """Illness and death without illness both halve after 8 months in the treated arm; the
+    shared change-point is located there and both members draw the same one."""
+    edges = np.array([0.0, 8.0])
+    rates = {"illness": np.array([[0.04, 0.04], [0.04, 0.02]]),
+             "death": np.array([[0.03, 0.03], [0.03, 0.015]]),
+             "death_after_illness": np.array([[0.08, 0.08], [0.08, 0.08]])}
+    df = bs.simulate_illness_death(1000, edges, rates, followup=30, accrual=6,
+                                   random_seed=SEED + 1)
+    data = bs.IllnessDeathData.from_frame(df, reference="control")
+    grid = list(range(2, 21))
+    model = bs.IllnessDeath(effects={"illness": bs.ChangePoint(grid=grid),
+                                     "death": bs.ChangePoint(grid=grid)},
+                            baseline=1, shared_changepoint=("death", "illness"))
+    assert model.shared_changepoint == ("illness", "death")
+    assert bs.IllnessDeath.from_settings(model.settings()).shared_changepoint == \
+        ("illness", "death")
+    fit = fits.get(model, data, **FIT)
+    tau = fit.transition_changepoints().pivot(index="tau", columns="transition",
+                                              values="probability")
+    np.testing.assert_allclose(tau["illness"], tau["death"], atol=1e-12)
+    # ~450 illness and ~350 death events, the HR halves: the change is within a month of 8
+    assert abs(float(tau["illness"].idxmax()) - 8.0) <= 1.0
+    assert float(tau.loc[7:9, "illness"].sum()) > 0.9
+    ill, _ = fit.hazard_draws("illness")
+    dead, _ = fit.hazard_draws("death")
+    ratio_ill, ratio_dead = ill[:, :, 1] / ill[:, :, 0], dead[:, :, 1] / dead[:, :, 0]
+    # the piece where the treated/control ratio switches is the same in every draw
+    first_ill = np.argmax(~np.isclose(ratio_ill, ratio_ill[:, :1]), axis=1)
+    first_dead = np.argmax(~np.isclose(ratio_dead, ratio_dead[:, :1]), axis=1)
+    _, edges_ill = fit.hazard_draws("illness")
+    _, edges_dead = fit.hazard_draws("death")
+    np.testing.assert_array_equal(edges_ill[first_ill], edges_dead[first_dead])
+
+
+def test_state_probabilities_agree_with_aalen_johansen(fit, cohort):
+    """The posterior medians beside the nonparametric Aalen-Johansen curves of the same
+    cohort (the model is correct here: piecewise hazards, a change-point on illness)."""
+    from test_multistate import model_against_aalen_johansen
+
+    table = model_against_aalen_johansen(fit, cohort, [6.0, 12.0, 24.0])
+    # Both estimate the same probability from the same data and the model's estimate is
+    # the more precise, so their difference has an SD below the Aalen-Johansen se; 3 se
+    # bounds it (the Monte Carlo error of a median of 600 draws adds ~0.05 posterior SD).
+    assert (table["z"].abs() < 3.0).all(), table.round(4).to_string()

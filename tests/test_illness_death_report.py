@@ -120,6 +120,36 @@ def test_bad_keys_are_named_with_the_file(tmp_path, change, key, message):
     assert str(err.value).startswith(f"{path}: {key}") and message in str(err.value)
 
 
+def test_clock_and_shared_changepoint_reach_the_model(tmp_path):
+    text = """
+        [data]
+        source = "shi2021"
+
+        [model]
+        type = "illness-death"
+        clock = "reset"
+        shared_changepoint = ["death", "illness"]
+
+        [model.illness]
+        type = "changepoint"
+        grid = [6, 8, 10, 12]
+
+        [model.death]
+        type = "changepoint"
+        grid = [6, 8, 10, 12]
+    """
+    model = load_spec(write(tmp_path, text)).build_model()
+    assert model.clock == "reset" and model.shared_changepoint == ("illness", "death")
+    with pytest.raises(SpecError, match=r"joint\.toml: \[model\] is not valid: .*"
+                                        r"shared_changepoint"):
+        load_spec(write(tmp_path, textwrap.dedent(text).replace(
+            "[model.death]\ntype = \"changepoint\"\ngrid = [6, 8, 10, 12]",
+            "[model.death]\ntype = \"changepoint\"\ngrid = [6, 12]")))
+    with pytest.raises(SpecError, match=r"model\.clock = 'backward'; use 'forward' or "
+                                        r"'reset'"):
+        load_spec(write(tmp_path, text.replace('"reset"', '"backward"')))
+
+
 def test_compare_keys_of_single_endpoint_reports_are_refused(tmp_path):
     path = write(tmp_path, JOINT + '\n[compare]\nlandmarks = [8]\n')
     with pytest.raises(SpecError, match=r"compare\.landmarks does not apply to an "
@@ -183,8 +213,8 @@ FUZZ_BASE = {
 }
 FUZZ_KEYS = [("data", k) for k in ("source", "endpoint", "path", "illness_time", "illness",
                                    "death_time", "death", "group", "reference", "time")]
-FUZZ_KEYS += [("model", k) for k in ("type", "baseline", "illness", "death",
-                                     "death_after_illness", "cuts")]
+FUZZ_KEYS += [("model", k) for k in ("type", "baseline", "clock", "shared_changepoint",
+                                     "illness", "death", "death_after_illness", "cuts")]
 FUZZ_KEYS += [("model", (t, k)) for t in ("illness", "death", "death_after_illness")
               for k in ("type", "near", "spread", "grid", "cuts", "prior", "baseline")]
 FUZZ_KEYS += [("compare", k) for k in ("horizon", "milestones", "landmarks")]
@@ -262,7 +292,7 @@ def test_cause_specific_cox_table_matches_r(joint_report):
     r_se = {"illness": 0.3474624784, "death": 0.3401318701, "death_after_illness": 0.9189901378}
     for key, coef in r_coef.items():
         # both solve the same Efron partial likelihood to convergence: agreement to 1e-6
-        assert cox.loc[key, "coef"] == pytest.approx(coef, abs=1e-6), key
+        assert cox.loc[key, "log_hr"] == pytest.approx(coef, abs=1e-6), key
         assert cox.loc[key, "se"] == pytest.approx(r_se[key], abs=1e-6), key
 
 

@@ -47,11 +47,13 @@ from bayesurv.base.exceptions import DataError, DataWarning
 from bayesurv.data.encoding import encode_groups
 from bayesurv.data.survival_data import SurvivalData
 
-__all__ = ["STATES", "TRANSITIONS", "IllnessDeathData"]
+__all__ = ["CLOCKS", "STATES", "TRANSITIONS", "IllnessDeathData"]
 
 WHAT = "IllnessDeathData"
 TRANSITIONS = ("illness", "death", "death_after_illness")
 STATES = ("event-free", "illness", "death")
+# the time scale of illness -> death: since randomization (Markov) or since the illness
+CLOCKS = ("forward", "reset")
 TRANSITION_WORDS = {"illness": "event-free -> illness", "death": "event-free -> death",
                     "death_after_illness": "illness -> death"}
 
@@ -232,14 +234,15 @@ class IllnessDeathData:
         """
         return float(self.death_time.max())
 
-    def transition(self, key: str) -> SurvivalData:
-        """The data of one transition as :class:`SurvivalData` (clock-forward times).
+    def transition(self, key: str, clock: str = "forward") -> SurvivalData:
+        """The data of one transition as :class:`SurvivalData`.
 
         ``"illness"`` and ``"death"``: every patient, followed until the illness, the death
         or the end of follow-up, whichever comes first; the event is the illness / a death
         without prior illness.  ``"death_after_illness"``: the patients with an illness,
-        entering at the illness time (``entry``) and followed until death or the end of
-        follow-up.
+        followed until death or the end of follow-up; with ``clock="forward"`` (time since
+        randomization) they enter at the illness time (``entry``), with ``clock="reset"``
+        the time is counted from the illness (``death_time - illness_time``, from 0).
 
         Examples
         --------
@@ -248,6 +251,8 @@ class IllnessDeathData:
         [3, 2, 2]
         >>> ill.transition("illness").time.tolist()
         [4.0, 10.0, 12.0, 6.0, 8.0, 5.0]
+        >>> ill.transition("death_after_illness", clock="reset").time.tolist()  # since illness
+        [5.0, 0.0, 9.0]
         """
         ill = self.illness == 1
         if key in ("illness", "death"):
@@ -257,16 +262,21 @@ class IllnessDeathData:
                                 time_unit=self.time_unit, row_labels=self.row_labels,
                                 source=f"{TRANSITION_WORDS[key]} transition")
         if key == "death_after_illness":
-            return SurvivalData(self.death_time[ill], self.death[ill], self.group_index[ill],
+            if clock not in CLOCKS:
+                raise DataError(f"{WHAT}: clock must be one of {list(CLOCKS)}, got {clock!r}")
+            forward = clock == "forward"
+            time = self.death_time[ill] - (0.0 if forward else self.illness_time[ill])
+            return SurvivalData(time, self.death[ill], self.group_index[ill],
                                 self.groups, time_unit=self.time_unit,
                                 row_labels=self.row_labels[ill],
                                 source=f"{TRANSITION_WORDS[key]} transition",
-                                entry=self.illness_time[ill])
+                                entry=self.illness_time[ill] if forward else None)
         raise DataError(f"{WHAT}: unknown transition {key!r}; transitions are "
                         f"{list(TRANSITIONS)}")
 
-    def transition_frame(self, key: str) -> pd.DataFrame:
-        """One transition in counting-process form: ``tstart, tstop, status, group``.
+    def transition_frame(self, key: str, clock: str = "forward") -> pd.DataFrame:
+        """One transition in counting-process form: ``tstart, tstop, status, group``
+        (``clock`` as in :meth:`transition`).
 
         The form of R's ``Surv(tstart, tstop, status)`` and lifelines' ``entry_col``.
 
@@ -279,7 +289,7 @@ class IllnessDeathData:
         3     6.0    6.0       1      new
         5     5.0   14.0       0      new
         """
-        part = self.transition(key)
+        part = self.transition(key, clock)
         return pd.DataFrame({"tstart": part.entry, "tstop": part.time,
                              "status": part.event.astype(int), "group": part.group},
                             index=part.row_labels.copy())

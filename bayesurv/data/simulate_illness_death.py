@@ -9,7 +9,7 @@ import pandas as pd
 
 from bayesurv.base.exceptions import DataError
 from bayesurv.data.exposure import piece_index
-from bayesurv.data.illness_death import TRANSITIONS
+from bayesurv.data.illness_death import CLOCKS, TRANSITIONS
 from bayesurv.data.simulate import inverse_cumulative_hazard
 
 __all__ = ["simulate_illness_death"]
@@ -17,13 +17,15 @@ __all__ = ["simulate_illness_death"]
 
 def simulate_illness_death(n_per_group: int, edges, hazards: Mapping[str, np.ndarray],
                            groups=("control", "treated"), followup: float = 24.0,
-                           accrual: float = 0.0, random_seed: int = 0) -> pd.DataFrame:
+                           accrual: float = 0.0, random_seed: int = 0,
+                           clock: str = "forward") -> pd.DataFrame:
     """Patient rows from an illness-death model with piecewise-constant hazards.
 
-    Markov, clock-forward: after an illness at ``u``, death follows the hazard
-    ``hazards["death_after_illness"]`` from ``u`` on (time since randomization).  Censoring
-    is administrative: each patient is followed ``followup`` time units minus a uniform
-    accrual delay in ``[0, accrual]``.
+    With ``clock="forward"`` (Markov), after an illness at ``u`` death follows the hazard
+    ``hazards["death_after_illness"]`` from ``u`` on, on the time since randomization; with
+    ``clock="reset"`` (semi-Markov) that hazard runs on the time since the illness (its
+    ``edges`` count from the illness).  Censoring is administrative: each patient is
+    followed ``followup`` time units minus a uniform accrual delay in ``[0, accrual]``.
 
     Parameters
     ----------
@@ -40,6 +42,8 @@ def simulate_illness_death(n_per_group: int, edges, hazards: Mapping[str, np.nda
         Longest follow-up and the spread of entry delays.
     random_seed : int
         Seed of the generator.
+    clock : {"forward", "reset"}
+        Time scale of the illness -> death hazard.
 
     Returns
     -------
@@ -54,6 +58,9 @@ def simulate_illness_death(n_per_group: int, edges, hazards: Mapping[str, np.nda
     >>> df.shape, bool((df["illness_time"] <= df["death_time"]).all())
     ((1000, 5), True)
     """
+    if clock not in CLOCKS:
+        raise DataError(f"simulate_illness_death: clock must be one of {list(CLOCKS)}, "
+                        f"got {clock!r}")
     edges = np.asarray(edges, dtype=float)
     rates = {}
     for key in TRANSITIONS:
@@ -80,11 +87,15 @@ def simulate_illness_death(n_per_group: int, edges, hazards: Mapping[str, np.nda
         m = ill & (group == g)
         r = rates["death_after_illness"][:, g]
         start = latent["illness"][m]
-        # cumulative hazard reached at the illness time, then one more unit exponential
-        j = piece_index(edges, start)
-        base = np.r_[0.0, np.cumsum(r[:-1] * np.diff(edges))]
-        reached = base[np.minimum(j, edges.size - 1)] + (start - edges[j]) * r[j]
-        after = inverse_cumulative_hazard(edges, r, reached + rng.exponential(size=m.sum()))
+        if clock == "reset":
+            after = start + inverse_cumulative_hazard(edges, r, rng.exponential(size=m.sum()))
+        else:
+            # cumulative hazard reached at the illness time, then one more unit exponential
+            j = piece_index(edges, start)
+            base = np.r_[0.0, np.cumsum(r[:-1] * np.diff(edges))]
+            reached = base[np.minimum(j, edges.size - 1)] + (start - edges[j]) * r[j]
+            after = inverse_cumulative_hazard(edges, r,
+                                              reached + rng.exponential(size=m.sum()))
         death[m] = after <= censor[m]
         death_time[m] = np.minimum(after, censor[m])
     illness_time = np.where(ill, latent["illness"], death_time)

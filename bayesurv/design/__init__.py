@@ -10,8 +10,13 @@ Examples
 [0.698]
 """
 
+from bayesurv.design.accrual import Accrual
 from bayesurv.design.bayes import BayesRule
+from bayesurv.design.group_sequential import boundaries
+from bayesurv.design.posterior import PosteriorScenario
 from bayesurv.design.scenario import Scenario
+from bayesurv.design.search import SampleSize, power_curve, sample_size
 from bayesurv.design.simulate import DesignResult, calibrate, simulate
 
-__all__ = ["BayesRule", "DesignResult", "Scenario", "calibrate", "simulate"]
+__all__ = ["Accrual", "BayesRule", "DesignResult", "PosteriorScenario", "SampleSize",
+           "Scenario", "boundaries", "calibrate", "power_curve", "sample_size", "simulate"]

@@ -98,6 +98,27 @@ class Scenario:
         for name, value in fields.items():
             object.__setattr__(self, name, value)
 
+    @classmethod
+    def from_fit(cls, fit, draws: int | None = None, random_seed: int | None = None):
+        """A scenario whose hazards are posterior draws of a fit: simulating it gives
+        assurance (power averaged over the posterior) instead of power.
+
+        See :class:`bayesurv.design.posterior.PosteriorScenario`.
+        """
+        from bayesurv.design.posterior import PosteriorScenario
+
+        return PosteriorScenario.from_fit(fit, draws=draws, random_seed=random_seed)
+
+    @property
+    def is_posterior(self) -> bool:
+        """Whether the hazards are posterior draws (one per simulated trial)."""
+        return False
+
+    def trial_hazards(self, rng: np.random.Generator, trials: int) -> Scenario:
+        """The hazards of each of ``trials`` trials: this scenario for all of them (a
+        posterior scenario draws one posterior draw per trial from ``rng``)."""
+        return self
+
     @property
     def is_null(self) -> bool:
         """True when the hazard ratio is 1 throughout (both arms have the same hazard)."""

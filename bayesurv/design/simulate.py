@@ -16,12 +16,21 @@ import pandas as pd
 
 from bayesurv.base.checks import check_positive
 from bayesurv.base.exceptions import DataWarning, DesignError
+from bayesurv.design.accrual import as_accrual
 from bayesurv.design.bayes import BayesRule, null_threshold
+from bayesurv.design.progress import check_dropout, run_blocks
 from bayesurv.design.scenario import Scenario
+from bayesurv.design.sequential import (
+    SequentialTrials,
+    run_looks,
+    sequential_plan,
+    stopping_table,
+)
 from bayesurv.design.statistics import analyse, horizon_past_follow_up, parse_test
 from bayesurv.design.trials import analysis_data, draw_trials
 
-__all__ = ["BLOCK", "BLOCK_CELLS", "DesignResult", "block_size", "calibrate", "simulate"]
+__all__ = ["BLOCK", "BLOCK_CELLS", "DesignResult", "block_size", "calibrate", "collect",
+           "simulate"]
 
 BLOCK = 250
 BLOCK_CELLS = 250_000
@@ -47,6 +56,9 @@ class DesignResult:
         Per RMST test: the share of trials whose horizon is past an arm's last follow-up.
     fit_warnings : dict of float
         Per Bayesian rule: the share of its fits that warned (convergence diagnostics).
+    sequential : SequentialTrials or None
+        With interim looks: the look at which each trial stopped and every look's data; then
+        ``z``, the decisions, ``events`` and ``analysis_time`` are those of the stopping look.
     """
 
     scenario: Scenario
@@ -58,6 +70,7 @@ class DesignResult:
     analysis_time: np.ndarray = field(repr=False)
     horizon_past_follow_up: dict = field(default_factory=dict)
     fit_warnings: dict = field(default_factory=dict)
+    sequential: SequentialTrials | None = field(default=None, repr=False)
 
     @property
     def trials(self) -> int:
@@ -79,10 +92,33 @@ class DesignResult:
         """
         frame = pd.DataFrame({"trial": np.arange(self.trials), "events": self.events,
                               "analysis_time": self.analysis_time})
+        if self.sequential is not None:
+            frame["look"] = self.sequential.look
         for name in self.z:
             frame[f"z_{name}"] = self.z[name]
             frame[f"reject_{name}"] = self.reject[name]
         return frame
+
+    def stopping(self) -> pd.DataFrame:
+        """Per interim look of a group-sequential simulation: bounds, share of the trials
+        stopping there for efficacy or futility, cumulative power, mean events and calendar
+        time (see :func:`bayesurv.design.sequential.stopping_table`).
+
+        Examples
+        --------
+        >>> import bayesurv as bs
+        >>> res = bs.design.simulate(bs.design.Scenario([0.05], hazard_ratio=0.6), n=200,
+        ...                          accrual=12, events=100, looks=[0.5, 1.0], trials=200,
+        ...                          random_seed=1)
+        >>> res.stopping()[["events", "p_efficacy", "cumulative_power"]].round(3)
+           events  p_efficacy  cumulative_power
+        0      50       0.080             0.080
+        1     100       0.575             0.655
+        """
+        if self.sequential is None:
+            raise DesignError("stopping: the trials had no interim looks; simulate with "
+                              "looks=[...] for a group-sequential design")
+        return stopping_table(self.sequential, next(iter(self.reject.values())))
 
     def power(self) -> pd.DataFrame:
         """Power of each test with its Monte Carlo standard error.
@@ -91,10 +127,15 @@ class DesignResult:
         -------
         pandas.DataFrame
             One row per test: ``test``, ``power`` (share of trials rejecting in favour of
-            the treatment; the type I error under a null scenario), ``mc_se``
+            the treatment; the type I error under a null scenario; named ``assurance`` for a
+            posterior scenario, :meth:`Scenario.from_fit`), ``mc_se``
             (``sqrt(power (1 - power) / trials)``), ``wrong_direction`` (share significant
-            for harm), ``mean_events`` and ``mean_analysis_time`` (calendar time from the
-            first patient's entry).
+            for harm: the statistic beyond the critical value on the control side),
+            ``wrong_sign`` (share whose estimate favours control, significant or not: the
+            statistic below 0, i.e. more treated events than expected under equal hazards
+            for the log-rank tests, a shorter treated RMST, a landmark HR above 1; for a
+            Bayesian rule P(HR < 1) below 0.5), ``mean_events`` and ``mean_analysis_time``
+            (calendar time from the first patient's entry).
 
         Examples
         --------
@@ -103,14 +144,17 @@ class DesignResult:
         >>> res = bs.design.simulate(sc, n=200, accrual=12, events=100, trials=500,
         ...                          random_seed=1)
         >>> res.power().round(2).to_numpy().tolist()
-        [['logrank', 0.7, 0.02, 0.0, 100.0, 23.99]]
+        [['logrank', 0.7, 0.02, 0.0, 0.0, 100.0, 23.99]]
         """
+        label = "assurance" if self.scenario.is_posterior else "power"
         rows = []
         for name, reject in self.reject.items():
             p = float(reject.mean())
-            rows.append({"test": name, "power": p,
+            neutral = 0.5 if name in self.fit_warnings else 0.0
+            rows.append({"test": name, label: p,
                          "mc_se": float(np.sqrt(p * (1 - p) / self.trials)),
                          "wrong_direction": float(self.wrong_direction[name].mean()),
+                         "wrong_sign": float(np.mean(self.z[name] < neutral)),
                          "mean_events": float(self.events.mean()),
                          "mean_analysis_time": float(self.analysis_time.mean())})
         return pd.DataFrame(rows)
@@ -128,6 +172,11 @@ def block_size(n: int) -> int:
     return max(1, min(BLOCK, BLOCK_CELLS // n))
 
 
+def _setting(accrual):
+    """A duration stays a number in the settings; a rate profile is the Accrual."""
+    return accrual if accrual.uniform_over is None else accrual.uniform_over
+
+
 def _count(value, name: str, minimum: int = 1, maximum: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum \
             or (maximum is not None and value > maximum):
@@ -137,20 +186,25 @@ def _count(value, name: str, minimum: int = 1, maximum: int | None = None) -> in
     return int(value)
 
 
-def simulate(scenario: Scenario, n: int, accrual: float, events: int | None = None,
+def simulate(scenario: Scenario, n: int, accrual, events: int | None = None,
              follow_up: float | None = None, allocation: float = 1.0,
-             dropout: float | None = None, tests=("logrank",), alpha: float = 0.025,
-             trials: int = 1000, random_seed: int | None = None) -> DesignResult:
+             dropout=None, tests=("logrank",), alpha: float = 0.025,
+             trials: int = 1000, random_seed: int | None = None, looks=None,
+             spending: str = "obf", futility=None, progress: bool = False,
+             workers: int = 1) -> DesignResult:
     """Simulate ``trials`` two-arm trials and analyse each with ``tests``.
 
     Parameters
     ----------
     scenario : Scenario
-        Hazards of both arms, from randomization.
+        Hazards of both arms, from randomization; a posterior scenario
+        (:meth:`Scenario.from_fit`) gives each trial one posterior draw, so
+        :meth:`DesignResult.power` is the assurance.
     n : int
         Patients per trial (both arms).
-    accrual : float
-        Duration of uniform accrual (time units).
+    accrual : float or Accrual
+        Duration of uniform accrual (time units), or a rate profile
+        (:class:`~bayesurv.design.accrual.Accrual`).
     events : int, optional
         Analyse at the calendar time of the ``events``-th event.
     follow_up : float, optional
@@ -158,8 +212,9 @@ def simulate(scenario: Scenario, n: int, accrual: float, events: int | None = No
         comes first).  One of ``events`` and ``follow_up`` is needed.
     allocation : float
         Treatment : control ratio; arms of ``round(n r / (1 + r))`` and the rest patients.
-    dropout : float, optional
-        Hazard of dropping out (per time unit, both arms); no dropout by default.
+    dropout : float or (float, float), optional
+        Hazard of dropping out (per time unit), for both arms or (control, treatment); no
+        dropout by default.
     tests : sequence of str or BayesRule
         Test names: ``"logrank"``, ``"fh(rho,gamma)"``, ``"maxcombo"``, ``"rmst(horizon)"``,
         ``"landmark(time)"`` (see :mod:`bayesurv.design.statistics`), or a calibrated
@@ -170,10 +225,28 @@ def simulate(scenario: Scenario, n: int, accrual: float, events: int | None = No
         Number of simulated trials.
     random_seed : int, optional
         Seed; the same seed gives the same trials.
+    looks : sequence of float, optional
+        Group-sequential design: the analyses as fractions of ``events`` (increasing, the last
+        1), e.g. ``[0.5, 0.75, 1.0]``; look ``k`` happens at ``round(looks[k] * events)``
+        events.  Log-rank test only (:mod:`bayesurv.design.sequential`).
+    spending : {"obf", "pocock"}
+        With ``looks``: the Lan-DeMets alpha-spending function, O'Brien-Fleming or Pocock
+        type (:func:`bayesurv.design.boundaries`).
+    futility : float or sequence of float, optional
+        With ``looks``: non-binding futility bound(s) on the z scale at the interim looks (a
+        trial stops when its statistic is at or below it; the efficacy bounds ignore it).
+    progress : bool
+        Show how many trials are done (on standard error).
+    workers : int
+        Blocks of trials analysed on this many threads; every block draws from its own
+        stream, so the results are the same for any number.
 
     Returns
     -------
     DesignResult
+        With ``looks``, :meth:`DesignResult.power` gives the overall power and the expected
+        events and analysis time under early stopping; :meth:`DesignResult.stopping` the
+        probabilities of stopping at each look.
 
     Examples
     --------
@@ -189,7 +262,7 @@ def simulate(scenario: Scenario, n: int, accrual: float, events: int | None = No
         raise DesignError(f"simulate: scenario must be a bayesurv.design.Scenario, "
                           f"got {type(scenario).__name__}")
     n = _count(n, "n", minimum=2)
-    accrual = check_positive(accrual, "accrual", "simulate", DesignError)
+    accrual = as_accrual(accrual)
     if events is None and follow_up is None:
         raise DesignError("simulate: give events (analysis at that many events) or follow_up "
                           "(analysis that long after the last patient's entry)")
@@ -202,8 +275,7 @@ def simulate(scenario: Scenario, n: int, accrual: float, events: int | None = No
     if min(n_control, n_treatment) < 1:
         raise DesignError(f"simulate: allocation {allocation:g} leaves an arm of {n} patients "
                           "empty")
-    if dropout is not None:
-        dropout = check_positive(dropout, "dropout", "simulate", DesignError)
+    dropout = check_dropout(dropout)
     if isinstance(tests, str):
         tests = [tests]
     specs = list({spec.name: spec for spec in map(parse_test, tests)}.values())
@@ -215,21 +287,54 @@ def simulate(scenario: Scenario, n: int, accrual: float, events: int | None = No
     trials = _count(trials, "trials")
     if random_seed is not None:
         random_seed = _count(random_seed, "random_seed", minimum=0)
+    if looks is None and futility is not None:
+        raise DesignError("simulate: futility bounds need interim looks (looks=[...])")
+    plan = None if looks is None else sequential_plan(
+        looks, events=events, follow_up=follow_up, tests=specs, alpha=alpha,
+        spending=spending, futility=futility, allocation=allocation)
+    workers = _count(workers, "workers")
+    if workers > 1 and any(s.kind == "bayes" for s in specs):
+        raise DesignError("simulate: a BayesRule fits models one after the other; use "
+                          "workers=1 with it")
     root = np.random.SeedSequence(random_seed)
 
-    parts = []
     size = block_size(n)
-    for block, start in enumerate(range(0, trials, size)):
+
+    def one_block(block_start):
+        block, start = block_start
         rng = np.random.default_rng(np.random.SeedSequence(root.entropy, spawn_key=(block,)))
         # a whole block is drawn even when fewer trials are kept, so that more trials
         # extend fewer
         drawn = draw_trials(scenario, rng, size, n_control, n_treatment, accrual, dropout)
         drawn = [values[:trials - start] for values in drawn]
+        if plan is not None:
+            decisions, looked = run_looks(drawn, n_control, plan, specs, alpha)
+            return (decisions, looked.at_stop(looked.look_events),
+                    looked.at_stop(looked.look_time), {}, looked)
         data = analysis_data(*drawn, n_control=n_control, events=events, follow_up=follow_up)
-        parts.append((analyse(data, specs, alpha, rng), data.events, data.analysis_time,
-                      {s.name: horizon_past_follow_up(data, s.horizon)
-                       for s in specs if s.kind == "rmst"}))
+        return (analyse(data, specs, alpha, rng), data.events, data.analysis_time,
+                {s.name: horizon_past_follow_up(data, s.horizon)
+                 for s in specs if s.kind == "rmst"}, None)
 
+    parts = run_blocks(one_block, list(enumerate(range(0, trials, size))), trials, size,
+                       progress, workers)
+
+    settings = {"n": n, "accrual": _setting(accrual), "events": events, "follow_up": follow_up,
+                "allocation": allocation,
+                "arms": {"control": n_control, "treatment": n_treatment}, "dropout": dropout,
+                "tests": [s.name for s in specs], "alpha": alpha, "trials": trials,
+                "random_seed": random_seed}
+    if plan is not None:
+        settings |= {"looks": [float(f) for f in np.atleast_1d(looks)], "spending": spending,
+                     "futility": futility}
+    return collect(scenario, settings, specs, parts)
+
+
+def collect(scenario: Scenario, settings: dict, specs: list, parts: list) -> DesignResult:
+    """The :class:`DesignResult` of blocks of analysed trials (``parts``, in order: per block
+    the output of :func:`~bayesurv.design.statistics.analyse`, the events, the analysis
+    times and the RMST horizon checks); warns when an RMST horizon is often past the
+    follow-up."""
     def joined(i):
         return {s.name: np.concatenate([p[0][s.name][i] for p in parts]) for s in specs}
 
@@ -240,19 +345,18 @@ def simulate(scenario: Scenario, n: int, accrual: float, events: int | None = No
             warnings.warn(f"simulate: the horizon of {name} is past the last follow-up of an "
                           f"arm in {share:.1%} of the trials; there the Kaplan-Meier curve is "
                           "carried flat and the test loses its level: choose a horizon "
-                          "inside the follow-up", DataWarning, stacklevel=2)
+                          "inside the follow-up", DataWarning, stacklevel=3)
     fit_warnings = {s.name: float(np.concatenate([p[0][s.name][3] for p in parts]).mean())
                     for s in specs if s.kind == "bayes"}
-    settings = {"n": n, "accrual": accrual, "events": events, "follow_up": follow_up,
-                "allocation": allocation,
-                "arms": {"control": n_control, "treatment": n_treatment}, "dropout": dropout,
-                "tests": [s.name for s in specs], "alpha": alpha, "trials": trials,
-                "random_seed": random_seed}
+    sequential = None
+    if len(parts[0]) > 4 and parts[0][4] is not None:
+        sequential = SequentialTrials.joined([p[4] for p in parts])
     return DesignResult(scenario=scenario, settings=settings, z=joined(0), reject=joined(1),
                         wrong_direction=joined(2),
                         events=np.concatenate([p[1] for p in parts]),
                         analysis_time=np.concatenate([p[2] for p in parts]),
-                        horizon_past_follow_up=past, fit_warnings=fit_warnings)
+                        horizon_past_follow_up=past, fit_warnings=fit_warnings,
+                        sequential=sequential)
 
 
 def calibrate(rule: BayesRule, scenario: Scenario, *, alpha: float = 0.025, trials: int = 500,

@@ -1,9 +1,11 @@
 """Simulated two-arm trials as arrays (trials x patients), and the data seen at the analysis.
 
-Patients enter uniformly over the accrual period; the first ``n_control`` columns are the
+Patients enter uniformly over the accrual period or at a rate profile
+(:mod:`bayesurv.design.accrual`); the first ``n_control`` columns are the
 control arm, the others the treatment arm (fixed arm sizes, as with blocked randomization).
 Each patient has an event time drawn from its arm's hazards (from randomization) and,
-optionally, an exponential dropout time.  The analysis happens at a calendar time: when the
+optionally, an exponential dropout time (its hazard may differ between arms).  The analysis
+happens at a calendar time: when the
 target number of events has been observed, or a fixed follow-up after the last patient
 enrolled (whichever comes first when both are given).  At that time, patients not yet enrolled
 are left out (time 0, no event), the others are followed up to their event, their dropout or
@@ -16,9 +18,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bayesurv.design.accrual import as_accrual
 from bayesurv.design.scenario import Scenario
 
-__all__ = ["AnalysisData", "analysis_data", "draw_trials"]
+__all__ = ["AnalysisData", "analysis_data", "draw_trials", "dropout_times"]
 
 
 @dataclass(frozen=True)
@@ -33,8 +36,13 @@ class AnalysisData:
 
 
 def draw_trials(scenario: Scenario, rng: np.random.Generator, trials: int, n_control: int,
-                n_treatment: int, accrual: float, dropout: float | None):
+                n_treatment: int, accrual, dropout):
     """Entry times, event times and dropout times (inf without dropout) of ``trials`` trials.
+
+    ``accrual`` is a duration or an :class:`~bayesurv.design.accrual.Accrual`; ``dropout``
+    None, a hazard for both arms or a pair (control, treatment).  A posterior scenario
+    (:mod:`bayesurv.design.posterior`) gives each trial one posterior draw, chosen after the
+    patients are drawn.
 
     Examples
     --------
@@ -46,15 +54,35 @@ def draw_trials(scenario: Scenario, rng: np.random.Generator, trials: int, n_con
     ((2, 5), True, True)
     """
     n = n_control + n_treatment
-    entry = rng.uniform(0.0, accrual, size=(trials, n))
+    entry = as_accrual(accrual).entry_times(rng.random(size=(trials, n)), n)
     unit = rng.standard_exponential(size=(trials, n))
-    event_time = np.concatenate([scenario.event_times(unit[:, :n_control], "control"),
-                                 scenario.event_times(unit[:, n_control:], "treatment")], axis=1)
     if dropout is None:
         dropout_time = np.full((trials, n), np.inf)
     else:
-        dropout_time = rng.exponential(1.0 / dropout, size=(trials, n))
+        dropout_time = dropout_times(rng.standard_exponential(size=(trials, n)), n_control,
+                                     dropout)
+    hazards = scenario.trial_hazards(rng, trials)
+    event_time = np.concatenate([hazards.event_times(unit[:, :n_control], "control"),
+                                 hazards.event_times(unit[:, n_control:], "treatment")], axis=1)
     return entry, event_time, dropout_time
+
+
+def dropout_times(unit: np.ndarray, n_control: int, dropout) -> np.ndarray:
+    """Dropout times from draws of Exp(1): the first ``n_control`` columns at the control
+    hazard, the others at the treatment hazard (``dropout``: a hazard or a pair).
+
+    Examples
+    --------
+    >>> dropout_times(np.ones((1, 3)), 1, (0.5, 0.25)).tolist()
+    [[2.0, 4.0, 4.0]]
+    >>> dropout_times(np.ones((1, 2)), 1, (0.0, 0.5)).tolist()
+    [[inf, 2.0]]
+    """
+    rates = (dropout, dropout) if np.ndim(dropout) == 0 else dropout
+    # the product scale * unit is numpy's own exponential(scale); a rate of 0 never drops out
+    control, treatment = (np.inf if rate == 0 else 1.0 / rate for rate in rates)
+    scale = np.r_[np.full(n_control, control), np.full(unit.shape[-1] - n_control, treatment)]
+    return np.where(np.isinf(scale), np.inf, scale * unit)
 
 
 def analysis_data(entry: np.ndarray, event_time: np.ndarray, dropout_time: np.ndarray,

@@ -18,12 +18,13 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from bayesurv.base.exceptions import DataError
 from bayesurv.data.aggregated import needs_patient_rows
 from bayesurv.data.survival_data import SurvivalData
 
-__all__ = ["kaplan_meier", "km_steps", "logrank"]
+__all__ = ["kaplan_meier", "km_steps", "logrank", "logrank_with_entry"]
 
 
 def kaplan_meier(data: SurvivalData, times: Sequence[float] | None = None) -> pd.DataFrame:
@@ -44,9 +45,12 @@ def kaplan_meier(data: SurvivalData, times: Sequence[float] | None = None) -> pd
         right-continuous step function (its value at ``t`` includes the events at ``t``);
         ``lower``/``upper`` are lifelines' 95% interval on the log(-log) scale (R's
         ``survfit(..., conf.type = "log-log")``); ``at_risk`` is the number of patients of
-        the group with follow-up time >= ``t``.  Past a group's last follow-up time the
-        curve keeps its last value (with ``at_risk`` 0), as ``summary(fit, extend = TRUE)``
-        does in R.
+        the group with follow-up time >= ``t`` (and, with delayed entry, entry < ``t``).
+        Past a group's last follow-up time the curve keeps its last value (with ``at_risk``
+        0), as ``summary(fit, extend = TRUE)`` does in R.  With delayed entry (an ``entry``
+        column) a patient is at risk only after entering, as in R's
+        ``survfit(Surv(entry, time, event) ~ group)``: the curve is then survival
+        conditional on being alive at the earliest entry.
 
     Examples
     --------
@@ -60,7 +64,7 @@ def kaplan_meier(data: SurvivalData, times: Sequence[float] | None = None) -> pd
     >>> km[["group", "survival", "at_risk"]].to_numpy().tolist()
     [['a', 0.5, 3], ['b', 0.5, 1]]
     """
-    _check_data(data, "kaplan_meier")
+    _check_data(data, "kaplan_meier", entry_ok=True)
     grid = None if times is None else _numbers(times, "times", "kaplan_meier", DataError)
     frames = []
     for g, name in enumerate(data.groups):
@@ -72,13 +76,15 @@ def kaplan_meier(data: SurvivalData, times: Sequence[float] | None = None) -> pd
         # right-continuous step function: last step at or before each requested time
         pos = np.searchsorted(steps, at, side="right") - 1
         sorted_t = np.sort(t)
+        entered = np.sort(data.entry[data.group_index == g])  # all 0 without delayed entry
         frames.append(pd.DataFrame({
             "group": name,
             "time": at,
             "survival": fitter.survival_function_.iloc[:, 0].to_numpy()[pos],
             "lower": ci.filter(like="lower").iloc[:, 0].to_numpy()[pos],
             "upper": ci.filter(like="upper").iloc[:, 0].to_numpy()[pos],
-            "at_risk": t.size - np.searchsorted(sorted_t, at, side="left"),
+            "at_risk": (np.searchsorted(entered, at, side="left")
+                        - np.searchsorted(sorted_t, at, side="left")),
         }))
     return pd.concat(frames, ignore_index=True)
 
@@ -88,7 +94,9 @@ def logrank(data: SurvivalData) -> pd.DataFrame:
 
     Two groups use :func:`lifelines.statistics.logrank_test`, more use
     :func:`lifelines.statistics.multivariate_logrank_test`; both equal R's
-    ``survdiff(Surv(time, event) ~ group)``.
+    ``survdiff(Surv(time, event) ~ group)``.  With delayed entry (an ``entry`` column) the
+    risk sets hold the patients who have entered (:func:`logrank_with_entry`), which is the
+    score test of R's ``coxph(Surv(entry, time, event) ~ group, ties = "breslow")``.
 
     Parameters
     ----------
@@ -110,13 +118,17 @@ def logrank(data: SurvivalData) -> pd.DataFrame:
     >>> frequentist.logrank(data).round(3).to_numpy().tolist()
     [[0.082, 1.0, 0.774]]
     """
-    _check_data(data, "logrank")
+    _check_data(data, "logrank", entry_ok=True)
     for g in range(len(data.groups)):
         _group_arrays(data, g, "logrank")
     if data.n_events == 0:
         raise DataError("logrank: the data have no events; the log-rank test is undefined")
     from lifelines.statistics import logrank_test, multivariate_logrank_test
 
+    if data.has_entry:
+        statistic, df = logrank_with_entry(data)
+        return pd.DataFrame({"statistic": [statistic], "df": [df],
+                             "p": [float(stats.chi2.sf(statistic, df))]})
     if len(data.groups) == 2:
         ref, trt = data.group_index == 0, data.group_index == 1
         result = logrank_test(data.time[ref], data.time[trt], data.event[ref], data.event[trt])
@@ -124,6 +136,47 @@ def logrank(data: SurvivalData) -> pd.DataFrame:
         result = multivariate_logrank_test(data.time, data.group_index, data.event)
     return pd.DataFrame({"statistic": [float(result.test_statistic)],
                          "df": [int(result.degrees_of_freedom)], "p": [float(result.p_value)]})
+
+
+def logrank_with_entry(data: SurvivalData) -> tuple[float, int]:
+    """The k-group log-rank chi-square and its degrees of freedom with delayed entry.
+
+    At each distinct event time ``t`` the risk set is the patients with ``entry < t <=
+    time``; observed minus expected events per group, ``O - E``, and the hypergeometric
+    covariance ``V`` (with the correction for tied events) are summed over event times,
+    and the statistic is ``(O - E)' V^- (O - E)`` over all groups but the reference.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import bayesurv as bs
+    >>> df = pd.DataFrame({"t": [2, 3, 3, 5, 1, 4], "d": [1, 0, 1, 1, 1, 0],
+    ...                    "arm": ["a", "a", "a", "a", "b", "b"]})
+    >>> data = bs.SurvivalData.from_frame(df, time="t", event="d", group="arm")
+    >>> round(logrank_with_entry(data)[0], 3)  # no delayed entry: the ordinary log-rank
+    0.082
+    """
+    k = len(data.groups)
+    times = np.unique(data.time[data.event == 1])
+    at_risk = np.empty((times.size, k))
+    events = np.empty((times.size, k))
+    for g in range(k):
+        mask = data.group_index == g
+        ends, starts = np.sort(data.time[mask]), np.sort(data.entry[mask])
+        at_risk[:, g] = (np.searchsorted(starts, times, side="left")
+                         - np.searchsorted(ends, times, side="left"))
+        ended = np.sort(data.time[mask & (data.event == 1)])
+        events[:, g] = (np.searchsorted(ended, times, side="right")
+                        - np.searchsorted(ended, times, side="left"))
+    n, d = at_risk.sum(axis=1), events.sum(axis=1)
+    share = at_risk / n[:, None]
+    observed_minus_expected = (events - d[:, None] * share).sum(axis=0)
+    ties = d * (n - d) / np.maximum(n - 1, 1)
+    covariance = (ties[:, None, None] * (np.einsum("tg,gh->tgh", share, np.eye(k))
+                                         - share[:, :, None] * share[:, None, :])).sum(axis=0)
+    u, v = observed_minus_expected[1:], covariance[1:, 1:]
+    statistic = float(u @ np.linalg.pinv(v) @ u)
+    return statistic, int(np.linalg.matrix_rank(v))
 
 
 def km_steps(data: SurvivalData, g: int, what: str) -> pd.DataFrame:
@@ -151,8 +204,17 @@ def km_steps(data: SurvivalData, g: int, what: str) -> pd.DataFrame:
 def _fitter(data: SurvivalData, g: int, what: str):
     """lifelines' Kaplan-Meier fit of group ``g``."""
     from lifelines import KaplanMeierFitter  # slow to import; Bayesian fits need it not
+    from lifelines.exceptions import StatError
 
-    return KaplanMeierFitter().fit(*_group_arrays(data, g, what))
+    entry = data.entry[data.group_index == g] if data.has_entry else None
+    try:
+        return KaplanMeierFitter().fit(*_group_arrays(data, g, what), entry=entry)
+    except StatError:  # with delayed entry, an early risk set of events only
+        raise DataError(f"{what}: with delayed entry, the risk set of group "
+                        f"{data.groups[g]!r} empties early (an event while every patient "
+                        "at risk has it), so its Kaplan-Meier curve is 0 from then on; "
+                        "start the curve later (drop the earliest entries explicitly)"
+                        ) from None
 
 
 def _check_data(data, what: str, entry_ok: bool = False) -> None:

@@ -31,7 +31,10 @@ from bayesurv.inference.illness_death_file import check_illness_death_fit
 from bayesurv.inference.summaries import draws, summarize_hr
 from bayesurv.model.illness_death import IllnessDeath
 from bayesurv.model.kind import log_hazards
-from bayesurv.model.multistate import illness_death_probabilities
+from bayesurv.model.multistate import (
+    illness_death_probabilities,
+    illness_probability_clock_reset,
+)
 from bayesurv.model.transitions import transition_name, transition_values
 
 __all__ = ["IllnessDeathFit"]
@@ -117,8 +120,16 @@ class IllnessDeathFit:
         if kind.state_name is None:
             return np.ones((lh.shape[0], 1))
         log_prior = kind.state_log_prior(values)
-        joint = np.stack([kind.state_loglik(np, lh[s], 0.0, values) for s in
-                          range(lh.shape[0])]) + log_prior
+        # a shared change-point: the sum of every member's log-likelihood at each candidate
+        members = [k for k in self.model.shared_changepoint if key in
+                   self.model.shared_changepoint] or [key]
+        joint = log_prior
+        for member in members:
+            member_kind, member_values = self.model.transitions[member], self._values(member)
+            member_lh = lh if member == key else self._log_hazards(member)
+            joint = joint + np.stack([member_kind.state_loglik(np, member_lh[s], 0.0,
+                                                               member_values)
+                                      for s in range(lh.shape[0])])
         joint -= joint.max(axis=1, keepdims=True)
         weights = np.exp(joint)
         return weights / weights.sum(axis=1, keepdims=True)
@@ -133,8 +144,11 @@ class IllnessDeathFit:
         kind, values = self.model.transitions[key], self._values(key)
         lh = self._log_hazards(key)
         prob = self.state_probability_draws(key)
+        # members of a shared change-point draw the same candidate: same weights, same stream
+        stream = (self.model.shared_changepoint[0] if key in self.model.shared_changepoint
+                  else key)
         rng = np.random.default_rng([int(self.sampler_settings["random_seed"]),
-                                     TRANSITIONS.index(key)])
+                                     TRANSITIONS.index(stream)])
         cumulative = prob.cumsum(axis=1)
         u = rng.random((prob.shape[0], 1)) * cumulative[:, -1:]
         state = np.minimum((cumulative < u).sum(axis=1), prob.shape[1] - 1)
@@ -165,6 +179,14 @@ class IllnessDeathFit:
         # (draws, groups, pieces): pieces last, as the closed form wants them
         probs = illness_death_probabilities(edges, *[np.swapaxes(h, 1, 2) for h in on_grid])
         at = np.searchsorted(edges, times)
+        if self.model.clock == "reset":  # the Markov recursion's illness and death do not apply
+            h_after, edges_after = hazards["death_after_illness"]
+            ill = illness_probability_clock_reset(edges[at], edges, *[np.swapaxes(h, 1, 2) for
+                                                                      h in on_grid[:2]],
+                                                  edges_after, np.swapaxes(h_after, 1, 2))
+            probs["illness"] = np.zeros_like(probs["illness"])
+            probs["illness"][..., at] = ill
+            probs["death"] = 1.0 - probs["event-free"] - probs["illness"]
         names = [*STATES, *EVENTS.values(), "time_event_free"]
         stacked = np.stack([probs[name][..., at] for name in names], axis=2)
         return xr.DataArray(stacked, dims=("draw", "group", "quantity", "time"),

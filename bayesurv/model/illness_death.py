@@ -6,11 +6,16 @@ baseline hazard and their own treatment effect, given as a single-endpoint kind:
 (the default, ``PiecewiseExponential()``), fixed cuts (``PiecewiseExponential(cuts=[...])``)
 or an estimated change-point (``ChangePoint(...)``).
 
-The model is Markov and clock-forward: every hazard is a function of the time since
-randomization, and the hazard of death after illness does not depend on when the illness
-came (only on the current time).  The log-likelihood is the sum of the three transitions'
-exposure-table log-likelihoods (the illness -> death one with delayed entry at the illness
-time), so each transition's change-point is marginalized on its own, exactly as in
+By default the model is Markov and clock-forward: every hazard is a function of the time
+since randomization, and the hazard of death after illness does not depend on when the
+illness came (only on the current time).  With ``clock="reset"`` (semi-Markov) the hazard
+of death after illness, its baseline pieces and its treatment periods run on the time since
+the illness instead: the right scale when the risk is highest just after the illness
+(e.g. death soon after an HCC diagnosis) whenever it occurs.
+
+The log-likelihood is the sum of the three transitions' exposure-table log-likelihoods (on
+the clock-forward scale the illness -> death one has delayed entry at the illness time),
+so each transition's change-point is marginalized on its own, exactly as in
 :class:`~bayesurv.ChangePoint`, and the cost per gradient does not depend on the number of
 patients.
 """
@@ -27,6 +32,7 @@ import pytensor.tensor as pt
 from bayesurv.base.exceptions import DataError, ModelError
 from bayesurv.base.vocabulary import interval_labels
 from bayesurv.data.illness_death import (
+    CLOCKS,
     TRANSITION_WORDS,
     TRANSITIONS,
     IllnessDeathData,
@@ -63,6 +69,15 @@ class IllnessDeath(HazardModel):
     priors : None, str, dict or PriorSet
         One prior set for every transition (each baseline prior is centred on its own
         transition's crude event rate).
+    clock : {"forward", "reset"}, default "forward"
+        Time scale of the illness -> death transition: time since randomization (Markov)
+        or time since the illness (semi-Markov; its baseline pieces, cuts and change-point
+        count from the illness).
+    shared_changepoint : sequence of str, optional
+        Transitions whose change-points are one and the same time (e.g. ``("illness",
+        "death")``: the treatment starts to act on both at once).  Each must have a
+        ``ChangePoint`` effect with the same explicit ``grid`` and prior settings; the
+        common change-point is marginalized over the sum of their log-likelihoods.
 
     Examples
     --------
@@ -74,11 +89,15 @@ class IllnessDeath(HazardModel):
 
     kind = "illness_death"
     label = "illness-death"
-    setting_names = ("effects", "baseline")
+    setting_names = ("effects", "baseline", "clock", "shared_changepoint")
     result = "illness_death"
 
-    def __init__(self, effects=None, baseline=None, priors=None):
+    def __init__(self, effects=None, baseline=None, priors=None, clock: str = "forward",
+                 shared_changepoint=None):
         super().__init__(baseline=None, priors=priors)
+        if clock not in CLOCKS:
+            raise ModelError(f"IllnessDeath: clock must be one of {list(CLOCKS)}, got {clock!r}")
+        self.clock = clock
         effects = _check_mapping(effects, "effects")
         baselines = (_check_mapping(baseline, "baseline") if isinstance(baseline, Mapping)
                      else dict.fromkeys(TRANSITIONS, baseline) if baseline is not None
@@ -98,6 +117,37 @@ class IllnessDeath(HazardModel):
             kind.priors = self.priors
             self.transitions[key] = kind
         self.baseline = {key: kind.baseline for key, kind in self.transitions.items()}
+        self.shared_changepoint = self._check_shared(shared_changepoint)
+
+    def _check_shared(self, keys) -> tuple[str, ...]:
+        if keys is None:
+            return ()
+        if isinstance(keys, str) or len(set(keys)) < 2:
+            raise ModelError("IllnessDeath: shared_changepoint needs two or more transition "
+                             f"keys, e.g. ('illness', 'death'); got {keys!r}")
+        unknown = [k for k in keys if k not in TRANSITIONS]
+        if unknown:
+            raise ModelError(f"IllnessDeath: unknown transition(s) {unknown} in "
+                             f"shared_changepoint; transitions are {list(TRANSITIONS)}")
+        keys = tuple(k for k in TRANSITIONS if k in set(keys))  # transition order
+        first = None
+        for key in keys:
+            kind = self.transitions[key]
+            if not isinstance(kind, ChangePoint) or kind.grid is None:
+                raise ModelError(f"IllnessDeath: shared_changepoint: transition {key!r} needs "
+                                 "a ChangePoint effect with an explicit grid (a default grid "
+                                 "depends on each transition's own events)")
+            if self.clock == "reset" and key == "death_after_illness":
+                raise ModelError("IllnessDeath: with clock='reset' the illness -> death "
+                                 "change-point counts from the illness and cannot be shared")
+            settings = {k: v for k, v in kind.settings().items()
+                        if k in ("grid", "near", "spread", "prior")}
+            if first is not None and settings != first:
+                raise ModelError(f"IllnessDeath: shared_changepoint: the ChangePoint of "
+                                 f"{key!r} has other grid or prior settings than that of "
+                                 f"{keys[0]!r}: {settings} vs {first}")
+            first = settings
+        return keys
 
     # -------------------------------------------------------------- settings
     def settings(self) -> dict:
@@ -114,7 +164,8 @@ class IllnessDeath(HazardModel):
             inner = kind.settings()
             inner.pop("priors")
             effects[key] = inner
-        return {"kind": self.kind, "effects": effects, "priors": self.priors.to_dict()}
+        return {"kind": self.kind, "effects": effects, "priors": self.priors.to_dict(),
+                "clock": self.clock, "shared_changepoint": list(self.shared_changepoint)}
 
     @classmethod
     def from_settings(cls, settings: Mapping) -> IllnessDeath:
@@ -130,11 +181,12 @@ class IllnessDeath(HazardModel):
         effects = {key: KINDS[inner["kind"]].from_settings({**inner,
                                                             "priors": priors.to_dict()})
                    for key, inner in settings["effects"].items()}
-        return cls(effects=effects, priors=priors)
+        return cls(effects=effects, priors=priors, clock=settings.get("clock", "forward"),
+                   shared_changepoint=settings.get("shared_changepoint") or None)
 
     def __repr__(self) -> str:
         inner = ", ".join(f"{key}={kind!r}" for key, kind in self.transitions.items())
-        return f"IllnessDeath({inner}, priors={self.priors.name!r})"
+        return f"IllnessDeath({inner}, priors={self.priors.name!r}, clock={self.clock!r})"
 
     # -------------------------------------------------------------- arrays
     def check_usable(self, data, stacklevel: int = 2) -> None:
@@ -153,7 +205,8 @@ class IllnessDeath(HazardModel):
                             "illness=..., death_time=..., death=..., group=...)")
         for key, kind in self.transitions.items():
             try:
-                kind.check_usable(data.transition(key), stacklevel=stacklevel + 1)
+                kind.check_usable(data.transition(key, self._clock(key)),
+                                  stacklevel=stacklevel + 1)
             except DataError as err:
                 raise DataError(f"transition {key!r} ({TRANSITION_WORDS[key]}): {err}") \
                     from None
@@ -169,9 +222,13 @@ class IllnessDeath(HazardModel):
         """
         if not isinstance(data, IllnessDeathData):
             self.check_usable(data)  # names what to build instead
-        parts = {key: kind.arrays(data.transition(key))
+        parts = {key: kind.arrays(data.transition(key, self._clock(key)))
                  for key, kind in self.transitions.items()}
         return IllnessDeathArrays(parts, tuple(data.groups), data.time_unit)
+
+    def _clock(self, key: str) -> str:
+        """The time scale of one transition: only illness -> death can reset."""
+        return self.clock if key == "death_after_illness" else "forward"
 
     def _values(self, key: str, values: Mapping) -> dict:
         """One transition's graph values by their single-endpoint names."""
@@ -289,6 +346,7 @@ class IllnessDeath(HazardModel):
         ['log_baseline_illness', 'log_hr_illness']
         """
         values = self.graph_values(arrays) if values is None else values
+        shared = []
         with pm.Model(coords=self.coords(arrays)) as model:
             d_all = (dict(inputs) if inputs is not None
                      else {name: pm.Data(name, value) for name, value in values.items()})
@@ -306,9 +364,14 @@ class IllnessDeath(HazardModel):
                 per_state = kind.state_loglik(pt, lh, pt.constant(0.0), d)
                 if kind.state_name is None:
                     pm.Potential(transition_name("loglik", key), per_state[0])
+                elif key in self.shared_changepoint:
+                    shared.append(per_state)
+                    log_prior = kind.state_log_prior(d, xp=pt)
                 else:
                     joint = per_state + kind.state_log_prior(d, xp=pt)
                     pm.Potential(transition_name("loglik", key), pt.logsumexp(joint))
+            if shared:  # one change-point: the sum of the members' likelihoods at each one
+                pm.Potential("loglik_shared", pt.logsumexp(sum(shared) + log_prior))
         return model
 
     def describe(self, arrays, time_unit: str) -> str:
@@ -324,8 +387,9 @@ class IllnessDeath(HazardModel):
             effect = ("constant HR" if isinstance(kind, PiecewiseExponential) and
                       kind.cuts.size == 0 else kind.label + " HR")
             parts.append(f"{TRANSITION_WORDS[key]} with a {effect}")
-        return ("Illness-death model (Markov, time since randomization): "
-                + "; ".join(parts) + ".")
+        scale = ("Markov, time since randomization" if self.clock == "forward" else
+                 "semi-Markov: illness -> death on the time since the illness")
+        return f"Illness-death model ({scale}): " + "; ".join(parts) + "."
 
 
 def _check_mapping(value, what: str) -> dict:

@@ -18,13 +18,25 @@ starting from ``S0``, ``P1``::
 
 so every quantity is an exact product of exponentials, piece by piece (no quadrature), for
 any number of posterior draws at once.
+
+Semi-Markov, clock-reset (:func:`illness_probability_clock_reset`): the hazard of death after
+illness is a function ``h12(d)`` of the time ``d`` since the illness, so
+
+    P1(t) = int_0^t h01(u) S0(u) exp(-H12(t - u)) du,   H12(d) = int_0^d h12.
+
+The breakpoints of the integrand are the edges of ``h01``/``h02`` and ``t`` minus the edges
+of ``h12``; between two breakpoints ``h01 S0`` decays at rate ``a`` in ``u`` and
+``exp(-H12(t - u))`` grows at rate ``b``, so each stretch is again
+``h01 S0(u_k) exp(-H12(t - u_k+1)) exp_difference(a, b, x)``: exact, no quadrature.  Event-free
+survival and the cumulative incidences do not involve ``h12`` and are the same on both clocks.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["exp_difference", "illness_death_probabilities"]
+__all__ = ["cumulative_hazard", "exp_difference", "illness_death_probabilities",
+           "illness_probability_clock_reset"]
 
 # below this |a - b| x, (exp(-b x) - exp(-a x)) / (a - b) is x exp(-a x) to double precision
 # (the next term of the series is of relative size (|a - b| x)^2 / 24 < 1e-17)
@@ -104,4 +116,75 @@ def illness_death_probabilities(edges, h_illness, h_death, h_after) -> dict[str,
         out["illness"][..., j + 1] = (out["illness"][..., j] * np.exp(-b * x)
                                       + h1[..., j] * s0 * exp_difference(a, b, x))
     out["death"] = 1.0 - out["event-free"] - out["illness"]
+    return out
+
+
+def cumulative_hazard(edges, hazard, at) -> np.ndarray:
+    """``int_0^at`` of a hazard constant on the pieces starting at ``edges`` (the last piece
+    open-ended), shape (..., len(at)) for hazards of shape (..., pieces).
+
+    Examples
+    --------
+    >>> cumulative_hazard(np.array([0.0, 10.0]), np.array([0.1, 0.3]), np.array([5.0, 12.0]))
+    array([0.5, 1.6])
+    """
+    edges = np.asarray(edges, dtype=float)
+    hazard = np.asarray(hazard, dtype=float)
+    at = np.asarray(at, dtype=float)
+    at_edges = np.concatenate([np.zeros((*hazard.shape[:-1], 1)),
+                               np.cumsum(hazard[..., :-1] * np.diff(edges), axis=-1)], axis=-1)
+    j = np.clip(np.searchsorted(edges, at, side="right") - 1, 0, edges.size - 1)
+    return at_edges[..., j] + hazard[..., j] * (at - edges[j])
+
+
+def illness_probability_clock_reset(times, edges, h_illness, h_death, edges_after,
+                                    h_after) -> np.ndarray:
+    """P(alive with the illness at ``t``) when the hazard of death after illness runs on the
+    time since the illness (semi-Markov, clock-reset).
+
+    Parameters
+    ----------
+    times : numpy.ndarray
+        Times since randomization, >= 0.
+    edges, h_illness, h_death : numpy.ndarray
+        Left edges (from 0) and hazards, shape (..., pieces), of event-free -> illness and
+        event-free -> death, as functions of the time since randomization.
+    edges_after, h_after : numpy.ndarray
+        Left edges (from 0) and hazards, shape (..., pieces_after), of illness -> death as a
+        function of the time since the illness.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (..., len(times)).
+
+    Examples
+    --------
+    With a death-after-illness hazard that does not change over time, the two clocks agree
+    (0.1 to illness, 0.05 to death, 0.2 after illness, at time 10):
+
+    >>> p = illness_probability_clock_reset(np.array([10.0]), np.array([0.0]), np.array([0.1]),
+    ...                                     np.array([0.05]), np.array([0.0]), np.array([0.2]))
+    >>> bool(np.isclose(p[0], 0.1 * (np.exp(-1.5) - np.exp(-2.0)) / 0.05))
+    True
+    """
+    times = np.asarray(times, dtype=float)
+    edges, edges_after = np.asarray(edges, float), np.asarray(edges_after, float)
+    h1, h2, h3 = (np.asarray(h, dtype=float) for h in (h_illness, h_death, h_after))
+    batch = np.broadcast_shapes(h1.shape[:-1], h2.shape[:-1], h3.shape[:-1])
+    h1, h2 = (np.broadcast_to(h, (*batch, h.shape[-1])) for h in (h1, h2))
+    h3 = np.broadcast_to(h3, (*batch, h3.shape[-1]))
+    a = h1 + h2
+    out = np.zeros((*batch, times.size))
+    for i, t in enumerate(times):
+        if t <= 0:
+            continue
+        u = np.unique(np.r_[0.0, t, edges[edges < t], t - edges_after[edges_after < t]])
+        mid = (u[:-1] + u[1:]) / 2.0
+        j = np.searchsorted(edges, mid, side="right") - 1
+        k = np.searchsorted(edges_after, t - mid, side="right") - 1
+        start_free = np.exp(-cumulative_hazard(edges, a, u[:-1]))
+        end_after = np.exp(-cumulative_hazard(edges_after, h3, t - u[1:]))
+        stretch = exp_difference(a[..., j], h3[..., k], np.diff(u))
+        out[..., i] = (h1[..., j] * start_free * end_after * stretch).sum(axis=-1)
     return out

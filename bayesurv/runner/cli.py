@@ -78,6 +78,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="survival given as a fraction or a percentage (default: auto)")
     rec.add_argument("-o", "--output", required=True, metavar="IPD.csv",
                      help="where to write the reconstructed patient rows")
+    from bayesurv.runner.design_cli import add_design_parser
+
+    add_design_parser(sub)
     return parser
 
 
@@ -301,6 +304,10 @@ def main(argv=None) -> int:
         with termination_handled():
             if args.command == "run":
                 return _run(args)
+            if args.command == "design":
+                from bayesurv.runner.design_cli import run_design_command
+
+                return run_design_command(args)
             return _reconstruct(args)
     except BayesurvError as exc:
         print(f"bayesurv: error: {exc}", file=sys.stderr)

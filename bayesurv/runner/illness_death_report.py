@@ -19,7 +19,7 @@ import pandas as pd
 
 from bayesurv import frequentist
 from bayesurv.base.exceptions import BayesurvInputError
-from bayesurv.data.illness_death import TRANSITIONS, IllnessDeathData
+from bayesurv.data.illness_death import IllnessDeathData
 from bayesurv.inference.diagnostics import Diagnostics
 from bayesurv.inference.illness_death_fit import IllnessDeathFit
 from bayesurv.inference.intervals import credible_interval, weighted_quantiles
@@ -28,7 +28,7 @@ from bayesurv.runner.spec_illness_death import follow_up
 from bayesurv.runner.spec_sources import SHIPPED, SpecInputs, load_inputs
 
 __all__ = ["IllnessDeathResult", "changepoint_summaries", "illness_death_tables",
-           "run_illness_death", "transition_cox", "write_illness_death_files"]
+           "run_illness_death", "write_illness_death_files"]
 
 GRID_POINTS = 201  # times of the curves (tables and figures)
 
@@ -38,10 +38,11 @@ class IllnessDeathResult:
     """Everything an illness-death analysis produced, before it is written to disk.
 
     Attributes: the ``spec``, the ``data``, the ``fit``, its ``diagnostics``, the
-    cause-specific Cox fit of each transition (``cox``), the ``times`` of the curves, the
-    ``milestones`` and the ``horizon`` of the tables, the Aalen-Johansen estimate drawn
-    under the posterior curves (``aalen_johansen``, or None), the word for the illness in
-    labels (``illness``) and the ``timings`` of each stage in seconds.
+    cause-specific Cox fit of each transition (``cox``, :func:`bayesurv.frequentist.
+    transition_cox`), the ``times`` of the curves, the ``milestones`` and the ``horizon`` of
+    the tables, the Aalen-Johansen cumulative incidences drawn under the posterior curves
+    (``aalen_johansen``, :func:`bayesurv.frequentist.aalen_johansen`, or None), the word for
+    the illness in labels (``illness``) and the ``timings`` of each stage in seconds.
 
     Examples
     --------
@@ -60,26 +61,6 @@ class IllnessDeathResult:
     aalen_johansen: pd.DataFrame | None = None
     illness: str = "illness"
     timings: dict = field(default_factory=dict)
-
-
-def transition_cox(data: IllnessDeathData) -> pd.DataFrame:
-    """A cause-specific Cox model per transition (delayed entry at the illness time for
-    illness -> death): :func:`bayesurv.frequentist.cox` rows with a ``transition`` column.
-
-    Examples
-    --------
-    >>> from bayesurv.runner.spec_illness_death import load_illness_death
-    >>> cohort = load_illness_death({"source": "shi2021"}, None, "spec")
-    >>> transition_cox(cohort)[["transition", "events"]]
-                transition  events
-    0              illness      36
-    1                death      39
-    2  death_after_illness       5
-    """
-    frames = [frequentist.cox(data.transition(key)).assign(transition=key)
-              for key in TRANSITIONS]
-    table = pd.concat(frames, ignore_index=True)
-    return table[["transition", *[c for c in table.columns if c != "transition"]]]
 
 
 def changepoint_summaries(table: pd.DataFrame, mass: float = 0.95) -> pd.DataFrame:
@@ -152,10 +133,9 @@ def run_illness_death(spec: Spec, draws=None, tune=None, chains=None, seed=None,
                                                           (horizon / 2, horizon)))
     return IllnessDeathResult(
         spec=spec, data=data, fit=fit, diagnostics=fit.diagnostics(warn=False),
-        cox=transition_cox(data), times=np.linspace(0.0, reach, GRID_POINTS),
+        cox=frequentist.transition_cox(data), times=np.linspace(0.0, reach, GRID_POINTS),
         milestones=milestones, horizon=horizon,
-        # the nonparametric overlay of the cumulative-incidence figure: none yet
-        aalen_johansen=None,
+        aalen_johansen=frequentist.aalen_johansen(data),  # at every step of the curves
         illness="HCC" if spec.data["source"] in SHIPPED else "illness", timings=timings)
 
 

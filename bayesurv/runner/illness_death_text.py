@@ -81,10 +81,13 @@ def illness_death_summary(result: IllnessDeathResult, tables: dict, figures: dic
               f"{d.chains} chains x {d.draws} draws: {status}. Max R-hat {d.max_r_hat:.3f} "
               f"(threshold 1.01), min bulk ESS {d.min_ess_bulk:.0f} (threshold 400), "
               f"{d.divergences} divergent transitions.", ""]
+    overlay = (" The cumulative incidences are drawn over the nonparametric Aalen-Johansen "
+               "estimates (dashed steps; `tables/aalen_johansen.csv`): where the model is "
+               "right the two agree within the Aalen-Johansen standard errors, so a gap is a "
+               "check of the model's assumptions (proportional hazards within each period, "
+               "the Markov property)." if result.aalen_johansen is not None else "")
     lines += ["## Figures", "", "Each figure is also in `figures/` as SVG (same name, `.svg`)."
-              + ("" if result.aalen_johansen is not None else
-                 " The cumulative incidences are drawn without a nonparametric "
-                 "(Aalen-Johansen) overlay in this version."), ""]
+              + overlay, ""]
     for name, path in figures.items():
         lines += [f"![{escape_markdown(name)}]({Path(path).relative_to(out).as_posix()})", ""]
     lines += _reproduce_section(result)
@@ -99,26 +102,43 @@ def _model_section(result: IllnessDeathResult) -> list[str]:
         edges = fit.idata.constant_data[f"baseline_edges_{key}"].to_numpy()
         pieces.append(f"{_words(key, result.illness)}: {edges.size} pieces")
     priors = pd.DataFrame(fit.model.priors.table(), columns=["role", "prior"])
+    if fit.model.clock == "forward":
+        scale = ("**Markov, clock-forward.** Every transition hazard is a function of the "
+                 f"time since randomization. The hazard of death after {ill} depends on the "
+                 f"time since randomization, not on how long ago {ill} came: two patients "
+                 f"with {ill} at 6 and at 18 months have the same hazard of death at 20 "
+                 f"months. A patient enters the {ill} -> death transition at the {ill} time "
+                 "(delayed entry).")
+    else:
+        scale = ("**Semi-Markov, clock-reset.** The hazards out of the event-free state are "
+                 "functions of the time since randomization; the hazard of death after "
+                 f"{ill}, its baseline pieces and its periods run on the time since {ill}: "
+                 f"two patients with {ill} at 6 and at 18 months have the same hazard of "
+                 f"death 2 months later.")
     return ["## Model", "", escape_markdown(what), "",
-            "**Markov, clock-forward.** Every transition hazard is a function of the time "
-            "since randomization. The hazard of death after "
-            f"{ill} depends on the time since randomization, not on how long ago {ill} "
-            f"came: two patients with {ill} at 6 and at 18 months have the same hazard of "
-            f"death at 20 months. A patient enters the {ill} -> death transition at the "
-            f"{ill} time (delayed entry). Death without {ill} and {ill} compete: the "
-            f"cumulative incidence of {ill} counts only the patients who develop it "
-            f"before dying, so it is lower than 1 - Kaplan-Meier with deaths censored.", "",
+            f"{scale} Death without {ill} and {ill} compete: the cumulative incidence of "
+            f"{ill} counts only the patients who develop it before dying, so it is lower "
+            "than 1 - Kaplan-Meier with deaths censored.", "",
             "Each transition has its own piecewise-exponential baseline hazard, random-walk "
             f"smoothed ({escape_markdown('; '.join(pieces))}) and its own treatment "
             "effect. The log-likelihood is the sum of the three transitions' exposure-table "
-            "log-likelihoods, so each change-point is marginalized on its own.", "",
+            f"log-likelihoods, {_marginalized(fit.model, result.illness)}", "",
             f"Priors (set {escape_markdown(fit.model.priors.name)}, on every transition):",
             "", markdown_table(priors), ""]
 
 
+def _marginalized(model, illness: str) -> str:
+    """How the change-points are marginalized: each on its own, or one shared."""
+    if not model.shared_changepoint:
+        return "so each change-point is marginalized on its own."
+    shared = " and ".join(_words(key, illness) for key in model.shared_changepoint)
+    return (f"and the change-point shared by {escape_markdown(shared)} (one and the same "
+            "time) is marginalized over the sum of their log-likelihoods.")
+
+
 def _hazard_ratio_section(result: IllnessDeathResult, tables: dict) -> list[str]:
     ref = escape_markdown(result.data.reference)
-    hr, cox = tables["transition_hazard_ratios"], result.cox.set_index(["transition", "term"])
+    hr, cox = tables["transition_hazard_ratios"], result.cox.set_index(["transition", "group"])
     rows = []
     for r in hr.itertuples():
         c = cox.loc[(r.transition, r.group)]
@@ -134,7 +154,8 @@ def _hazard_ratio_section(result: IllnessDeathResult, tables: dict) -> list[str]
             "each transition's HR per period (for a change-point transition, before and "
             "after each draw's change-point). Cause-specific Cox: one proportional HR per "
             "transition over the whole follow-up (the other transitions' events censor; "
-            "delayed entry for the death after the illness).", "",
+            "the death after the illness with delayed entry at the illness time, whatever "
+            "the model's clock).", "",
             markdown_table(pd.DataFrame(rows)), ""]
 
 

@@ -153,6 +153,8 @@ class Spec:
         """
         where = str(path) if path else "spec"
         for key, value in values.items():
+            if key == "design":  # read and checked by `bayesurv design` (runner/design_spec)
+                continue
             if key not in SECTIONS:
                 raise SpecError(f"{where}: unknown key {key!r}; expected one of "
                                 f"{sorted(SECTIONS)}")

@@ -11,6 +11,8 @@ A spec whose ``model.type`` is ``"illness-death"`` fits :class:`~bayesurv.Illnes
     [model]
     type = "illness-death"
     baseline = 4                  # optional: baseline pieces of every transition
+    clock = "forward"             # or "reset": illness -> death on the time since illness
+    # shared_changepoint = ["illness", "death"]  # one change-point (needs equal grids)
 
     [model.illness]               # event-free -> illness
     type = "changepoint"
@@ -43,7 +45,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from bayesurv.base.exceptions import BayesurvInputError, SpecError
-from bayesurv.data.illness_death import TRANSITIONS, IllnessDeathData
+from bayesurv.data.illness_death import CLOCKS, TRANSITIONS, IllnessDeathData
 from bayesurv.model.changepoint import ChangePoint
 from bayesurv.model.illness_death import IllnessDeath
 from bayesurv.model.piecewise import PiecewiseExponential
@@ -65,7 +67,7 @@ SHIPPED_COLUMNS = {"illness_time": "hcc_time", "illness": "hcc", "death_time": "
                    "death": "death", "group": "arm"}
 DATA_KEYS = {"csv": {"path", *COLUMNS, "reference", "time_unit"},
              **{name: {"endpoint", "reference", "time_unit"} for name in SHIPPED}}
-MODEL_KEYS = {"type", "baseline", *TRANSITIONS}
+MODEL_KEYS = {"type", "baseline", "clock", "shared_changepoint", *TRANSITIONS}
 EFFECTS = {"constant": PiecewiseExponential, "piecewise": PiecewiseExponential,
            "changepoint": ChangePoint}
 EFFECT_KEYS = {"constant": ("baseline",), "piecewise": PiecewiseExponential.setting_names,
@@ -106,6 +108,13 @@ def check_illness_death(data: Mapping, model: Mapping, compare: Mapping, fail) -
     for key in TRANSITIONS:
         if key in model:
             _check_effect(model[key], key, fail)
+    if "clock" in model and model["clock"] not in CLOCKS:
+        fail("model.clock", f"= {thawed(model['clock'])!r}; use "
+             f"{' or '.join(map(repr, CLOCKS))} (the time scale of illness -> death)")
+    shared = model.get("shared_changepoint", ())
+    if not (isinstance(shared, tuple) and all(k in TRANSITIONS for k in shared)):
+        fail("model.shared_changepoint", f"must be a list of transitions "
+             f"({', '.join(TRANSITIONS)}), got {thawed(shared)!r}")
     for key in compare:
         if key not in COMPARE_KEYS:
             fail(f"compare.{key}", f"does not apply to an {TYPE} model and would be "
@@ -185,7 +194,9 @@ def build_illness_death(model: Mapping, priors: PriorSet, fail) -> IllnessDeath:
         except BayesurvInputError as exc:
             fail(f"model.{key}", f"is not valid: {exc}")
     try:
-        return IllnessDeath(effects=effects, baseline=baselines or None, priors=priors)
+        return IllnessDeath(effects=effects, baseline=baselines or None, priors=priors,
+                            clock=settings.get("clock", "forward"),
+                            shared_changepoint=settings.get("shared_changepoint") or None)
     except BayesurvInputError as exc:
         fail("[model]", f"is not valid: {exc}")
 
