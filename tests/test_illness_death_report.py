@@ -110,6 +110,8 @@ def test_baselines_per_transition_and_grid_table(tmp_path):
     (('near = 8', 'near = -8'), "model.illness", "is not valid"),
     (('[model.illness]\ntype = "changepoint"\nnear = 8', 'illness = 3'), "model.illness",
      "must be a table"),
+    (('type = "changepoint"', 'type = {kind = "changepoint"}'), "model.illness.type",
+     "= {'kind': 'changepoint'}"),
 ])
 def test_bad_keys_are_named_with_the_file(tmp_path, change, key, message):
     text = textwrap.dedent(JOINT).replace(*change)
@@ -148,6 +150,37 @@ def test_clock_and_shared_changepoint_reach_the_model(tmp_path):
     with pytest.raises(SpecError, match=r"model\.clock = 'backward'; use 'forward' or "
                                         r"'reset'"):
         load_spec(write(tmp_path, text.replace('"reset"', '"backward"')))
+
+
+def test_covariates_load_and_reach_each_transition(tmp_path):
+    spec = load_spec(write(tmp_path, JOINT.replace('endpoint = "joint"',
+                                                   'endpoint = "joint"\ncovariates = ["meld"]')
+                           + '\n[model.death_after_illness]\ncovariates = []\n'))
+    assert spec.load_data().covariate_names == ("meld",)
+    assert spec.build_model().covariates == {"illness": ("meld",), "death": ("meld",),
+                                             "death_after_illness": ()}
+    path = write(tmp_path, JOINT + 'covariates = ["age"]\n', "wrong.toml")
+    with pytest.raises(SpecError, match=r"wrong\.toml: model\.illness\.covariates names "
+                                        r"\['age'\], which data\.covariates does not load"):
+        load_spec(path)
+
+
+@pytest.mark.slow
+def test_changepoint_with_covariates_gives_state_probabilities(fits):
+    """A change-point transition with covariates: the per-draw change-point weights use the
+    per-patient likelihood, which needs the fine widths (not stored in the fit)."""
+    from tests.test_illness_death import covariate_cohort
+
+    data = bs.IllnessDeathData.from_frame(covariate_cohort(300), reference="control",
+                                          covariates=["x"])
+    model = bs.IllnessDeath(effects={"illness": bs.ChangePoint(grid=[4, 8, 12])},
+                            covariates={"illness": ["x"]}, baseline=1)
+    fit = fits.get(model, data, draws=100, tune=100, chains=2, random_seed=4)
+    tau = fit.transition_changepoints()
+    assert tau["probability"].sum() == pytest.approx(1.0, abs=1e-9)
+    p = fit.probability_draws([6.0, 12.0])
+    np.testing.assert_allclose(p.sel(quantity=["event-free", "illness", "death"])
+                               .sum("quantity"), 1.0, atol=1e-12)
 
 
 def test_compare_keys_of_single_endpoint_reports_are_refused(tmp_path):
@@ -206,17 +239,19 @@ def test_milestones_past_the_follow_up_fail_before_sampling(tmp_path):
 # a valid illness-death spec, mutated: keys removed, added or given values of any type, at
 # the top of [data], [model], [compare] and inside the transitions' sub-tables
 FUZZ_BASE = {
-    "data": {"source": "shi2021", "endpoint": "joint"},
+    "data": {"source": "shi2021", "endpoint": "joint", "covariates": ["meld"]},
     "model": {"type": "illness-death", "illness": {"type": "changepoint", "near": 8},
               "death": {"type": "piecewise", "cuts": [13]}},
     "compare": {"horizon": 24, "milestones": [12, 24]},
 }
 FUZZ_KEYS = [("data", k) for k in ("source", "endpoint", "path", "illness_time", "illness",
-                                   "death_time", "death", "group", "reference", "time")]
+                                   "death_time", "death", "group", "reference", "time",
+                                   "covariates")]
 FUZZ_KEYS += [("model", k) for k in ("type", "baseline", "clock", "shared_changepoint",
                                      "illness", "death", "death_after_illness", "cuts")]
 FUZZ_KEYS += [("model", (t, k)) for t in ("illness", "death", "death_after_illness")
-              for k in ("type", "near", "spread", "grid", "cuts", "prior", "baseline")]
+              for k in ("type", "near", "spread", "grid", "cuts", "prior", "baseline",
+                        "covariates")]
 FUZZ_KEYS += [("compare", k) for k in ("horizon", "milestones", "landmarks")]
 fuzz_scalars = st.one_of(
     st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=True, allow_infinity=True),

@@ -44,7 +44,7 @@ from bayesurv.base.columns import (
     check_numeric,
 )
 from bayesurv.base.exceptions import DataError, DataWarning
-from bayesurv.data.encoding import encode_groups
+from bayesurv.data.encoding import as_name_list, design_matrix, encode_groups
 from bayesurv.data.survival_data import SurvivalData
 
 __all__ = ["CLOCKS", "STATES", "TRANSITIONS", "IllnessDeathData"]
@@ -81,6 +81,11 @@ class IllnessDeathData:
         Unit of the times.
     row_labels : pandas.Index
         The caller's row labels, used in messages.
+    covariates : numpy.ndarray
+        Covariate matrix (patients x covariates), categorical columns expanded to 0/1
+        indicators, as in :class:`~bayesurv.SurvivalData`.
+    covariate_names : tuple of str
+        Their names, e.g. ``"age"`` or ``"child_pugh[B]"``.
 
     Examples
     --------
@@ -100,12 +105,20 @@ class IllnessDeathData:
     2    6.0   6.0      1
     """
 
-    __slots__ = ("death", "death_time", "group_index", "groups", "illness", "illness_time",
-                 "row_labels", "time_unit")
+    __slots__ = ("covariate_names", "covariates", "death", "death_time", "group_index",
+                 "groups", "illness", "illness_time", "row_labels", "time_unit")
 
     def __init__(self, illness_time, illness, death_time, death, group_index,
-                 groups: Sequence[str], time_unit: str = "months", row_labels=None):
+                 groups: Sequence[str], time_unit: str = "months", row_labels=None,
+                 covariates=None, covariate_names: Sequence[str] = ()):
         n = np.shape(death_time)[0]
+        covariates = np.zeros((n, 0)) if covariates is None else covariates
+        object.__setattr__(self, "covariates",
+                           _readonly(np.asarray(covariates, dtype=float).reshape(n, -1), float))
+        object.__setattr__(self, "covariate_names", tuple(str(c) for c in covariate_names))
+        if self.covariates.shape[1] != len(self.covariate_names):
+            raise DataError(f"{WHAT}: {self.covariates.shape[1]} covariate columns but "
+                            f"{len(self.covariate_names)} names")
         for name, value in (("illness_time", illness_time), ("death_time", death_time)):
             object.__setattr__(self, name, _readonly(value, float))
         for name, value in (("illness", illness), ("death", death)):
@@ -123,13 +136,15 @@ class IllnessDeathData:
         # rebuilt through __init__ (pickling, e.g. to the worker processes of a run of
         # several specs), so it stays read-only
         return (type(self), (self.illness_time, self.illness, self.death_time, self.death,
-                             self.group_index, self.groups, self.time_unit, self.row_labels))
+                             self.group_index, self.groups, self.time_unit, self.row_labels,
+                             self.covariates, self.covariate_names))
 
     @classmethod
     def from_frame(cls, df: pd.DataFrame, illness_time: str = "illness_time",
                    illness: str = "illness", death_time: str = "death_time",
                    death: str = "death", group: str = "arm", reference=None,
-                   time_unit: str = "months") -> IllnessDeathData:
+                   time_unit: str = "months",
+                   covariates: Sequence[str] | None = None) -> IllnessDeathData:
         """Validate patient rows and build :class:`IllnessDeathData`.
 
         Parameters
@@ -147,6 +162,10 @@ class IllnessDeathData:
             The reference (control) level; default the first in sorted order.
         time_unit : str
             Unit of the times, e.g. ``"months"``.
+        covariates : sequence of str, optional
+            Baseline covariate columns a model may adjust some transitions for (see
+            ``IllnessDeath(covariates=...)``); numeric columns as they are, text or
+            categorical ones as 0/1 indicators ``"column[level]"``.
 
         Raises
         ------
@@ -167,10 +186,15 @@ class IllnessDeathData:
         df = check_frame(df, WHAT)
         roles = {"illness_time": illness_time, "illness": illness, "death_time": death_time,
                  "death": death, "group": group}
-        check_columns_present(df, roles, WHAT)
+        covariates = [] if covariates is None else as_name_list(covariates, "covariates")
+        check_columns_present(df, roles | {f"covariate {c!r}": c for c in covariates}, WHAT)
         if len(set(roles.values())) < len(roles):
             raise DataError(f"{WHAT}: the five columns must differ, got {roles}")
-        for column in roles.values():
+        clash = sorted(set(covariates) & set(roles.values()))
+        if clash:
+            raise DataError(f"{WHAT}: column(s) {clash} cannot be both a covariate and a "
+                            "time, indicator or group column")
+        for column in [*roles.values(), *covariates]:
             check_no_missing(df[column], column, WHAT)
         times = {}
         for column in (illness_time, death_time):
@@ -195,7 +219,9 @@ class IllnessDeathData:
                           f"{describe_rows(df.index[early], t_ill[early])}); they are counted "
                           f"illness-free until {death_time!r}", DataWarning, stacklevel=2)
         group_index, levels = encode_groups(df[group], group, reference)
-        return cls(t_ill, d_ill, t_end, d_death, group_index, levels, time_unit, df.index)
+        design, names = design_matrix(df, covariates)
+        return cls(t_ill, d_ill, t_end, d_death, group_index, levels, time_unit, df.index,
+                   covariates=design, covariate_names=names)
 
     # ------------------------------------------------------------------ properties
     @property
@@ -234,7 +260,8 @@ class IllnessDeathData:
         """
         return float(self.death_time.max())
 
-    def transition(self, key: str, clock: str = "forward") -> SurvivalData:
+    def transition(self, key: str, clock: str = "forward",
+                   covariates: Sequence[str] = ()) -> SurvivalData:
         """The data of one transition as :class:`SurvivalData`.
 
         ``"illness"`` and ``"death"``: every patient, followed until the illness, the death
@@ -243,6 +270,8 @@ class IllnessDeathData:
         followed until death or the end of follow-up; with ``clock="forward"`` (time since
         randomization) they enter at the illness time (``entry``), with ``clock="reset"``
         the time is counted from the illness (``death_time - illness_time``, from 0).
+        ``covariates``: the covariate columns (names given to ``from_frame``, or expanded
+        indicator names) the transition's data carry; none by default.
 
         Examples
         --------
@@ -255,11 +284,14 @@ class IllnessDeathData:
         [5.0, 0.0, 9.0]
         """
         ill = self.illness == 1
+        columns = self._covariate_columns(covariates)
+        names = [self.covariate_names[j] for j in columns]
         if key in ("illness", "death"):
             time = np.where(ill, self.illness_time, self.death_time)
             event = ill if key == "illness" else (~ill) & (self.death == 1)
             return SurvivalData(time, event, self.group_index, self.groups,
-                                time_unit=self.time_unit, row_labels=self.row_labels,
+                                self.covariates[:, columns], names, time_unit=self.time_unit,
+                                row_labels=self.row_labels,
                                 source=f"{TRANSITION_WORDS[key]} transition")
         if key == "death_after_illness":
             if clock not in CLOCKS:
@@ -267,12 +299,27 @@ class IllnessDeathData:
             forward = clock == "forward"
             time = self.death_time[ill] - (0.0 if forward else self.illness_time[ill])
             return SurvivalData(time, self.death[ill], self.group_index[ill],
-                                self.groups, time_unit=self.time_unit,
+                                self.groups, self.covariates[ill][:, columns], names,
+                                time_unit=self.time_unit,
                                 row_labels=self.row_labels[ill],
                                 source=f"{TRANSITION_WORDS[key]} transition",
                                 entry=self.illness_time[ill] if forward else None)
         raise DataError(f"{WHAT}: unknown transition {key!r}; transitions are "
                         f"{list(TRANSITIONS)}")
+
+    def _covariate_columns(self, selected: Sequence[str]) -> list[int]:
+        """Indices of the covariate columns named by ``selected`` (a column given to
+        ``from_frame`` selects all its indicators)."""
+        columns = []
+        for name in selected:
+            found = [j for j, c in enumerate(self.covariate_names)
+                     if c == name or c.startswith(f"{name}[")]
+            if not found:
+                raise DataError(f"{WHAT}: no covariate {name!r}; the data have "
+                                f"{list(self.covariate_names) or 'none'} (give covariates=[...] "
+                                "to IllnessDeathData.from_frame)")
+            columns.extend(j for j in found if j not in columns)
+        return columns
 
     def transition_frame(self, key: str, clock: str = "forward") -> pd.DataFrame:
         """One transition in counting-process form: ``tstart, tstop, status, group``
@@ -333,7 +380,7 @@ class IllnessDeathData:
         return {"n": self.n, "groups": list(self.groups), "reference": self.reference,
                 "time_unit": self.time_unit, "source": "illness-death patient rows",
                 "events": {k: self.transition(k).n_events for k in TRANSITIONS},
-                "per_group": per_group}
+                "per_group": per_group, "covariates": list(self.covariate_names)}
 
     def __len__(self) -> int:
         return self.n

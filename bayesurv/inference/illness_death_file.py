@@ -145,6 +145,15 @@ def _check_transitions(idata, model: IllnessDeath, summary) -> None:
             if name not in posterior or posterior[name].dims != ("chain", "draw", *own):
                 _fail(f"posterior.{name} is missing or has the wrong dimensions")
             _numeric(posterior[name].values, f"posterior.{name}")
+        if model.covariates[key]:  # its own coefficients, on the covariates of its arrays
+            name, dim = transition_name("beta", key), transition_name("covariate", key)
+            expected.add(name)
+            if name not in posterior or posterior[name].dims != ("chain", "draw", dim):
+                _fail(f"posterior.{name} is missing or has the wrong dimensions")
+            _numeric(posterior[name].values, f"posterior.{name}")
+            if dim not in constant.coords or [str(v) for v in posterior[dim].values] != [
+                    str(v) for v in constant[dim].values]:
+                _fail(f"the {dim} labels of the posterior do not match constant_data")
         labels = {transition_name("piece", key): interval_labels(base),
                   transition_name("period", key): periods, "group": groups[1:]}
         for dim, wanted in labels.items():

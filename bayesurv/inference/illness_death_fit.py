@@ -97,7 +97,17 @@ class IllnessDeathFit:
 
     # ------------------------------------------------------------------ per draw
     def _values(self, key: str) -> dict[str, np.ndarray]:
-        return transition_values(self.idata.constant_data, key)
+        values = transition_values(self.idata.constant_data, key)
+        # the per-patient likelihood (a change-point with covariates) needs the fine widths
+        return values | {"widths": np.diff(values["fine_edges"])}
+
+    def _linear_predictor(self, key: str) -> np.ndarray | float:
+        """Each patient's covariate log HR per draw, (draws, patients); 0 without covariates."""
+        values = self._values(key)
+        if "patient_covariates" not in values:
+            return 0.0
+        beta = draws(self.idata, transition_name("beta", key))
+        return beta @ np.asarray(values["patient_covariates"], dtype=float).T
 
     def _log_hazards(self, key: str) -> np.ndarray:
         """Log hazards per (draw, regime, fine piece, group) of one transition."""
@@ -127,9 +137,10 @@ class IllnessDeathFit:
         for member in members:
             member_kind, member_values = self.model.transitions[member], self._values(member)
             member_lh = lh if member == key else self._log_hazards(member)
-            joint = joint + np.stack([member_kind.state_loglik(np, member_lh[s], 0.0,
-                                                               member_values)
-                                      for s in range(lh.shape[0])])
+            xb = self._linear_predictor(member)
+            joint = joint + np.stack([member_kind.state_loglik(
+                np, member_lh[s], xb[s] if np.ndim(xb) else 0.0, member_values)
+                for s in range(lh.shape[0])])
         joint -= joint.max(axis=1, keepdims=True)
         weights = np.exp(joint)
         return weights / weights.sum(axis=1, keepdims=True)
@@ -243,6 +254,37 @@ class IllnessDeathFit:
                 "prior": np.exp(kind.state_log_prior(values))}))
         columns = ["transition", "tau", "probability", "prior"]
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
+    def transition_covariate_effects(self, mass: float = 0.95) -> pd.DataFrame:
+        """HR of each covariate of each transition, per SD and per unit: ``transition,
+        covariate, scale, sd, median, mean, lower, upper, p_below_1`` (empty without
+        covariates).
+
+        Examples
+        --------
+        >>> idfit = bs.IllnessDeath().fit(_cohort(), draws=200, tune=200, chains=2,
+        ...                               random_seed=1, progressbar=False)
+        >>> idfit.transition_covariate_effects().empty  # no covariates in this model
+        True
+        """
+        mass = check_mass(mass, "IllnessDeathFit.transition_covariate_effects")
+        rows = []
+        for key in self.model.transitions:
+            values = self._values(key)
+            if "patient_covariates" not in values:
+                continue
+            per_sd = draws(self.idata, transition_name("beta", key))
+            names = self.idata.constant_data[transition_name("covariate", key)].values
+            for j, name in enumerate(names):
+                sd = float(values["covariate_sds"][j])
+                for scale, log_hr in (("per SD", per_sd[:, j]), ("per unit", per_sd[:, j] / sd)):
+                    summary = summarize_hr(log_hr, mass)
+                    summary["p_below_1"] = summary.pop("p_benefit")
+                    rows.append({"transition": key, "covariate": str(name), "scale": scale,
+                                 "sd": sd, **summary})
+        columns = ["transition", "covariate", "scale", "sd", "median", "mean", "lower",
+                   "upper", "p_below_1"]
+        return pd.DataFrame(rows, columns=columns)
 
     def _table(self, times, quantities: dict[str, str], column: str, mass: float):
         tail = (1.0 - check_mass(mass, "IllnessDeathFit")) / 2.0

@@ -100,7 +100,8 @@ def padded_values(values: dict, dims: dict) -> dict:
             targets[dim] = targets["fine_piece" + dim.removeprefix("fine_width")] - 1
     out = dict(values)
     for name, dim in dims.items():
-        edge = dim != "patient" and np.issubdtype(values[name].dtype, np.integer)
+        # padded patients (of a transition too: "patient_<key>") have no follow-up at all
+        edge = not dim.startswith("patient") and np.issubdtype(values[name].dtype, np.integer)
         out[name] = _pad(values[name], targets[dim], edge=edge)
     return out
 

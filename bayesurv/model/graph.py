@@ -30,11 +30,10 @@ def log_baseline_walk(d: Mapping, n_pieces: int, name: str = "log_baseline",
                                  init_dist=init, steps=n_pieces - 1, dims=dims)
 
 
-def linear_predictor(d: Mapping):
+def linear_predictor(d: Mapping, name: str = "beta", dims: str = "covariate"):
     """The covariates' log hazard ratios summed per patient (0 without covariates)."""
     if "patient_covariates" not in d:
         return pt.constant(0.0)
-    beta = pm.Normal("beta", mu=d["covariate_mu"], sigma=d["covariate_sigma"],
-                     dims="covariate")
+    beta = pm.Normal(name, mu=d["covariate_mu"], sigma=d["covariate_sigma"], dims=dims)
     # an elementwise product: few covariates, and PyTensor's dot needs a linked BLAS
     return (d["patient_covariates"] * beta[None, :]).sum(axis=1)

@@ -39,7 +39,8 @@ from bayesurv.data.illness_death import (
     _example,
 )
 from bayesurv.model.changepoint import ChangePoint
-from bayesurv.model.graph import log_baseline_walk
+from bayesurv.model.graph import linear_predictor, log_baseline_walk
+from bayesurv.model.illness_death_settings import check_covariates, check_mapping, check_shared
 from bayesurv.model.kind import KINDS, HazardModel, log_hazards
 from bayesurv.model.piecewise import PiecewiseExponential
 from bayesurv.model.priors import PriorSet
@@ -48,6 +49,8 @@ from bayesurv.model.transitions import IllnessDeathArrays, transition_name
 __all__ = ["IllnessDeath"]
 
 EFFECT_KINDS = (PiecewiseExponential, ChangePoint)
+PATIENT_ARRAYS = ("patient_piece", "patient_offset", "patient_event", "patient_group",
+                  "patient_covariates")
 
 
 class IllnessDeath(HazardModel):
@@ -73,6 +76,14 @@ class IllnessDeath(HazardModel):
         Time scale of the illness -> death transition: time since randomization (Markov)
         or time since the illness (semi-Markov; its baseline pieces, cuts and change-point
         count from the illness).
+    covariates : sequence of str or mapping, optional
+        Covariates (columns given to ``IllnessDeathData.from_frame(covariates=...)``) each
+        transition adjusts for: one list for every transition, or a mapping by
+        transition key (e.g. ``{"illness": ["age"], "death": ["age", "meld"]}``).  Each
+        transition gets its own coefficients (log HR per SD) and the per-patient
+        likelihood; the treatment HRs are then conditional on the covariates, and state
+        probabilities and cumulative incidences are those of a patient with the cohort's
+        mean covariate values.
     shared_changepoint : sequence of str, optional
         Transitions whose change-points are one and the same time (e.g. ``("illness",
         "death")``: the treatment starts to act on both at once).  Each must have a
@@ -89,17 +100,17 @@ class IllnessDeath(HazardModel):
 
     kind = "illness_death"
     label = "illness-death"
-    setting_names = ("effects", "baseline", "clock", "shared_changepoint")
+    setting_names = ("effects", "baseline", "clock", "covariates", "shared_changepoint")
     result = "illness_death"
 
     def __init__(self, effects=None, baseline=None, priors=None, clock: str = "forward",
-                 shared_changepoint=None):
+                 covariates=None, shared_changepoint=None):
         super().__init__(baseline=None, priors=priors)
         if clock not in CLOCKS:
             raise ModelError(f"IllnessDeath: clock must be one of {list(CLOCKS)}, got {clock!r}")
         self.clock = clock
-        effects = _check_mapping(effects, "effects")
-        baselines = (_check_mapping(baseline, "baseline") if isinstance(baseline, Mapping)
+        effects = check_mapping(effects, "effects")
+        baselines = (check_mapping(baseline, "baseline") if isinstance(baseline, Mapping)
                      else dict.fromkeys(TRANSITIONS, baseline) if baseline is not None
                      else {})
         self.transitions: dict[str, HazardModel] = {}
@@ -117,37 +128,8 @@ class IllnessDeath(HazardModel):
             kind.priors = self.priors
             self.transitions[key] = kind
         self.baseline = {key: kind.baseline for key, kind in self.transitions.items()}
-        self.shared_changepoint = self._check_shared(shared_changepoint)
-
-    def _check_shared(self, keys) -> tuple[str, ...]:
-        if keys is None:
-            return ()
-        if isinstance(keys, str) or len(set(keys)) < 2:
-            raise ModelError("IllnessDeath: shared_changepoint needs two or more transition "
-                             f"keys, e.g. ('illness', 'death'); got {keys!r}")
-        unknown = [k for k in keys if k not in TRANSITIONS]
-        if unknown:
-            raise ModelError(f"IllnessDeath: unknown transition(s) {unknown} in "
-                             f"shared_changepoint; transitions are {list(TRANSITIONS)}")
-        keys = tuple(k for k in TRANSITIONS if k in set(keys))  # transition order
-        first = None
-        for key in keys:
-            kind = self.transitions[key]
-            if not isinstance(kind, ChangePoint) or kind.grid is None:
-                raise ModelError(f"IllnessDeath: shared_changepoint: transition {key!r} needs "
-                                 "a ChangePoint effect with an explicit grid (a default grid "
-                                 "depends on each transition's own events)")
-            if self.clock == "reset" and key == "death_after_illness":
-                raise ModelError("IllnessDeath: with clock='reset' the illness -> death "
-                                 "change-point counts from the illness and cannot be shared")
-            settings = {k: v for k, v in kind.settings().items()
-                        if k in ("grid", "near", "spread", "prior")}
-            if first is not None and settings != first:
-                raise ModelError(f"IllnessDeath: shared_changepoint: the ChangePoint of "
-                                 f"{key!r} has other grid or prior settings than that of "
-                                 f"{keys[0]!r}: {settings} vs {first}")
-            first = settings
-        return keys
+        self.shared_changepoint = check_shared(shared_changepoint, self.transitions, clock)
+        self.covariates = check_covariates(covariates)
 
     # -------------------------------------------------------------- settings
     def settings(self) -> dict:
@@ -165,7 +147,8 @@ class IllnessDeath(HazardModel):
             inner.pop("priors")
             effects[key] = inner
         return {"kind": self.kind, "effects": effects, "priors": self.priors.to_dict(),
-                "clock": self.clock, "shared_changepoint": list(self.shared_changepoint)}
+                "clock": self.clock, "shared_changepoint": list(self.shared_changepoint),
+                "covariates": {key: list(names) for key, names in self.covariates.items()}}
 
     @classmethod
     def from_settings(cls, settings: Mapping) -> IllnessDeath:
@@ -182,7 +165,8 @@ class IllnessDeath(HazardModel):
                                                             "priors": priors.to_dict()})
                    for key, inner in settings["effects"].items()}
         return cls(effects=effects, priors=priors, clock=settings.get("clock", "forward"),
-                   shared_changepoint=settings.get("shared_changepoint") or None)
+                   shared_changepoint=settings.get("shared_changepoint") or None,
+                   covariates=settings.get("covariates"))
 
     def __repr__(self) -> str:
         inner = ", ".join(f"{key}={kind!r}" for key, kind in self.transitions.items())
@@ -205,8 +189,7 @@ class IllnessDeath(HazardModel):
                             "illness=..., death_time=..., death=..., group=...)")
         for key, kind in self.transitions.items():
             try:
-                kind.check_usable(data.transition(key, self._clock(key)),
-                                  stacklevel=stacklevel + 1)
+                kind.check_usable(self._transition_data(data, key), stacklevel=stacklevel + 1)
             except DataError as err:
                 raise DataError(f"transition {key!r} ({TRANSITION_WORDS[key]}): {err}") \
                     from None
@@ -222,7 +205,7 @@ class IllnessDeath(HazardModel):
         """
         if not isinstance(data, IllnessDeathData):
             self.check_usable(data)  # names what to build instead
-        parts = {key: kind.arrays(data.transition(key, self._clock(key)))
+        parts = {key: kind.arrays(self._transition_data(data, key))
                  for key, kind in self.transitions.items()}
         return IllnessDeathArrays(parts, tuple(data.groups), data.time_unit)
 
@@ -230,10 +213,15 @@ class IllnessDeath(HazardModel):
         """The time scale of one transition: only illness -> death can reset."""
         return self.clock if key == "death_after_illness" else "forward"
 
+    def _transition_data(self, data: IllnessDeathData, key: str):
+        """One transition's data on its clock, with its covariates."""
+        return data.transition(key, self._clock(key), self.covariates[key])
+
     def _values(self, key: str, values: Mapping) -> dict:
         """One transition's graph values by their single-endpoint names."""
         kind = self.transitions[key]
-        names = (*kind.graph_array_names, "events", "exposure", "widths", "baseline_map")
+        names = (*kind.graph_array_names, "events", "exposure", "widths", "baseline_map",
+                 *[name for name in PATIENT_ARRAYS if transition_name(name, key) in values])
         priors = ("log_hr_mu", "log_hr_sigma", "level_mu", "level_sigma", "step_mu",
                   "step_sigma", "covariate_mu", "covariate_sigma")
         return {name: values[transition_name(name, key)] for name in (*names, *priors)}
@@ -277,6 +265,8 @@ class IllnessDeath(HazardModel):
         coords = {"group": list(arrays.groups[1:])}
         for key, kind in self.transitions.items():
             part = arrays.parts[key]
+            if part.has_covariates:
+                coords[transition_name("covariate", key)] = list(part.covariate_names)
             coords[transition_name("piece", key)] = interval_labels(part.baseline_edges)
             coords[transition_name("period", key)] = [label for label, _, _ in
                                                       kind.period_rows(part)]
@@ -309,6 +299,7 @@ class IllnessDeath(HazardModel):
         for key in self.transitions:
             dims[transition_name("log_baseline", key)] = [transition_name("piece", key)]
             dims[transition_name("log_hr", key)] = ["group", transition_name("period", key)]
+            dims[transition_name("beta", key)] = [transition_name("covariate", key)]
         return dims
 
     def initial_point(self, values: Mapping, shapes: Mapping) -> dict[str, np.ndarray]:
@@ -326,7 +317,8 @@ class IllnessDeath(HazardModel):
         start = {}
         for key, kind in self.transitions.items():
             inner = {name: shapes[transition_name(name, key)] for name in ("log_baseline",
-                                                                          "log_hr")}
+                                                                          "log_hr", "beta")
+                     if transition_name(name, key) in shapes}
             for name, value in kind.initial_point(self._values(key, values), inner).items():
                 start[transition_name(name, key)] = value
         return start
@@ -359,9 +351,11 @@ class IllnessDeath(HazardModel):
                 log_hr = pm.Normal(transition_name("log_hr", key), mu=d["log_hr_mu"],
                                    sigma=d["log_hr_sigma"],
                                    dims=("group", transition_name("period", key)))
+                xb = linear_predictor(d, transition_name("beta", key),
+                                      transition_name("covariate", key))
                 lh = log_hazards(pt, log_baseline, kind.effects(pt, log_hr, d),
                                  d["baseline_map"])
-                per_state = kind.state_loglik(pt, lh, pt.constant(0.0), d)
+                per_state = kind.state_loglik(pt, lh, xb, d)
                 if kind.state_name is None:
                     pm.Potential(transition_name("loglik", key), per_state[0])
                 elif key in self.shared_changepoint:
@@ -386,23 +380,12 @@ class IllnessDeath(HazardModel):
         for key, kind in self.transitions.items():
             effect = ("constant HR" if isinstance(kind, PiecewiseExponential) and
                       kind.cuts.size == 0 else kind.label + " HR")
-            parts.append(f"{TRANSITION_WORDS[key]} with a {effect}")
+            adjusted = (f" adjusted for {', '.join(self.covariates[key])}"
+                        if self.covariates[key] else "")
+            parts.append(f"{TRANSITION_WORDS[key]} with a {effect}{adjusted}")
         scale = ("Markov, time since randomization" if self.clock == "forward" else
                  "semi-Markov: illness -> death on the time since the illness")
         return f"Illness-death model ({scale}): " + "; ".join(parts) + "."
-
-
-def _check_mapping(value, what: str) -> dict:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise ModelError(f"IllnessDeath: {what} must be a mapping by transition "
-                         f"({', '.join(TRANSITIONS)}), got {type(value).__name__}")
-    unknown = [k for k in value if k not in TRANSITIONS]
-    if unknown:
-        raise ModelError(f"IllnessDeath: unknown transition(s) {unknown} in {what}; "
-                         f"transitions are {list(TRANSITIONS)}")
-    return dict(value)
 
 
 def _example_arrays() -> IllnessDeathArrays:

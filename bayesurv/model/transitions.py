@@ -44,7 +44,7 @@ class IllnessDeathArrays:
 
     def constant_data(self) -> xr.Dataset:
         """Every transition's table and arrays, names and dimensions suffixed by the
-        transition (per-patient arrays are not kept: the model has no covariates).
+        transition (per-patient arrays only for a transition with covariates).
 
         Examples
         --------
@@ -57,11 +57,12 @@ class IllnessDeathArrays:
         merged = []
         for key, part in self.parts.items():
             ds = part.constant_data()
-            ds = ds.drop_vars([v for v in ds.data_vars if str(v).startswith("patient_")])
-            ds = ds.drop_dims([d for d in ("patient",) if d in ds.dims])
+            if not part.has_covariates:
+                ds = ds.drop_vars([v for v in ds.data_vars
+                                   if str(v).startswith(("patient_", "covariate_"))])
+                ds = ds.drop_dims([d for d in ("patient", "covariate") if d in ds.dims])
             ds = ds.rename_vars({v: transition_name(str(v), key) for v in ds.data_vars})
-            ds = ds.rename_dims({d: transition_name(str(d), key) for d in ds.dims
-                                 if d not in ("arm", "covariate")})
+            ds = ds.rename({d: transition_name(str(d), key) for d in ds.dims if d != "arm"})
             merged.append(ds)
         return xr.merge(merged)
 

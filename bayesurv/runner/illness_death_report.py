@@ -165,6 +165,9 @@ def illness_death_tables(result: IllnessDeathResult) -> dict[str, pd.DataFrame]:
     if not changepoints.empty:
         tables["transition_changepoints"] = changepoints
         tables["changepoint_summary"] = changepoint_summaries(changepoints)
+    effects = fit.transition_covariate_effects()
+    if not effects.empty:
+        tables["transition_covariate_effects"] = effects
     if result.aalen_johansen is not None:
         tables["aalen_johansen"] = result.aalen_johansen
     return tables

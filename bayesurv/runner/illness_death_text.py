@@ -74,6 +74,20 @@ def illness_death_summary(result: IllnessDeathResult, tables: dict, figures: dic
             f"{100 * r.mass:g}% interval": f"{r.lower:g} to {r.upper:g}"}
             for r in tables["changepoint_summary"].itertuples()])
         lines += [markdown_table(shown), ""]
+    if "transition_covariate_effects" in tables:
+        effects = tables["transition_covariate_effects"]
+        shown = pd.DataFrame({
+            "transition": [_words(k, result.illness) for k in effects["transition"]],
+            "covariate": effects["covariate"], "scale": effects["scale"],
+            "HR (95% CrI)": [format_hr(r.median, r.lower, r.upper)
+                             for r in effects.itertuples()],
+            "P(HR < 1)": [format_probability(p) for p in effects["p_below_1"]]})
+        lines += ["## Covariate effects", "",
+                  "Posterior HR of each covariate on each transition that adjusts for it, per "
+                  "standard deviation and per unit. The treatment HRs above are conditional "
+                  "on the covariates (the cause-specific Cox models are not adjusted), and "
+                  "the state probabilities below are those of a patient with the cohort's "
+                  "mean covariate values.", "", markdown_table(shown), ""]
     lines += _milestone_sections(result, tables)
     d = result.diagnostics
     status = "all checks passed" if d.ok else "**PROBLEMS** (see the top of this page)"

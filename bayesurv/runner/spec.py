@@ -252,8 +252,8 @@ class Spec:
         ('ChangePoint', [6.0, 12.0, 18.0, 24.0])
         """
         if self.is_illness_death:
-            return spec_illness_death.build_illness_death(self.model, self.prior_set(),
-                                                          self._fail)
+            return spec_illness_death.build_illness_death(
+                self.model, self.prior_set(), self._fail, self.data.get("covariates", ()))
         settings = thawed(self.model)
         kind = KINDS[settings.pop("type")]
         if "grid" in settings:  # a grid may be written as a table {start, stop, step}

@@ -65,13 +65,15 @@ COLUMNS = {"illness_time": "illness_time", "illness": "illness", "death_time": "
 # the shipped cohort's columns for the same roles
 SHIPPED_COLUMNS = {"illness_time": "hcc_time", "illness": "hcc", "death_time": "death_time",
                    "death": "death", "group": "arm"}
-DATA_KEYS = {"csv": {"path", *COLUMNS, "reference", "time_unit"},
-             **{name: {"endpoint", "reference", "time_unit"} for name in SHIPPED}}
+DATA_KEYS = {"csv": {"path", *COLUMNS, "reference", "time_unit", "covariates"},
+             **{name: {"endpoint", "reference", "time_unit", "covariates"} for name in SHIPPED}}
 MODEL_KEYS = {"type", "baseline", "clock", "shared_changepoint", *TRANSITIONS}
 EFFECTS = {"constant": PiecewiseExponential, "piecewise": PiecewiseExponential,
            "changepoint": ChangePoint}
-EFFECT_KEYS = {"constant": ("baseline",), "piecewise": PiecewiseExponential.setting_names,
-               "changepoint": ChangePoint.setting_names}
+# every effect may also name the covariates its transition adjusts for
+EFFECT_KEYS = {"constant": ("baseline", "covariates"),
+               "piecewise": (*PiecewiseExponential.setting_names, "covariates"),
+               "changepoint": (*ChangePoint.setting_names, "covariates")}
 # the report tabulates states at the milestones and the restricted mean to the horizon
 COMPARE_KEYS = {"horizon", "milestones"}
 
@@ -108,6 +110,7 @@ def check_illness_death(data: Mapping, model: Mapping, compare: Mapping, fail) -
     for key in TRANSITIONS:
         if key in model:
             _check_effect(model[key], key, fail)
+            _check_covariates(model[key], key, data.get("covariates", ()), fail)
     if "clock" in model and model["clock"] not in CLOCKS:
         fail("model.clock", f"= {thawed(model['clock'])!r}; use "
              f"{' or '.join(map(repr, CLOCKS))} (the time scale of illness -> death)")
@@ -133,7 +136,10 @@ def _check_data(d: Mapping, fail) -> None:
     if unused:
         fail(f"data.{unused[0]}", f"does not apply to source = {source!r} with an {TYPE} "
              f"model and would be ignored; the keys it reads are {', '.join(sorted(reads))}")
-    for key in sorted(reads - {"reference"}):
+    covariates = d.get("covariates", ())
+    if not isinstance(covariates, tuple) or not all(isinstance(c, str) for c in covariates):
+        fail("data.covariates", f"must be a list of column names, got {thawed(covariates)!r}")
+    for key in sorted(reads - {"reference", "covariates"}):
         if key in d and not isinstance(d[key], str):
             fail(f"data.{key}", f"must be text, got {thawed(d[key])!r}")
     if source in SHIPPED and d.get("endpoint", JOINT) != JOINT:
@@ -148,7 +154,7 @@ def _check_effect(table, key: str, fail) -> None:
     if not isinstance(table, Mapping):
         fail(where, f"must be a table ([{where}] with type = ...), got {thawed(table)!r}")
     kind = table.get("type", "constant")
-    if kind not in EFFECTS:
+    if not isinstance(kind, str) or kind not in EFFECTS:
         fail(f"{where}.type", f"= {thawed(kind)!r}; use {' or '.join(map(repr, EFFECTS))}")
     for name in table:
         if name != "type" and name not in EFFECT_KEYS[kind]:
@@ -156,7 +162,19 @@ def _check_effect(table, key: str, fail) -> None:
                  f"{', '.join(EFFECT_KEYS[kind])}")
 
 
-def build_illness_death(model: Mapping, priors: PriorSet, fail) -> IllnessDeath:
+def _check_covariates(table, key: str, loaded, fail) -> None:
+    names = table.get("covariates", ()) if isinstance(table, Mapping) else ()
+    if not isinstance(names, tuple) or not all(isinstance(c, str) for c in names):
+        fail(f"model.{key}.covariates", f"must be a list of column names, got "
+             f"{thawed(names)!r}")
+    missing = [c for c in names if c not in loaded]
+    if missing:
+        fail(f"model.{key}.covariates", f"names {missing}, which data.covariates does not "
+             f"load ({list(loaded)})")
+
+
+def build_illness_death(model: Mapping, priors: PriorSet, fail,
+                        covariates=()) -> IllnessDeath:
     """The :class:`~bayesurv.IllnessDeath` model of a checked ``[model]`` table.
 
     Examples
@@ -177,9 +195,13 @@ def build_illness_death(model: Mapping, priors: PriorSet, fail) -> IllnessDeath:
     """
     settings = thawed(model)
     effects, baselines = {}, {}
+    # data.covariates: every transition adjusts for them unless its table names its own
+    adjusted = {key: list(covariates) for key in TRANSITIONS}
     for key in TRANSITIONS:
         table = settings.get(key, {})
         kind = table.pop("type", "constant")
+        if "covariates" in table:
+            adjusted[key] = table.pop("covariates")
         if "grid" in table:
             try:
                 table["grid"] = grid(table["grid"])
@@ -196,6 +218,7 @@ def build_illness_death(model: Mapping, priors: PriorSet, fail) -> IllnessDeath:
     try:
         return IllnessDeath(effects=effects, baseline=baselines or None, priors=priors,
                             clock=settings.get("clock", "forward"),
+                            covariates=adjusted if any(adjusted.values()) else None,
                             shared_changepoint=settings.get("shared_changepoint") or None)
     except BayesurvInputError as exc:
         fail("[model]", f"is not valid: {exc}")
@@ -212,6 +235,7 @@ def load_illness_death(data: Mapping, spec_path: Path | None, where: str) -> Ill
     """
     source = data["source"]
     reference, time_unit = data.get("reference"), data.get("time_unit", "months")
+    covariates = list(data.get("covariates", ())) or None
     if source in SHIPPED:
         from bayesurv import datasets
 
@@ -220,10 +244,11 @@ def load_illness_death(data: Mapping, spec_path: Path | None, where: str) -> Ill
     else:
         columns = {role: data.get(role, default) for role, default in COLUMNS.items()}
         path = resolve(spec_path, data["path"], where)
-        frame = read_csv(path, f"{where}: data.path (file {Path(data['path']).name})",
-                         [(f"{role} column", name) for role, name in columns.items()])
+        required = [(f"{role} column", name) for role, name in columns.items()]
+        required += [("covariate column", c) for c in covariates or ()]
+        frame = read_csv(path, f"{where}: data.path (file {Path(data['path']).name})", required)
     return IllnessDeathData.from_frame(frame, **columns, reference=reference,
-                                       time_unit=time_unit)
+                                       time_unit=time_unit, covariates=covariates)
 
 
 def check_against_data(spec, data: IllnessDeathData) -> None:
