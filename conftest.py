@@ -34,6 +34,9 @@ NOT_IN_KEY = ("progressbar",)
 def data_fingerprint(data) -> str:
     """A hash of everything in a SurvivalData (or IllnessDeathData) that reaches a fit."""
     h = hashlib.sha256()
+    if isinstance(data, list | tuple):  # data sets of a pooled fit
+        h.update(" ".join(map(data_fingerprint, data)).encode())
+        return h.hexdigest()
     if hasattr(data, "illness_time"):
         arrays = (data.illness_time, data.illness, data.death_time, data.death,
                   data.group_index)

@@ -51,6 +51,8 @@ print(json.dumps({
     "windows": table["window"].tolist(),
     "bare_warnings": [w.category.__name__ for w in caught],
     "tiny_draws": int(fit.idata.posterior.sizes["draw"]),
+    "reconstructions": pooled.reconstructions,
+    "share": share["share"].tolist(),
 }))
 """
 
@@ -141,3 +143,5 @@ def test_digitized_notebook_runs(kernel_env):
     assert abs(out["log_hr_reconstructed"] - out["log_hr_truth"]) <= 0.05
     assert out["windows"] == ["0-13", "13+"]
     assert "ReconstructionWarning" in out["bare_warnings"]
+    assert out["reconstructions"] == 3  # the tiny run pools 3 reconstructions
+    assert all(0 <= s <= 1 for s in out["share"])

@@ -8,8 +8,9 @@ import arviz as az
 import pandas as pd
 import xarray as xr
 
-from bayesurv.base.exceptions import BayesurvInputError
+from bayesurv.base.exceptions import BayesurvInputError, ReconstructionWarning
 from bayesurv.inference.fit import Fit
+from bayesurv.inference.reconstruction_share import LOO_CAVEAT, is_reconstructed
 
 __all__ = ["compare_models"]
 
@@ -19,6 +20,12 @@ def compare_models(fits: dict[str, Fit]) -> pd.DataFrame:
 
     The pointwise log-likelihood is per patient; for a change-point fit it is conditional on
     each draw's tau.
+
+    On data reconstructed from digitized curves the comparison is not what it seems
+    (:data:`bayesurv.inference.reconstruction_share.LOO_CAVEAT`): fits pooled over several
+    reconstructions are refused, and a fit of a single reconstruction gives a
+    :class:`~bayesurv.ReconstructionWarning` that says so (its weights are over-confident).
+    Compare such models by their posterior HR tables, or on the trial's own patients.
 
     Parameters
     ----------
@@ -46,6 +53,7 @@ def compare_models(fits: dict[str, Fit]) -> pd.DataFrame:
         if not isinstance(fit, Fit):
             raise BayesurvInputError(f"compare_models: {name!r} is a {type(fit).__name__}, "
                                      "not a bayesurv Fit")
+    _check_not_reconstructed(fits)
     sizes = {name: (fit.data_summary["n"], fit.data_summary["events"])
              for name, fit in fits.items()}
     if len(set(sizes.values())) > 1:
@@ -65,3 +73,18 @@ def compare_models(fits: dict[str, Fit]) -> pd.DataFrame:
         # ArviZ's own Pareto-k warning is reported in the table's "warning" column
         warnings.simplefilter("ignore", UserWarning)
         return az.compare(with_loglik, ic="loo")
+
+
+def _check_not_reconstructed(fits: dict[str, Fit]) -> None:
+    """Refuse pooled fits of reconstructions; warn about a single reconstruction."""
+    pooled = [name for name, fit in fits.items() if fit.reconstructions is not None]
+    if pooled:
+        raise BayesurvInputError(f"compare_models: {pooled[0]!r} is pooled over "
+                                 f"{fits[pooled[0]].reconstructions} reconstructions of "
+                                 f"digitized curves; {LOO_CAVEAT}")
+    reconstructed = [name for name, fit in fits.items() if is_reconstructed(fit)]
+    if reconstructed:
+        warnings.warn(f"compare_models: {', '.join(map(repr, reconstructed))} were fitted to "
+                      f"patient rows reconstructed from digitized curves; {LOO_CAVEAT}. Read "
+                      "elpd differences and weights as optimistic.", ReconstructionWarning,
+                      stacklevel=3)

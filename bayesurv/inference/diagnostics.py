@@ -8,12 +8,14 @@ from dataclasses import dataclass, field
 import arviz as az
 import numpy as np
 import pandas as pd
+import xarray as xr
 
 from bayesurv.base.exceptions import ConvergenceWarning
 from bayesurv.data.illness_death import TRANSITIONS
 from bayesurv.inference.intervals import credible_interval, interval_label, labelled
 
-__all__ = ["ESS_MIN", "RHAT_MAX", "Diagnostics", "check_convergence", "parameter_summary"]
+__all__ = ["ESS_MIN", "RHAT_MAX", "Diagnostics", "check_convergence", "parameter_summary",
+           "within_fits"]
 
 RHAT_MAX = 1.01  # Vehtari et al. (2021), Bayesian Analysis 16(2):667-718
 ESS_MIN = 400  # ibid.: 100 per chain for 4 chains
@@ -137,12 +139,9 @@ def check_convergence(idata, warn: bool = True, stacklevel: int = 3) -> Diagnost
     """
     names = present(idata.posterior, SAMPLED)
     posterior = idata.posterior[names]
-    chains, n_draws = posterior.sizes["chain"], posterior.sizes["draw"]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        rhat = az.rhat(posterior) if chains > 1 else None
-        ess_bulk = az.ess(posterior, method="bulk")
-        ess_tail = az.ess(posterior, method="tail")
+    n_draws = posterior.sizes["draw"]
+    chains = _chains_per_fit(posterior)
+    rhat, ess_bulk, ess_tail = within_fits(posterior)
     rows = []
     for name in names:
         values = ess_bulk[name]
@@ -161,6 +160,51 @@ def check_convergence(idata, warn: bool = True, stacklevel: int = 3) -> Diagnost
         for message in problems:
             warnings.warn(message, ConvergenceWarning, stacklevel=stacklevel)
     return Diagnostics(table, divergences, n_draws, chains, problems)
+
+
+def _chains_per_fit(posterior) -> int:
+    """Chains of one fit: all of them, or those of one reconstruction of a pooled fit."""
+    if "reconstruction" not in posterior.coords:
+        return int(posterior.sizes["chain"])
+    return int(np.bincount(posterior["reconstruction"].to_numpy()).min())
+
+
+def within_fits(posterior):
+    """R-hat (None with one chain per fit), bulk and tail ESS of every variable.
+
+    For a pooled fit of reconstructions (a ``reconstruction`` coordinate on ``chain``, see
+    :mod:`bayesurv.inference.pooled`), chains of different reconstructions legitimately
+    differ, so R-hat compares chains *within* each reconstruction: every draw minus its
+    reconstruction's mean, then R-hat over all chains.  A chain that disagrees with the other
+    chains of its reconstruction still shows; the reconstructions' own differences do not;
+    and all chains inform it (a few chains of ~100 draws per reconstruction alone would give
+    a noisy R-hat).  Removing each reconstruction's mean takes one of its ``2 * chains``
+    split chains' degrees of freedom, so the between-chain part is about ``1 / (2 * chains)``
+    low.  The ESS are the sums over reconstructions (their draws are independent).
+
+    Examples
+    --------
+    >>> rhat, bulk, tail = within_fits(fit.idata.posterior[["log_hr"]])
+    >>> bulk["log_hr"].shape
+    (1, 2)
+    """
+    parts, centred = [posterior], posterior
+    if "reconstruction" in posterior.coords:
+        which = posterior["reconstruction"].to_numpy()
+        parts = [posterior.isel(chain=np.flatnonzero(which == k)) for k in np.unique(which)]
+        centred = xr.concat([p - p.mean(("chain", "draw")) for p in parts], dim="chain")
+    one_chain = min(part.sizes["chain"] for part in parts) < 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        rhat = None if one_chain else az.rhat(centred)
+        bulk = _summed([az.ess(p, method="bulk") for p in parts])
+        tail = _summed([az.ess(p, method="tail") for p in parts])
+    return rhat, bulk, tail
+
+
+def _summed(results):
+    return results[0] if len(results) == 1 else xr.concat(results, dim="_fit").sum(
+        "_fit", skipna=False)
 
 
 def _label(values, name: str, position: tuple) -> str:
@@ -245,4 +289,11 @@ def parameter_summary(idata, mass: float = 0.95, interval: str = "equal-tailed")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         diagnostics = az.summary(idata, var_names=names, kind="diagnostics", round_to="none")
+    if "reconstruction" in idata.posterior.coords:  # within each reconstruction
+        rhat, bulk, tail = within_fits(idata.posterior[names])
+        for column, values in (("r_hat", rhat), ("ess_bulk", bulk), ("ess_tail", tail)):
+            diagnostics[column] = [np.nan if values is None else
+                                   float(values[name].to_numpy()[position])
+                                   for name in names for position in
+                                   np.ndindex(idata.posterior[name].shape[2:])]
     return labelled(table.join(diagnostics[["ess_bulk", "ess_tail", "r_hat"]]), mass, interval)

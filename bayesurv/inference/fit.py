@@ -26,6 +26,7 @@ from bayesurv.inference.fit_estimands import SurvivalEstimands
 from bayesurv.inference.fit_file import ATTR_PREFIX, check_fit
 from bayesurv.inference.fit_io import read_fit_file, write_fit_file
 from bayesurv.inference.intervals import checked
+from bayesurv.inference.reconstruction_share import ReconstructionShare, reconstruction_note
 from bayesurv.model.priors import PriorSet
 
 __all__ = ["ATTR_PREFIX", "Fit"]
@@ -34,7 +35,7 @@ STANDARDIZED = curves.STANDARDIZED
 ET = "equal-tailed"
 
 
-class Fit(SurvivalEstimands):
+class Fit(SurvivalEstimands, ReconstructionShare):
     """The result of fitting a bayesurv model: an ArviZ InferenceData plus its context.
 
     Created by ``model.fit(data)`` or :meth:`from_netcdf`.  The posterior, the model
@@ -179,8 +180,8 @@ class Fit(SurvivalEstimands):
         >>> bool(hr["upper"].iloc[1] < 1)  # the 95% interval after 13 months excludes HR = 1
         True
         """
-        return summaries.hazard_ratio_table(self.idata, self.model,
-                                            *checked(mass, interval, "Fit.hazard_ratios"))
+        return self._noted(summaries.hazard_ratio_table(
+            self.idata, self.model, *checked(mass, interval, "Fit.hazard_ratios")))
 
     def window_hazard_ratios(self, windows, mass: float = 0.95,
                              interval: str = ET) -> pd.DataFrame:
@@ -295,6 +296,7 @@ class Fit(SurvivalEstimands):
         >>> fit.log_likelihood().shape  # chains, draws, patients
         (2, 200, 219)
         """
+        self._refuse_pointwise()
         if self.data_summary.get("delayed_entry"):
             raise BayesurvInputError("Fit.log_likelihood: the data have delayed entry, which "
                                      "the per-patient log-likelihood does not take into "
@@ -374,6 +376,7 @@ class Fit(SurvivalEstimands):
         d = self.data_summary
         lines = [f"bayesurv Fit ({self.kind}; {d['n']} patients, {d['events']} events; "
                  f"{s['chains']} chains x {s['draws']} draws, seed {s['random_seed']})"]
+        lines += [f"  {note}" for note in [reconstruction_note(self.idata)] if note]
         table = self.hazard_ratios()
         reference = d["reference"]
         for row in table.itertuples():

@@ -317,13 +317,25 @@ def _check_sampler(idata, sampler) -> None:
     for key in SAMPLER_KEYS:
         if key not in sampler or sampler_setting_problem(key, sampler[key]):
             _fail(f"attribute {ATTR_PREFIX}sampler: {key} is missing or invalid")
+    chains = sampler["chains"] * _reconstructions(idata)
     for group in ("posterior", "sample_stats"):
         if group in idata:
             sizes = idata[group].sizes
-            if (sizes.get("chain"), sizes.get("draw")) != (sampler["chains"], sampler["draws"]):
+            if (sizes.get("chain"), sizes.get("draw")) != (chains, sampler["draws"]):
                 _fail(f"{group} has {sizes.get('chain')} chains x {sizes.get('draw')} draws, "
-                      f"attribute {ATTR_PREFIX}sampler says {sampler['chains']} x "
-                      f"{sampler['draws']}")
+                      f"attribute {ATTR_PREFIX}sampler says {chains} x {sampler['draws']}")
+
+
+def _reconstructions(idata) -> int:
+    """Data sets pooled in the fit (1 unless it is pooled over reconstructions): its
+    chains are this many times the sampler's chains."""
+    if ATTR_PREFIX + "reconstructions" not in idata.posterior.attrs:
+        return 1
+    record = _json_attr(idata.posterior.attrs, "reconstructions")
+    count = record.get("count") if isinstance(record, Mapping) else None
+    if not _is_count(count) or count < 1:
+        _fail(f"attribute {ATTR_PREFIX}reconstructions has no valid count")
+    return count
 
 
 def _is_count(value) -> bool:

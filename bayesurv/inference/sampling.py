@@ -25,6 +25,7 @@ from bayesurv.inference.diagnostics import check_convergence
 from bayesurv.inference.fit import ATTR_PREFIX, Fit
 from bayesurv.inference.illness_death_fit import IllnessDeathFit
 from bayesurv.inference.jax_nuts import run_nuts
+from bayesurv.inference.pooled import sample_pooled
 from bayesurv.model.kind import HazardModel, register_sampler
 
 __all__ = ["RESULTS", "draw_states", "sample", "settings_of_fit"]
@@ -57,8 +58,13 @@ def settings_of_fit(draws, tune, chains, random_seed, sampler, cores, target_acc
 
 
 def sample(model: HazardModel, data: SurvivalData, *, draws: int, tune: int, chains: int,
-           random_seed, sampler: str, cores, target_accept: float, progressbar: bool) -> Fit:
+           random_seed, sampler: str, cores, target_accept: float, progressbar: bool,
+           diagnose: bool = True) -> Fit:
     """Check everything, build the PyMC model of ``model`` on ``data``, sample, wrap a Fit.
+
+    ``data`` may be a list of data sets (reconstructions of digitized curves): their
+    posteriors are pooled (:mod:`bayesurv.inference.pooled`).  ``diagnose=False`` skips the
+    convergence warnings (a pooled fit diagnoses its reconstructions together).
 
     Examples
     --------
@@ -71,6 +77,8 @@ def sample(model: HazardModel, data: SurvivalData, *, draws: int, tune: int, cha
     ('piecewise', 2, 100)
     """
     s = settings_of_fit(draws, tune, chains, random_seed, sampler, cores, target_accept)
+    if isinstance(data, list | tuple):  # reconstructions of digitized curves: pooled
+        return sample_pooled(model, data, sample=sample, settings=s, progressbar=progressbar)
     model.check_usable(data, stacklevel=3)  # warnings point at the caller of model.fit
     arrays = model.arrays(data)
     start = time.perf_counter()
@@ -90,7 +98,8 @@ def sample(model: HazardModel, data: SurvivalData, *, draws: int, tune: int, cha
              "data": json.dumps(data.to_dict()), "sampler": json.dumps(record)}
     idata.posterior.attrs.update({ATTR_PREFIX + k: v for k, v in attrs.items()})
     fit = RESULTS[model.result](idata)
-    check_convergence(idata, warn=True, stacklevel=4)  # points at the caller of model.fit
+    if diagnose:
+        check_convergence(idata, warn=True, stacklevel=4)  # points at the caller of model.fit
     return fit
 
 

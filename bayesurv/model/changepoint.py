@@ -188,6 +188,27 @@ class ChangePoint(HazardModel):
                              "centre the prior inside the grid or widen the grid")
         return kept
 
+    def pinned(self, datas):
+        """A copy fitted alike to every data set of ``datas`` (see
+        :mod:`bayesurv.model.pinning`): the baseline cuts of the first, and, for the default
+        grid, the candidates every data set keeps.
+
+        Examples
+        --------
+        >>> ChangePoint(near=13).pinned([data]).grid.size
+        53
+        """
+        other = super().pinned(datas)
+        if self.grid is None:
+            kept = self.resolve_grid(datas[0])
+            for data in datas[1:]:
+                kept = np.intersect1d(kept, self.resolve_grid(data))
+            if kept.size == 0:
+                raise ModelError("ChangePoint: no change-point candidate has events before "
+                                 "and after it in every data set; give a grid")
+            other.grid = kept
+        return other
+
     @staticmethod
     def _informative(data: SurvivalData, grid: np.ndarray, warn: bool) -> np.ndarray:
         """Which grid points have at least one event before and after them in every arm

@@ -34,6 +34,7 @@ from bayesurv.data.survival_data import SurvivalData
 from bayesurv.data.usable import check_data_usable
 from bayesurv.model.arrays import ModelArrays, resolve_baseline
 from bayesurv.model.graph import linear_predictor, log_baseline_walk
+from bayesurv.model.pinning import Pinning
 from bayesurv.model.priors import PriorSet, get_prior_set
 
 __all__ = ["KINDS", "HazardModel", "kind_from_settings", "log_hazards", "register_sampler"]
@@ -93,7 +94,7 @@ def kind_from_settings(settings: Mapping) -> HazardModel:
     return KINDS[name].from_settings(settings)
 
 
-class HazardModel:
+class HazardModel(Pinning):
     """Base class of the piecewise-exponential model kinds (not used directly).
 
     Construction only records the settings; nothing touches data until :meth:`fit`.
@@ -231,8 +232,9 @@ class HazardModel:
 
         Parameters
         ----------
-        data : SurvivalData
-            The data to fit.
+        data : SurvivalData, or a list of them
+            The data to fit; a list (reconstructions of digitized curves) gives their
+            pooled posterior (:mod:`bayesurv.inference.pooled`).
         draws, tune : int
             Posterior draws kept and tuning steps per chain.
         chains : int

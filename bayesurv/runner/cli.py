@@ -78,6 +78,11 @@ def _parser() -> argparse.ArgumentParser:
                      help="survival given as a fraction or a percentage (default: auto)")
     rec.add_argument("-o", "--output", required=True, metavar="IPD.csv",
                      help="where to write the reconstructed patient rows")
+    rec.add_argument("--draws", type=_positive, metavar="K",
+                     help="write K plausible reconstructions in one file, numbered in a "
+                          "'reconstruction' column (for a pooled fit)")
+    rec.add_argument("--seed", type=_setting("random_seed"), default=0, metavar="N",
+                     help="seed of the --draws reconstructions (default: 0)")
     from bayesurv.runner.design_cli import add_design_parser
 
     add_design_parser(sub)
@@ -255,12 +260,19 @@ def _reconstruct(args) -> int:
         if not group or not count.isdigit():
             raise BayesurvError(f"--total-events expects GROUP=N, got {item!r}")
         totals[group] = int(count)
-    ipd = reconstruct_ipd(curves, risk, total_events=totals or None)
+    ipd = reconstruct_ipd(curves, risk, total_events=totals or None, draws=args.draws,
+                          random_seed=args.seed)
+    if args.draws is not None:
+        from bayesurv.runner.reconstruct_draws import stack_reconstructions
+
+        first, ipd = ipd[0], stack_reconstructions(ipd)
+        ipd.attrs["diagnostics"] = first.attrs.get("diagnostics")
     if ipd.empty:
         raise BayesurvError(f"the reconstruction has no patient rows; {args.output} was not "
                             "written (check the numbers at risk at time 0)")
     write_atomically(args.output, lambda temporary: ipd.to_csv(temporary, index=False))
-    print(f"wrote {len(ipd)} patient rows to {args.output}")
+    what = f" ({args.draws} reconstructions)" if args.draws else ""
+    print(f"wrote {len(ipd)} patient rows{what} to {args.output}")
     diagnostics = ipd.attrs.get("diagnostics")
     if diagnostics:
         print(markdown_table(pd.DataFrame(diagnostics), floatfmt=".4g"))

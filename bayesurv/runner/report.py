@@ -29,6 +29,7 @@ from bayesurv.runner.illness_death_report import (
     run_illness_death,
     write_illness_death_files,
 )
+from bayesurv.runner.report_reconstruction import reconstruction_caption
 from bayesurv.runner.report_sensitivity import (
     run_sensitivities,
     sensitivity_figures,
@@ -91,7 +92,10 @@ def run_analysis(spec: Spec, draws=None, tune=None, chains=None, seed=None,
     log(f"{spec.name}: fitting {type(model).__name__} to {data.n} patients, {data.n_events} "
         f"events ({settings['chains']} chains x {settings['draws']} draws)")
     start = time.perf_counter()
-    fit = model.fit(data, **settings)
+    pooled = inputs.reconstructions  # K reconstructions of digitized curves, or None
+    if pooled:
+        log(f"{spec.name}: pooled over {len(pooled)} reconstructions of the digitized curves")
+    fit = model.fit(list(pooled) if pooled else data, **settings)
     timings["fit"] = time.perf_counter() - start
     timings["sampling"] = fit.sampler_settings["sampling_seconds"]
 
@@ -103,12 +107,15 @@ def run_analysis(spec: Spec, draws=None, tune=None, chains=None, seed=None,
     if prior_sets:
         log(f"{spec.name}: prior sensitivity under {', '.join(prior_sets)}")
         start = time.perf_counter()
-        sensitivity = compare_priors(model, data, prior_sets, fits={fit.priors.name: fit},
+        sensitivity = compare_priors(model, list(pooled) if pooled else data, prior_sets,
+                                     fits={fit.priors.name: fit},
                                      **spec.sensitivity_settings(settings))
         timings["prior_sensitivity"] = time.perf_counter() - start
-    sensitivities = run_sensitivities(model, fit, data, spec.sensitivity_settings(settings),
-                                      log, spec.name)
-    timings |= sensitivities.timings
+    sensitivities = None  # baseline and tau-prior refits: for a fit of one data set
+    if not pooled:
+        sensitivities = run_sensitivities(model, fit, data, spec.sensitivity_settings(settings),
+                                          log, spec.name)
+        timings |= sensitivities.timings
     return AnalysisResult(spec=spec, data=data, fit=fit, comparison=comparison,
                           prior_sensitivity=sensitivity,
                           diagnostics=fit.diagnostics(warn=False),
@@ -221,6 +228,8 @@ def _write_report_files(result: AnalysisResult | IllnessDeathResult, out: Path) 
         tables["prior_sensitivity"] = result.prior_sensitivity
     if result.reconstruction is not None:
         tables["reconstruction"] = result.reconstruction
+    if fit.reconstructions is not None:
+        tables["reconstruction_share"] = fit.reconstruction_share()
     if result.estimands is not None:
         tables["estimands"] = result.estimands
     effects = fit.covariate_effects()
@@ -235,10 +244,11 @@ def _write_report_files(result: AnalysisResult | IllnessDeathResult, out: Path) 
             table = table.assign(interval=table.attrs["interval"])  # the CSV says it too
         table.to_csv(tables_dir / f"{name}.csv", index=name == "changepoint_summary")
     figures = save_figures(fit, data, figures_dir, compare_table=result.comparison,
-                           caption=result.spec.figure_caption(),
+                           caption=reconstruction_caption(result.spec.figure_caption(), fit),
                            outcome=result.spec.outcome(), predictive_check=check)
     figures |= sensitivity_figures(result.sensitivities, fit.time_unit, figures_dir,
-                                   caption=result.spec.figure_caption())
+                                   caption=reconstruction_caption(result.spec.figure_caption(),
+                                                                  fit))
     fit.to_netcdf(out / "posterior.nc", notes={"spec": result.spec.text})
     (out / "summary.md").write_text(summary_markdown(result, figures, out, predictive=check),
                                     encoding="utf-8")

@@ -27,6 +27,7 @@ from bayesurv.inference.fit import Fit
 from bayesurv.inference.predictive import PredictiveCheck
 from bayesurv.runner.analysis_result import AnalysisResult
 from bayesurv.runner.report_estimands import covariate_section, estimands_section
+from bayesurv.runner.report_reconstruction import reconstruction_section
 from bayesurv.runner.report_sensitivity import sensitivity_sections
 from bayesurv.runner.spec import Spec
 
@@ -70,6 +71,7 @@ def summary_markdown(result: AnalysisResult, figures: dict, out: Path,
     if result.reconstruction is not None:
         lines += ["Reconstruction from the digitized curves (Guyot et al. 2012):", "",
                   markdown_table(result.reconstruction, floatfmt=".4f"), ""]
+    lines += reconstruction_section(fit)
     if data.covariate_names:
         lines += [f"Covariates: {escape_markdown(', '.join(data.covariate_names))} (the model "
                   "standardizes each by its mean and SD; the Cox models are adjusted for the "

@@ -60,7 +60,7 @@ SECTIONS = {
     "description": None,
     "data": {"source", "endpoint", "digitized", "path", "curves", "risk_table", "total_events",
              "scale", "time", "event", "group", "reference", "covariates", "time_unit",
-             *spec_illness_death.COLUMNS},
+             "reconstructions", *spec_illness_death.COLUMNS},
     "model": {"type", "cuts", "grid", "near", "spread", "prior", "baseline",
               *spec_illness_death.MODEL_KEYS},
     "priors": {"set", "baseline_centre", *PriorSet.roles()},

@@ -27,10 +27,11 @@ FIT_NAMES = {"seed": "random_seed"}
 COLUMN_KEYS = {"time", "event", "group", "reference", "covariates", "time_unit"}
 DATA_KEYS = {
     "csv": {"path"} | COLUMN_KEYS,
-    "digitized": {"curves", "risk_table", "total_events", "scale", "reference", "time_unit"},
+    "digitized": {"curves", "risk_table", "total_events", "scale", "reference", "time_unit",
+                  "reconstructions"},
     **{name: {"endpoint", "digitized"} | COLUMN_KEYS for name in SHIPPED},
 }
-SHIPPED_DIGITIZED_KEYS = {"endpoint", "digitized", "reference", "time_unit"}
+SHIPPED_DIGITIZED_KEYS = {"endpoint", "digitized", "reference", "time_unit", "reconstructions"}
 
 
 def check_data(d: Mapping, fail) -> None:
@@ -60,6 +61,10 @@ def check_data(d: Mapping, fail) -> None:
     covariates = d.get("covariates", ())
     if not isinstance(covariates, tuple) or not all(isinstance(c, str) for c in covariates):
         fail("data.covariates", f"must be a list of column names, got {thawed(covariates)!r}")
+    if "reconstructions" in d and not (is_count(d["reconstructions"])
+                                       and d["reconstructions"] >= 1):
+        fail("data.reconstructions", "must be a whole number >= 1 (1: a single "
+             f"reconstruction), got {thawed(d['reconstructions'])!r}")
     totals = d.get("total_events")
     if totals is not None and not (is_count(totals) or (
             isinstance(totals, Mapping) and all(is_count(v) for v in totals.values()))):

@@ -115,37 +115,66 @@ def load_source(data: Mapping, spec_path: Path | None, where: str
     if source == "shi2021":
         from bayesurv import datasets
 
-        endpoint = d.get("endpoint", "death")
         columns["reference"] = columns["reference"] or "control"
         if not d.get("digitized", False):
-            return SurvivalData.from_frame(datasets.shi2021(endpoint), **columns), None
-        curves, risk = datasets.shi2021(endpoint, digitized=True)
-        total_events = None
-    else:
-        from bayesurv.digitized.io import read_curves_csv, read_risk_table_csv
-
-        key = "data.curves"
-        try:
-            curves = read_curves_csv(resolve(spec_path, d["curves"], where),
-                                     scale=d.get("scale", "auto"))
-            key = "data.risk_table"
-            risk = (read_risk_table_csv(resolve(spec_path, d["risk_table"], where))
-                    if "risk_table" in d else None)
-        except SpecError:
-            raise
-        except BayesurvInputError as exc:
-            raise SpecError(f"{where}: {key}: {exc}") from None
-        total_events = d.get("total_events")
-        if isinstance(total_events, Mapping):
-            total_events = dict(total_events)
+            return SurvivalData.from_frame(datasets.shi2021(d.get("endpoint", "death")),
+                                           **columns), None
     from bayesurv.digitized.reconstruct import reconstruct_ipd
 
+    curves, risk, total_events = digitized_source(d, spec_path, where)
     ipd = reconstruct_ipd(curves, risk, total_events=total_events)
-    rows = SurvivalData.from_frame(ipd, time="time", event="event", group="group",
-                                   reference=columns["reference"],
-                                   time_unit=columns["time_unit"])
     diagnostics = pd.DataFrame(ipd.attrs.get("diagnostics", []))
-    return rows.replace(source="reconstructed from digitized curves"), diagnostics
+    return reconstructed_rows(ipd, d), diagnostics
+
+
+def reconstructed_rows(ipd: pd.DataFrame, d: Mapping) -> SurvivalData:
+    """Reconstructed patient rows as the SurvivalData of a ``[data]`` table ``d``.
+
+    Examples
+    --------
+    >>> ipd = pd.DataFrame({"time": [1.0, 2.0], "event": [1, 0], "group": ["a", "b"]})
+    >>> reconstructed_rows(ipd, {"source": "digitized", "reference": "a"}).source
+    'reconstructed from digitized curves'
+    """
+    reference = d.get("reference") or ("control" if d["source"] == "shi2021" else None)
+    rows = SurvivalData.from_frame(ipd, time="time", event="event", group="group",
+                                   reference=reference,
+                                   time_unit=d.get("time_unit", "months"))
+    return rows.replace(source="reconstructed from digitized curves")
+
+
+def digitized_source(d: Mapping, spec_path: Path | None, where: str):
+    """The digitized curves, numbers at risk and total events a ``[data]`` table names.
+
+    Examples
+    --------
+    >>> curves, risk, events = digitized_source({"source": "shi2021", "digitized": True},
+    ...                                         None, "spec")
+    >>> curves.groups, events is None
+    (('control', 'UC-MSC'), True)
+    """
+    if d["source"] == "shi2021":
+        from bayesurv import datasets
+
+        curves, risk = datasets.shi2021(d.get("endpoint", "death"), digitized=True)
+        return curves, risk, None
+    from bayesurv.digitized.io import read_curves_csv, read_risk_table_csv
+
+    key = "data.curves"
+    try:
+        curves = read_curves_csv(resolve(spec_path, d["curves"], where),
+                                 scale=d.get("scale", "auto"))
+        key = "data.risk_table"
+        risk = (read_risk_table_csv(resolve(spec_path, d["risk_table"], where))
+                if "risk_table" in d else None)
+    except SpecError:
+        raise
+    except BayesurvInputError as exc:
+        raise SpecError(f"{where}: {key}: {exc}") from None
+    total_events = d.get("total_events")
+    if isinstance(total_events, Mapping):
+        total_events = dict(total_events)
+    return curves, risk, total_events
 
 
 def published_table(compare: Mapping, data: Mapping, spec_path: Path | None,
@@ -275,11 +304,15 @@ class SpecInputs:
         The reconstruction diagnostics for digitized curves.
     published : pandas.DataFrame or None
         The published HR table to compare with.
+    reconstructions : tuple of SurvivalData or None
+        The K reconstructions the model is fitted to, pooled, for digitized curves
+        (:mod:`bayesurv.runner.spec_reconstructions`); None: fit ``data``.
     """
 
     data: SurvivalData
     reconstruction: pd.DataFrame | None
     published: pd.DataFrame | None
+    reconstructions: tuple[SurvivalData, ...] | None = None
 
 
 def load_inputs(spec) -> SpecInputs:
@@ -320,4 +353,13 @@ def load_inputs(spec) -> SpecInputs:
         spec.build_model().arrays(data)
     except BayesurvInputError as exc:
         raise SpecError(f"{where}: [model] does not fit the data: {exc}") from None
-    return SpecInputs(data=data, reconstruction=reconstruction, published=published)
+    from bayesurv.runner.spec_reconstructions import load_reconstructions
+
+    try:
+        datas = load_reconstructions(spec.data, spec.path, where, spec.sampler.get("seed"))
+    except SpecError:
+        raise
+    except BayesurvInputError as exc:
+        raise SpecError(f"{where}: [data] reconstructions: {exc}") from None
+    return SpecInputs(data=data, reconstruction=reconstruction, published=published,
+                      reconstructions=datas)
