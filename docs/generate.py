@@ -43,9 +43,12 @@ os.environ.setdefault("MPLBACKEND", "Agg")  # before any matplotlib import, work
 DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
 OUT = DOCS / "generated"
-SPECS = ("shi2021_death", "shi2021_hcc", "shi2021_death_digitized")
+SINGLE = ("shi2021_death", "shi2021_hcc", "shi2021_death_digitized")
+JOINT = "shi2021_joint"  # the illness-death analysis of both endpoints
+SPECS = (*SINGLE, JOINT)
 DESIGN_SPEC = "design_ucmsc"  # the planning example of design.md (bayesurv design)
-PREFIX = {"shi2021_death": "death", "shi2021_hcc": "hcc", "shi2021_death_digitized": "digi"}
+PREFIX = {"shi2021_death": "death", "shi2021_hcc": "hcc", "shi2021_death_digitized": "digi",
+          JOINT: "joint"}
 HARNESS = ROOT / "benchmarks" / "digitized_accuracy.py"
 HASH_FILE = OUT / "inputs.sha256"
 FIGURE_DPI = 100  # a page illustration; the report figures are written at 300 dpi
@@ -85,7 +88,7 @@ def input_files() -> list[Path]:
     """Files whose change makes the runs stale."""
     files = [*ROOT.glob("bayesurv/**/*.py"), *ROOT.glob("bayesurv/datasets/data/*"),
              *(ROOT / "models" / f"{name}.toml" for name in (*SPECS, DESIGN_SPEC)), HARNESS,
-             Path(__file__)]
+             Path(__file__), DOCS / "generate_joint.py"]
     return sorted(p for p in files if p.is_file() and "__pycache__" not in p.parts)
 
 
@@ -136,7 +139,7 @@ def run_harness() -> tuple[str, float]:
 
 
 def run_all(workers: int) -> None:
-    """The three specs and the harness, in parallel processes."""
+    """The specs and the harness, in parallel processes."""
     for sub in ("reports", "accuracy"):
         shutil.rmtree(OUT / sub, ignore_errors=True)
     jobs = [(run_harness, None), (run_design_spec, None)] + [(run_spec, name)
@@ -423,6 +426,13 @@ def accuracy_outputs() -> dict:
 
 
 # ---------------------------------------------------------------------------- trial design
+def joint_outputs() -> dict:
+    """The joint (illness-death) analysis's table and quoted numbers (:mod:`generate_joint`)."""
+    from generate_joint import joint_outputs as outputs
+
+    return outputs(OUT / "reports" / JOINT, OUT / "md")
+
+
 def design_outputs() -> dict:
     """The assurance table and quoted numbers of design.md (:mod:`generate_design`)."""
     from generate_design import design_outputs as outputs
@@ -483,8 +493,9 @@ def main(argv=None) -> int:
         HASH_FILE.unlink(missing_ok=True)
         run_all(max(1, args.workers))
         values = prior_values()
-        for name in SPECS:
+        for name in SINGLE:
             values |= spec_values(name)
+        values |= joint_outputs()
         values |= digitized_outputs()
         values |= accuracy_outputs()
         values |= design_outputs()

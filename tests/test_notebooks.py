@@ -33,6 +33,8 @@ print(json.dumps({
     "tau_total": float(death_cp.changepoint()["probability"].sum()),
     "sensitivity_priors": sorted(set(sensitivity["prior"])),
     "tiny_draws": int(death_cp.idata.posterior.sizes["draw"]),
+    "joint_events": cohort.to_dict()["events"],
+    "joint_transitions": joint.transition_hazard_ratios()["transition"].tolist(),
 }))
 """
 
@@ -117,6 +119,11 @@ def test_reanalysis_notebook_runs(kernel_env):
     assert out["death_published_hr"] == pytest.approx([1 / 0.97, 1 / 3.68], rel=1e-12)
     assert out["tau_total"] == pytest.approx(1.0, abs=1e-9)
     assert out["sensitivity_priors"] == ["default", "enthusiastic", "skeptical"]
+    # the shipped joint cohort's events per transition, and the periods of the
+    # illness-death model: change-points on both transitions out of the event-free state
+    assert out["joint_events"] == {"illness": 36, "death": 39, "death_after_illness": 5}
+    assert out["joint_transitions"] == ["illness", "illness", "death", "death",
+                                        "death_after_illness"]
 
 
 @pytest.mark.slow

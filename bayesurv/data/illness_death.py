@@ -132,6 +132,13 @@ class IllnessDeathData:
     def __setattr__(self, name, value):
         raise AttributeError(f"IllnessDeathData is immutable; cannot set {name!r}")
 
+    def __reduce__(self):
+        # rebuilt through __init__ (pickling, e.g. to the worker processes of a run of
+        # several specs), so it stays read-only
+        return (type(self), (self.illness_time, self.illness, self.death_time, self.death,
+                             self.group_index, self.groups, self.time_unit, self.row_labels,
+                             self.covariates, self.covariate_names))
+
     @classmethod
     def from_frame(cls, df: pd.DataFrame, illness_time: str = "illness_time",
                    illness: str = "illness", death_time: str = "death_time",

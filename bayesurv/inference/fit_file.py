@@ -99,6 +99,9 @@ def check_complete(idata) -> HazardModel:
     ...
     bayesurv.base.exceptions.FitFileError: this bayesurv fit is incomplete or damaged: ...log_hr
     """
+    if '"kind": "illness_death"' in str(idata.posterior.attrs.get(ATTR_PREFIX + "model")):
+        raise FitFileError("this is an illness-death fit: load it with "
+                           "bs.IllnessDeathFit.from_netcdf")
     missing = [f"posterior.{v}" for v in REQUIRED_POSTERIOR if v not in idata.posterior]
     missing += [f"constant_data.{v}" for v in REQUIRED_CONSTANT if v not in idata.constant_data]
     attrs = idata.posterior.attrs

@@ -14,20 +14,23 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
 from bayesurv.base.checks import check_mass, check_positive, check_times
-from bayesurv.base.exceptions import BayesurvInputError
+from bayesurv.base.exceptions import FitFileError
 from bayesurv.data.exposure import fine_grid, piece_of_edges
 from bayesurv.data.illness_death import STATES, TRANSITIONS
 from bayesurv.inference.diagnostics import Diagnostics, check_convergence, parameter_summary
 from bayesurv.inference.fit_file import ATTR_PREFIX
+from bayesurv.inference.fit_io import read_fit_file, write_fit_file
+from bayesurv.inference.illness_death_file import check_illness_death_fit
 from bayesurv.inference.summaries import draws, summarize_hr
 from bayesurv.model.illness_death import IllnessDeath
-from bayesurv.model.kind import kind_from_settings, log_hazards
+from bayesurv.model.kind import log_hazards
 from bayesurv.model.multistate import (
     illness_death_probabilities,
     illness_probability_clock_reset,
@@ -61,11 +64,8 @@ class IllnessDeathFit:
     """
 
     def __init__(self, idata):
+        self.model: IllnessDeath = check_illness_death_fit(idata)
         self.idata = idata
-        self.model: IllnessDeath = kind_from_settings(self._attr("model"))
-        if not isinstance(self.model, IllnessDeath):
-            raise BayesurvInputError(f"IllnessDeathFit needs an illness-death posterior, got "
-                                     f"a {self.model.kind!r} one")
 
     def _attr(self, key: str) -> dict:
         return json.loads(self.idata.posterior.attrs[ATTR_PREFIX + key])
@@ -97,7 +97,9 @@ class IllnessDeathFit:
 
     # ------------------------------------------------------------------ per draw
     def _values(self, key: str) -> dict[str, np.ndarray]:
-        return transition_values(self.idata.constant_data, key)
+        values = transition_values(self.idata.constant_data, key)
+        # the per-patient likelihood (a change-point with covariates) needs the fine widths
+        return values | {"widths": np.diff(values["fine_edges"])}
 
     def _linear_predictor(self, key: str) -> np.ndarray | float:
         """Each patient's covariate log HR per draw, (draws, patients); 0 without covariates."""
@@ -286,17 +288,10 @@ class IllnessDeathFit:
 
     def _table(self, times, quantities: dict[str, str], column: str, mass: float):
         tail = (1.0 - check_mass(mass, "IllnessDeathFit")) / 2.0
-        p = self.probability_draws(times)
-        rows = []
-        for group in self.groups:
-            for label, name in quantities.items():
-                for t in p["time"].to_numpy():
-                    x = p.sel(group=group, quantity=name, time=t).to_numpy()
-                    rows.append({"time": float(t), "group": group, column: label,
-                                 "median": float(np.median(x)), "mean": float(x.mean()),
-                                 "lower": float(np.quantile(x, tail)),
-                                 "upper": float(np.quantile(x, 1.0 - tail))})
-        return pd.DataFrame(rows)
+        p = self.probability_draws(times).sel(quantity=list(quantities.values()))
+        return _summary_rows(p.to_numpy(), tail, {"group": self.groups,
+                                                  column: list(quantities),
+                                                  "time": p["time"].to_numpy()})
 
     def cumulative_incidence(self, times, mass: float = 0.95) -> pd.DataFrame:
         """Cumulative incidence of illness and of death without prior illness per group:
@@ -366,19 +361,43 @@ class IllnessDeathFit:
         ('treated', True)
         """
         tail = (1.0 - check_mass(mass, "IllnessDeathFit.state_differences")) / 2.0
-        p = self.probability_draws(times)
-        rows = []
-        for group in self.groups[1:]:
-            difference = p.sel(group=group) - p.sel(group=self.groups[0])
-            for name in difference["quantity"].to_numpy():
-                for t in difference["time"].to_numpy():
-                    x = difference.sel(quantity=name, time=t).to_numpy()
-                    rows.append({"time": float(t), "group": group, "quantity": str(name),
-                                 "median": float(np.median(x)), "mean": float(x.mean()),
-                                 "lower": float(np.quantile(x, tail)),
-                                 "upper": float(np.quantile(x, 1.0 - tail)),
-                                 "p_positive": float((x > 0).mean())})
-        return pd.DataFrame(rows)
+        p = self.probability_draws(times).to_numpy()
+        difference = p[:, 1:] - p[:, :1]  # (draw, treated group, quantity, time)
+        table = _summary_rows(difference, tail, {
+            "group": self.groups[1:], "quantity": [*STATES, *EVENTS.values(),
+                                                    "time_event_free"],
+            "time": np.asarray(check_times(times, "times", "IllnessDeathFit"), dtype=float)})
+        return table.assign(p_positive=(difference > 0).mean(axis=0).ravel())
+
+    # ------------------------------------------------------------------ files
+    def to_netcdf(self, path, notes: dict[str, str] | None = None) -> str:
+        """Save the whole fit to a NetCDF file, atomically and with a digest of its content
+        (as :meth:`bayesurv.Fit.to_netcdf`; ``notes`` become ``bayesurv_<key>`` text
+        attributes of the file only).
+
+        Examples
+        --------
+        >>> import os
+        >>> import tempfile
+        >>> idfit = bs.IllnessDeath().fit(_cohort(), draws=200, tune=200, chains=2,
+        ...                               random_seed=1, progressbar=False)
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     path = idfit.to_netcdf(os.path.join(folder, "fit.nc"))
+        ...     again = bs.IllnessDeathFit.from_netcdf(path)
+        >>> again.transition_hazard_ratios().equals(idfit.transition_hazard_ratios())
+        True
+        """
+        return write_fit_file(self.idata, path, notes)
+
+    @classmethod
+    def from_netcdf(cls, path) -> IllnessDeathFit:
+        """Load a fit saved by :meth:`to_netcdf`; a :class:`~bayesurv.FitFileError` names the
+        file and what is wrong when it is not a complete, unchanged illness-death fit."""
+        idata = read_fit_file(path)
+        try:
+            return cls(idata)
+        except FitFileError as exc:
+            raise FitFileError(f"{os.fspath(path)}: {exc}") from None
 
     def summary(self, mass: float = 0.95) -> pd.DataFrame:
         """Every sampled parameter with ArviZ's convergence diagnostics."""
@@ -392,6 +411,19 @@ class IllnessDeathFit:
         s, d = self.sampler_settings, self.data_summary
         return (f"bayesurv IllnessDeathFit ({d['n']} patients, events {d['events']}; "
                 f"{s['chains']} chains x {s['draws']} draws, seed {s['random_seed']})")
+
+
+def _summary_rows(x: np.ndarray, tail: float, axes: dict) -> pd.DataFrame:
+    """Median, mean and equal-tailed interval over the draws (axis 0) of ``x``, one row per
+    cell of the other axes (in the order of ``axes``: name -> labels), times as floats."""
+    index = pd.MultiIndex.from_product(list(axes.values()), names=list(axes))
+    table = index.to_frame(index=False)
+    table["time"] = table["time"].astype(float)
+    columns = ["time", *[name for name in axes if name != "time"]]
+    lower, upper = np.quantile(x, [tail, 1.0 - tail], axis=0)
+    return table[columns].assign(median=np.median(x, axis=0).ravel(),
+                                 mean=x.mean(axis=0).ravel(), lower=lower.ravel(),
+                                 upper=upper.ravel())
 
 
 def _cohort():

@@ -49,6 +49,7 @@ __all__ = [
     "plot_predictive_check",
     "plot_prior_posterior",
     "plot_survival",
+    "save_figure",
     "save_figures",
     "save_fit_figures",
 ]
@@ -156,19 +157,32 @@ def save_fit_figures(fit: Fit, out_dir, landmarks=(), caption: str | None = None
 def _save_all(makers: dict, out_dir) -> dict[str, str]:
     """Draw each figure, write it as PNG and SVG; name -> PNG path."""
     os.makedirs(out_dir, exist_ok=True)
-    paths = {}
-    for name, make in makers.items():
-        fig = make()
-        try:
-            path = os.path.join(os.fspath(out_dir), FILE_NAMES[name])
-            # no tight bounding box: the figure's size is its print size, and its layout
-            # keeps every label and the caption inside it
-            fig.savefig(path, dpi=SAVE_DPI)
-            _save_svg(fig, os.path.splitext(path)[0] + ".svg")
-            paths[name] = path
-        finally:
-            plt.close(fig)
-    return paths
+    return {name: save_figure(make, os.path.join(os.fspath(out_dir), FILE_NAMES[name]))
+            for name, make in makers.items()}
+
+
+def save_figure(make, path) -> str:
+    """Draw a figure with ``make()`` and write it to ``path`` (PNG, 300 dpi) and beside it as
+    SVG (same name, ``.svg``); the figure is closed afterwards.  Returns ``path``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = save_figure(lambda: plt.figure(figsize=(1, 1)), os.path.join(folder, "a.png"))
+    ...     sorted(os.listdir(folder))
+    ['a.png', 'a.svg']
+    """
+    path = os.fspath(path)
+    fig = make()
+    try:
+        # no tight bounding box: the figure's size is its print size, and its layout keeps
+        # every label and the caption inside it
+        fig.savefig(path, dpi=SAVE_DPI)
+        _save_svg(fig, os.path.splitext(path)[0] + ".svg")
+    finally:
+        plt.close(fig)
+    return path
 
 
 def _save_svg(fig, path: str) -> None:

@@ -19,7 +19,8 @@ from bayesurv.base.termination import removed_if_terminated, termination_handled
 
 __all__ = ["main"]
 
-REFERENCE_SPECS = ("shi2021_death.toml", "shi2021_hcc.toml", "shi2021_death_digitized.toml")
+REFERENCE_SPECS = ("shi2021_death.toml", "shi2021_hcc.toml", "shi2021_death_digitized.toml",
+                   "shi2021_joint.toml")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -119,8 +120,9 @@ def reference_specs() -> list[Path]:
 
     Examples
     --------
-    >>> [path.name for path in reference_specs()]
-    ['shi2021_death.toml', 'shi2021_hcc.toml', 'shi2021_death_digitized.toml']
+    >>> [path.name for path in reference_specs()]  # doctest: +NORMALIZE_WHITESPACE
+    ['shi2021_death.toml', 'shi2021_hcc.toml', 'shi2021_death_digitized.toml',
+     'shi2021_joint.toml']
     """
     for folder in (Path.cwd() / "models", Path(__file__).resolve().parents[1] / "models"):
         paths = [folder / name for name in REFERENCE_SPECS]

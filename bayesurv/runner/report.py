@@ -24,6 +24,11 @@ from bayesurv.comparison.tables import compare, compare_priors, fit_covariates
 from bayesurv.data.survival_data import SurvivalData
 from bayesurv.inference.fit import Fit
 from bayesurv.runner.analysis_result import AnalysisResult
+from bayesurv.runner.illness_death_report import (
+    IllnessDeathResult,
+    run_illness_death,
+    write_illness_death_files,
+)
 from bayesurv.runner.report_reconstruction import reconstruction_caption
 from bayesurv.runner.report_sensitivity import (
     run_sensitivities,
@@ -40,7 +45,7 @@ __all__ = ["AnalysisResult", "comparison_display", "run_analysis", "sensitivity_
 
 def run_analysis(spec: Spec, draws=None, tune=None, chains=None, seed=None,
                  progress: bool = True, log: Callable[[str], None] = print,
-                 inputs: SpecInputs | None = None) -> AnalysisResult:
+                 inputs: SpecInputs | None = None) -> AnalysisResult | IllnessDeathResult:
     """Fit the spec's model and compute every table of the report.
 
     Parameters
@@ -60,6 +65,8 @@ def run_analysis(spec: Spec, draws=None, tune=None, chains=None, seed=None,
     Returns
     -------
     AnalysisResult
+        Or, for an illness-death spec, an
+        :class:`~bayesurv.runner.illness_death_report.IllnessDeathResult`.
 
     Examples
     --------
@@ -71,6 +78,9 @@ def run_analysis(spec: Spec, draws=None, tune=None, chains=None, seed=None,
     >>> result.comparison["window"].tolist()
     ['0-13', '13+']
     """
+    if spec.is_illness_death:
+        return run_illness_death(spec, draws=draws, tune=tune, chains=chains, seed=seed,
+                                 progress=progress, log=log, inputs=inputs)
     timings = {}
     start = time.perf_counter()
     inputs = inputs or load_inputs(spec)
@@ -127,7 +137,8 @@ def _estimands(spec: Spec, fit: Fit, data: SurvivalData, comparison) -> pd.DataF
     return compare_estimands(fit, data, horizon=horizon, times=list(milestones))
 
 
-def write_report(result: AnalysisResult, out_dir, log: Callable[[str], None] = print) -> Path:
+def write_report(result: AnalysisResult | IllnessDeathResult, out_dir,
+                 log: Callable[[str], None] = print) -> Path:
     """Write ``summary.md``, ``tables/``, ``figures/`` and ``posterior.nc`` under ``out_dir``.
 
     Parameters
@@ -187,9 +198,13 @@ def _swap_into_place(staging: Path, out: Path) -> None:
         shutil.rmtree(retired, ignore_errors=True)
 
 
-def _write_report_files(result: AnalysisResult, out: Path) -> None:
+def _write_report_files(result: AnalysisResult | IllnessDeathResult, out: Path) -> None:
     """Every file of the report, written into the (new, empty) folder ``out``."""
     from bayesurv.plotting.figures import save_figures
+
+    if isinstance(result, IllnessDeathResult):
+        write_illness_death_files(result, out)
+        return
 
     tables_dir, figures_dir = out / "tables", out / "figures"
     tables_dir.mkdir(parents=True, exist_ok=True)

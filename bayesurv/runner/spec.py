@@ -10,7 +10,7 @@ A spec has the tables ``[data]``, ``[model]``, ``[priors]``, ``[compare]`` and `
     endpoint = "death"
 
     [model]
-    type = "changepoint"        # or "piecewise" (with cuts = [...])
+    type = "changepoint"        # or "piecewise" (with cuts = [...]), or "illness-death"
     near = 13
 
     [compare]
@@ -21,7 +21,9 @@ A spec has the tables ``[data]``, ``[model]``, ``[priors]``, ``[compare]`` and `
     draws = 1000
     seed = 2021
 
-Paths inside a spec are relative to the spec file.  Every error names the file and the key.
+The illness-death form (a sub-table per transition) is in
+:mod:`bayesurv.runner.spec_illness_death`.  Paths inside a spec are relative to the spec
+file.  Every error names the file and the key.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from bayesurv.base.files import parser_message, read_input_text
 from bayesurv.data.survival_data import SurvivalData
 from bayesurv.model.kind import KINDS
 from bayesurv.model.priors import Normal, PriorSet
-from bayesurv.runner import spec_sources
+from bayesurv.runner import spec_illness_death, spec_sources
 from bayesurv.runner.spec_checks import (
     check_compare,
     check_data,
@@ -58,8 +60,9 @@ SECTIONS = {
     "description": None,
     "data": {"source", "endpoint", "digitized", "path", "curves", "risk_table", "total_events",
              "scale", "time", "event", "group", "reference", "covariates", "time_unit",
-             "reconstructions", "grid", "strata", "entry"},
-    "model": {"type", "cuts", "grid", "near", "spread", "prior", "baseline"},
+             "reconstructions", "grid", "strata", "entry", *spec_illness_death.COLUMNS},
+    "model": {"type", "cuts", "grid", "near", "spread", "prior", "baseline",
+              *spec_illness_death.MODEL_KEYS},
     "priors": {"set", "baseline_centre", *PriorSet.roles()},
     "compare": {"landmarks", "published", "published_endpoint", "published_orientation",
                 "prior_sensitivity", "prior_sensitivity_draws", "horizon", "milestones"},
@@ -166,15 +169,11 @@ class Spec:
 
     def _check(self) -> None:
         """Check every value, so a bad spec fails before any sampling."""
-        check_data(self.data, self._fail)
-        kind = self.model.get("type")
-        # specs run single-endpoint analyses; the illness-death model has no spec form yet
-        single = [name for name, cls in KINDS.items() if cls.result == "survival"]
-        if not isinstance(kind, str) or kind not in single:
-            self._fail("model.type", f"= {kind!r}; use {' or '.join(map(repr, single))}")
-        wrong = [k for k in self.model if k != "type" and k not in KINDS[kind].setting_names]
-        if wrong:
-            self._fail(f"model.{wrong[0]}", f"does not apply to a {kind} model")
+        if self.is_illness_death:  # its own tables: bayesurv.runner.spec_illness_death
+            spec_illness_death.check_illness_death(self.data, self.model, self.compare,
+                                                   self._fail)
+        else:
+            self._check_single()
         check_sampler(self.sampler, self._fail)
         check_compare(self.compare, self._fail)
         try:
@@ -186,6 +185,22 @@ class Spec:
             raise SpecError(f"{self._where()}: {exc}") from None
         except BayesurvInputError as exc:
             raise SpecError(f"{self._where()}: {exc}") from None
+
+    def _check_single(self) -> None:
+        check_data(self.data, self._fail)
+        kind = self.model.get("type")
+        single = [name for name, cls in KINDS.items() if cls.result == "survival"]
+        if not isinstance(kind, str) or kind not in single:
+            self._fail("model.type", f"= {kind!r}; use "
+                       f"{' or '.join(map(repr, [*single, spec_illness_death.TYPE]))}")
+        wrong = [k for k in self.model if k != "type" and k not in KINDS[kind].setting_names]
+        if wrong:
+            self._fail(f"model.{wrong[0]}", f"does not apply to a {kind} model")
+
+    @property
+    def is_illness_death(self) -> bool:
+        """Whether the spec fits the illness-death model (``model.type = "illness-death"``)."""
+        return spec_illness_death.is_illness_death(self.model)
 
     def _where(self) -> str:
         return str(self.path) if self.path else "spec"
@@ -236,6 +251,9 @@ class Spec:
         >>> type(model).__name__, model.grid.tolist()  # the grid table, expanded
         ('ChangePoint', [6.0, 12.0, 18.0, 24.0])
         """
+        if self.is_illness_death:
+            return spec_illness_death.build_illness_death(
+                self.model, self.prior_set(), self._fail, self.data.get("covariates", ()))
         settings = thawed(self.model)
         kind = KINDS[settings.pop("type")]
         if "grid" in settings:  # a grid may be written as a table {start, stop, step}
@@ -290,6 +308,9 @@ class Spec:
     def load_data_only(self) -> tuple[SurvivalData, pd.DataFrame | None]:
         """:meth:`load` without reading the published table."""
         try:
+            if self.is_illness_death:
+                return spec_illness_death.load_illness_death(self.data, self.path,
+                                                             self._where()), None
             return spec_sources.load_source(self.data, self.path, self._where())
         except SpecError:
             raise

@@ -301,8 +301,9 @@ class SpecInputs:
 
     Attributes
     ----------
-    data : SurvivalData
-        The patient rows (reconstructed ones for digitized curves).
+    data : SurvivalData or IllnessDeathData
+        The patient rows (reconstructed ones for digitized curves; both endpoints for an
+        illness-death spec).
     reconstruction : pandas.DataFrame or None
         The reconstruction diagnostics for digitized curves.
     published : pandas.DataFrame or None
@@ -335,6 +336,11 @@ def load_inputs(spec) -> SpecInputs:
     """
     where = str(spec.path) if spec.path else "spec"
     data, reconstruction = spec.load_data_only()
+    if spec.is_illness_death:
+        from bayesurv.runner.spec_illness_death import check_against_data
+
+        check_against_data(spec, data)
+        return SpecInputs(data=data, reconstruction=None, published=None)
     published = spec.published_table()  # read once, here
     if not isinstance(data, SurvivalData):  # aggregated: no patient rows to check against
         try:
