@@ -83,7 +83,9 @@ def kaplan_meier(data: SurvivalData, times: Sequence[float] | None = None) -> pd
             "survival": fitter.survival_function_.iloc[:, 0].to_numpy()[pos],
             "lower": ci.filter(like="lower").iloc[:, 0].to_numpy()[pos],
             "upper": ci.filter(like="upper").iloc[:, 0].to_numpy()[pos],
+            # entered before t (everyone entering at 0 is at risk from 0 on), followed to t
             "at_risk": (np.searchsorted(entered, at, side="left")
+                        + np.where(at <= 0, np.count_nonzero(entered == 0), 0)
                         - np.searchsorted(sorted_t, at, side="left")),
         }))
     return pd.concat(frames, ignore_index=True)
