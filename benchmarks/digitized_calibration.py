@@ -245,7 +245,7 @@ def main(argv=None) -> int:
         from distributed import Client, LocalCluster
 
         with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
-                          dashboard_address=None) as cluster, Client(cluster) as client:
+                          dashboard_address=":0") as cluster, Client(cluster) as client:
             results = bs.run_tasks(_task(setup, bool(args.truth_only)), n_trials, seed=seed,
                                    client=client, progress=report)
     else:
