@@ -29,18 +29,6 @@ def test_hazard_ratio_table_matches_the_draws(piecewise_fit):
     assert row["p_benefit"] == pytest.approx((hr < 1).mean())
 
 
-def test_same_seed_same_numbers_with_parallel_chains(reference_like_data, piecewise_fit, seed):
-    """PyMC's sampler with the same seed gives the same numbers whether its chains run one
-    after the other or in parallel processes.  Both fits are made here (the session fit uses
-    the default sampler)."""
-    settings = {"draws": 100, "tune": 100, "chains": 2, "random_seed": seed,
-                "progressbar": False, "sampler": "pymc"}
-    model = bs.PiecewiseExponential(cuts=[13])
-    serial = model.fit(reference_like_data, cores=1, **settings)
-    parallel = model.fit(reference_like_data, cores=2, **settings)
-    xr.testing.assert_equal(parallel.idata.posterior["log_hr"], serial.idata.posterior["log_hr"])
-
-
 @pytest.mark.slow
 def test_same_seed_same_numbers_in_a_new_process(tmp_path):
     """The default (JAX) sampler reproduces a fit exactly in another process, whether that
