@@ -38,7 +38,12 @@ def interval_text(median: float, lower: float, upper: float, digits: int = 3) ->
 
 
 def _words(key: str, illness: str) -> str:
-    return TRANSITION_WORDS[key].replace("illness", illness)
+    # an arrow character: "->" would be escaped to "-&gt;" in the markdown source
+    return _arrows(TRANSITION_WORDS[key].replace("illness", illness))
+
+
+def _arrows(text: str) -> str:
+    return text.replace(" -> ", " \u2192 ")
 
 
 def illness_death_summary(result: IllnessDeathResult, tables: dict, figures: dict,
@@ -55,7 +60,7 @@ def illness_death_summary(result: IllnessDeathResult, tables: dict, figures: dic
     if note:
         lines += [f"**Data provenance.** {escape_markdown(note)}", ""]
     counts = tables["data_summary"].rename(columns={
-        "n": "patients", "illness": f"{result.illness} (event-free -> {result.illness})",
+        "n": "patients", "illness": f"{result.illness} (event-free \u2192 {result.illness})",
         "death": f"deaths without {result.illness}",
         "death_after_illness": f"deaths after {result.illness}"})
     lines += ["## Data", "", f"Each patient is *event-free* (alive without {ill}), *alive "
@@ -121,7 +126,7 @@ def _model_section(result: IllnessDeathResult) -> list[str]:
                  f"time since randomization. The hazard of death after {ill} depends on the "
                  f"time since randomization, not on how long ago {ill} came: two patients "
                  f"with {ill} at 6 and at 18 months have the same hazard of death at 20 "
-                 f"months. A patient enters the {ill} -> death transition at the {ill} time "
+                 f"months. A patient enters the {ill} \u2192 death transition at the {ill} time "
                  "(delayed entry).")
     else:
         scale = ("**Semi-Markov, clock-reset.** The hazards out of the event-free state are "
@@ -129,7 +134,7 @@ def _model_section(result: IllnessDeathResult) -> list[str]:
                  f"{ill}, its baseline pieces and its periods run on the time since {ill}: "
                  f"two patients with {ill} at 6 and at 18 months have the same hazard of "
                  f"death 2 months later.")
-    return ["## Model", "", escape_markdown(what), "",
+    return ["## Model", "", escape_markdown(_arrows(what)), "",
             f"{scale} Death without {ill} and {ill} compete: the cumulative incidence of "
             f"{ill} counts only the patients who develop it before dying, so it is lower "
             "than 1 - Kaplan-Meier with deaths censored.", "",
