@@ -243,7 +243,7 @@ def test_a_second_run_on_the_same_output_folder_refuses_and_names_the_first(caps
     process; a finished run leaves no lock behind."""
     import os
 
-    from bayesurv.runner.cli import LOCK_NAME, output_lock
+    from bayesurv.runner.cli_support import LOCK_NAME, output_lock
 
     out = tmp_path / "out"
     with output_lock(out):
@@ -261,11 +261,11 @@ def test_the_lock_of_a_killed_run_is_taken_by_the_next(tmp_path):
     import subprocess
     import sys
 
-    from bayesurv.runner.cli import LOCK_NAME, output_lock
+    from bayesurv.runner.cli_support import LOCK_NAME, output_lock
 
     out = tmp_path / "out"
     code = ("import sys, time; from pathlib import Path; "
-            "from bayesurv.runner.cli import output_lock\n"
+            "from bayesurv.runner.cli_support import output_lock\n"
             f"with output_lock(Path({str(out)!r})):\n"
             "    print('held', flush=True); time.sleep(60)")
     holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)

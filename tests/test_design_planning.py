@@ -11,7 +11,7 @@ import pytest
 from scipy import stats
 
 import bayesurv as bs
-from bayesurv.design.posterior import PosteriorScenario
+from bayesurv.design.scenario import PosteriorScenario
 from bayesurv.design.search import _check, _evaluate
 from bayesurv.design.trials import draw_trials
 from bayesurv.runner.cli import main

@@ -17,7 +17,7 @@ import bayesurv as bs
 from bayesurv.base.exceptions import DataWarning, FitFileError, SpecError
 from bayesurv.runner.cli import main
 from bayesurv.runner.spec import Spec, load_spec
-from bayesurv.runner.spec_sources import load_inputs
+from bayesurv.runner.spec_inputs import load_inputs
 from tests.test_properties import outcome, property_settings
 
 TINY = ["--draws", "50", "--chains", "2", "--seed", "3", "--quiet"]

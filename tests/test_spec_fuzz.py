@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 import bayesurv as bs
 from bayesurv.runner.cli import main
 from bayesurv.runner.spec import SECTIONS, Spec, load_spec
-from bayesurv.runner.spec_sources import load_inputs
+from bayesurv.runner.spec_inputs import load_inputs
 from tests.test_properties import outcome, property_settings
 
 BASE = {

@@ -13,8 +13,7 @@ Examples
 from bayesurv.design.accrual import Accrual
 from bayesurv.design.bayes import BayesRule
 from bayesurv.design.group_sequential import boundaries
-from bayesurv.design.posterior import PosteriorScenario
-from bayesurv.design.scenario import Scenario
+from bayesurv.design.scenario import PosteriorScenario, Scenario
 from bayesurv.design.search import SampleSize, power_curve, sample_size
 from bayesurv.design.simulate import DesignResult, calibrate, simulate
 

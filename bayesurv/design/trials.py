@@ -41,8 +41,8 @@ def draw_trials(scenario: Scenario, rng: np.random.Generator, trials: int, n_con
 
     ``accrual`` is a duration or an :class:`~bayesurv.design.accrual.Accrual`; ``dropout``
     None, a hazard for both arms or a pair (control, treatment).  A posterior scenario
-    (:mod:`bayesurv.design.posterior`) gives each trial one posterior draw, chosen after the
-    patients are drawn.
+    (:class:`~bayesurv.design.scenario.PosteriorScenario`) gives each trial one posterior
+    draw, chosen after the patients are drawn.
 
     Examples
     --------

@@ -9,13 +9,12 @@ import sys
 import time
 import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
 from pathlib import Path
 
-from bayesurv.base.checks import sampler_setting_problem
 from bayesurv.base.exceptions import BayesurvError
 from bayesurv.base.output import write_atomically
-from bayesurv.base.termination import removed_if_terminated, termination_handled
+from bayesurv.base.termination import termination_handled
+from bayesurv.runner.cli_support import output_lock, positive, setting
 
 __all__ = ["main"]
 
@@ -48,13 +47,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("specs", nargs="*", metavar="SPEC", help="TOML analysis specification(s)")
     run.add_argument("--out", default="report", metavar="DIR",
                      help="folder for the reports, one subfolder per spec (default: report)")
-    run.add_argument("--draws", type=_setting("draws"), metavar="N",
+    run.add_argument("--draws", type=setting("draws"), metavar="N",
                      help="posterior draws per chain (overrides the spec; tuning steps follow "
                           "unless --tune is given)")
-    run.add_argument("--tune", type=_setting("tune"), metavar="N", help="tuning steps per chain")
-    run.add_argument("--chains", type=_setting("chains"), metavar="N", help="number of chains")
-    run.add_argument("--seed", type=_setting("random_seed"), metavar="N", help="random seed")
-    run.add_argument("--jobs", type=_positive, metavar="N",
+    run.add_argument("--tune", type=setting("tune"), metavar="N", help="tuning steps per chain")
+    run.add_argument("--chains", type=setting("chains"), metavar="N", help="number of chains")
+    run.add_argument("--seed", type=setting("random_seed"), metavar="N", help="random seed")
+    run.add_argument("--jobs", type=positive, metavar="N",
                      help="specs run in parallel on N processes (default: one per CPU core, "
                           "at most one per spec); progress bars show only with --jobs 1")
     run.add_argument("--quiet", action="store_true",
@@ -78,41 +77,15 @@ def _parser() -> argparse.ArgumentParser:
                      help="survival given as a fraction or a percentage (default: auto)")
     rec.add_argument("-o", "--output", required=True, metavar="IPD.csv",
                      help="where to write the reconstructed patient rows")
-    rec.add_argument("--draws", type=_positive, metavar="K",
+    rec.add_argument("--draws", type=positive, metavar="K",
                      help="write K plausible reconstructions in one file, numbered in a "
                           "'reconstruction' column (for a pooled fit)")
-    rec.add_argument("--seed", type=_setting("random_seed"), default=0, metavar="N",
+    rec.add_argument("--seed", type=setting("random_seed"), default=0, metavar="N",
                      help="seed of the --draws reconstructions (default: 0)")
     from bayesurv.runner.design_cli import add_design_parser
 
     add_design_parser(sub)
     return parser
-
-
-def _positive(text: str) -> int:
-    value = _integer(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {text}")
-    return value
-
-
-def _setting(key: str):
-    """An argument type for one sampler setting, checked by the rules every fit uses."""
-    def parse(text: str) -> int:
-        value = _integer(text)
-        problem = sampler_setting_problem(key, value)
-        if problem:
-            raise argparse.ArgumentTypeError(f"must be {problem}, got {text}")
-        return value
-
-    return parse
-
-
-def _integer(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
 
 
 def reference_specs() -> list[Path]:
@@ -148,7 +121,7 @@ def _run_one(spec, inputs, args, progress: bool, quiet: bool) -> tuple[str, Path
 
 def _run(args) -> int:
     from bayesurv.runner.spec import load_spec
-    from bayesurv.runner.spec_sources import load_inputs
+    from bayesurv.runner.spec_inputs import load_inputs
 
     paths = [Path(p) for p in args.specs] or reference_specs()
     # every spec, its files and the output folder are checked before the first model compiles
@@ -190,52 +163,6 @@ def _run_specs(args, specs, inputs) -> int:
         print(f"all {len(specs)} reports written in {time.perf_counter() - start:.0f} s",
               flush=True)
     return 0
-
-
-LOCK_NAME = ".bayesurv-run.lock"
-
-
-@contextmanager
-def output_lock(out: Path):
-    """Hold the output folder for one run: a second run on it refuses, naming the process
-    that holds it.  The lock is the kernel's (``flock``), so a crashed run holds nothing; the
-    lock file is removed at the end of a run (a crash leaves it, and the next run takes it).
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> with tempfile.TemporaryDirectory() as folder:
-    ...     with output_lock(Path(folder)):
-    ...         with output_lock(Path(folder)):
-    ...             pass
-    Traceback (most recent call last):
-    ...
-    bayesurv.base.exceptions.BayesurvError: another bayesurv run (process ...) is writing to ...
-    """
-    import fcntl
-
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        handle = os.open(out / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError as exc:
-        raise BayesurvError(f"--out {out}: cannot write there ({exc.strerror})") from None
-    try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(handle, 32, 0).decode("ascii", "replace").strip() or "unknown"
-            raise BayesurvError(f"another bayesurv run (process {holder}) is writing to {out}; "
-                                "wait for it to finish or choose another --out") from None
-        os.ftruncate(handle, 0)
-        os.pwrite(handle, str(os.getpid()).encode(), 0)
-        try:
-            with removed_if_terminated(out / LOCK_NAME):
-                yield
-        finally:
-            os.remove(out / LOCK_NAME)
-            fcntl.flock(handle, fcntl.LOCK_UN)
-    finally:
-        os.close(handle)
 
 
 def _report_done(name: str, folder: Path, seconds: float) -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from bayesurv.runner.cli_support import output_lock, positive, setting
+
 __all__ = ["add_design_parser", "run_design_command"]
 
 
 def add_design_parser(sub) -> None:
     """Add the ``design`` subcommand to the command line's subparsers."""
-    from bayesurv.runner.cli import _positive, _setting
-
     design = sub.add_parser(
         "design", help="plan a trial: power or assurance curves and the sample size",
         description="Simulate the trials of a spec's [design] table: power (or assurance, "
@@ -22,11 +22,11 @@ def add_design_parser(sub) -> None:
     design.add_argument("--out", default="report", metavar="DIR",
                         help="folder for the report, one subfolder per spec "
                              "(default: report)")
-    design.add_argument("--trials", type=_positive, metavar="N",
+    design.add_argument("--trials", type=positive, metavar="N",
                         help="simulated trials per design (overrides the spec)")
-    design.add_argument("--seed", type=_setting("random_seed"), metavar="N",
+    design.add_argument("--seed", type=setting("random_seed"), metavar="N",
                         help="random seed of the simulation and the fit")
-    design.add_argument("--draws", type=_setting("draws"), metavar="N",
+    design.add_argument("--draws", type=setting("draws"), metavar="N",
                         help="posterior draws per chain of the fit (posterior scenario)")
     design.add_argument("--quiet", action="store_true",
                         help="no progress or stage messages; only where the report went")
@@ -34,7 +34,6 @@ def add_design_parser(sub) -> None:
 
 def run_design_command(args) -> int:
     """Run ``bayesurv design`` (errors are raised for :func:`bayesurv.runner.cli.main`)."""
-    from bayesurv.runner.cli import output_lock
     from bayesurv.runner.design_report import run_design, write_design_report
     from bayesurv.runner.design_spec import load_design_spec
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -19,48 +18,17 @@ import pandas as pd
 
 from bayesurv import frequentist
 from bayesurv.base.exceptions import BayesurvInputError
-from bayesurv.data.illness_death import IllnessDeathData
-from bayesurv.inference.diagnostics import Diagnostics
-from bayesurv.inference.illness_death_fit import IllnessDeathFit
 from bayesurv.inference.intervals import credible_interval, weighted_quantiles
+from bayesurv.runner.analysis_result import IllnessDeathResult
 from bayesurv.runner.spec import Spec
 from bayesurv.runner.spec_illness_death import follow_up
-from bayesurv.runner.spec_sources import SHIPPED, SpecInputs, load_inputs
+from bayesurv.runner.spec_inputs import SpecInputs, load_inputs
+from bayesurv.runner.spec_sources import SHIPPED
 
 __all__ = ["IllnessDeathResult", "changepoint_summaries", "illness_death_tables",
            "run_illness_death", "write_illness_death_files"]
 
 GRID_POINTS = 201  # times of the curves (tables and figures)
-
-
-@dataclass
-class IllnessDeathResult:
-    """Everything an illness-death analysis produced, before it is written to disk.
-
-    Attributes: the ``spec``, the ``data``, the ``fit``, its ``diagnostics``, the
-    cause-specific Cox fit of each transition (``cox``, :func:`bayesurv.frequentist.
-    transition_cox`), the ``times`` of the curves, the ``milestones`` and the ``horizon`` of
-    the tables, the Aalen-Johansen cumulative incidences drawn under the posterior curves
-    (``aalen_johansen``, :func:`bayesurv.frequentist.aalen_johansen`, or None), the word for
-    the illness in labels (``illness``) and the ``timings`` of each stage in seconds.
-
-    Examples
-    --------
-    >>> list(IllnessDeathResult.__dataclass_fields__)[:4]
-    ['spec', 'data', 'fit', 'diagnostics']
-    """
-
-    spec: Spec
-    data: IllnessDeathData
-    fit: IllnessDeathFit
-    diagnostics: Diagnostics
-    cox: pd.DataFrame
-    times: np.ndarray
-    milestones: tuple[float, ...]
-    horizon: float
-    aalen_johansen: pd.DataFrame | None = None
-    illness: str = "illness"
-    timings: dict = field(default_factory=dict)
 
 
 def changepoint_summaries(table: pd.DataFrame, mass: float = 0.95) -> pd.DataFrame:

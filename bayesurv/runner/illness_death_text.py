@@ -20,7 +20,7 @@ from bayesurv.base.formatting import (
     markdown_table,
 )
 from bayesurv.data.illness_death import TRANSITION_WORDS
-from bayesurv.runner.illness_death_report import IllnessDeathResult
+from bayesurv.runner.analysis_result import IllnessDeathResult
 from bayesurv.runner.report_text import _display_path
 
 __all__ = ["illness_death_summary", "interval_text"]

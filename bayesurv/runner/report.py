@@ -23,12 +23,8 @@ from bayesurv.comparison.estimands import compare_estimands, default_horizon
 from bayesurv.comparison.tables import compare, compare_priors, fit_covariates
 from bayesurv.data.survival_data import SurvivalData
 from bayesurv.inference.fit import Fit
-from bayesurv.runner.analysis_result import AnalysisResult
-from bayesurv.runner.illness_death_report import (
-    IllnessDeathResult,
-    run_illness_death,
-    write_illness_death_files,
-)
+from bayesurv.runner.analysis_result import AnalysisResult, IllnessDeathResult
+from bayesurv.runner.illness_death_report import run_illness_death, write_illness_death_files
 from bayesurv.runner.report_reconstruction import reconstruction_caption
 from bayesurv.runner.report_sensitivity import (
     run_sensitivities,
@@ -37,7 +33,7 @@ from bayesurv.runner.report_sensitivity import (
 )
 from bayesurv.runner.report_text import comparison_display, sensitivity_display, summary_markdown
 from bayesurv.runner.spec import Spec
-from bayesurv.runner.spec_sources import SpecInputs, load_inputs
+from bayesurv.runner.spec_inputs import SpecInputs, load_inputs
 
 __all__ = ["AnalysisResult", "comparison_display", "run_analysis", "sensitivity_display",
            "write_report"]
@@ -60,13 +56,13 @@ def run_analysis(spec: Spec, draws=None, tune=None, chains=None, seed=None,
         Receives one line per stage.
     inputs : SpecInputs, optional
         The spec's data and published table, when already read (see
-        :func:`~bayesurv.runner.spec_sources.load_inputs`).
+        :func:`~bayesurv.runner.spec_inputs.load_inputs`).
 
     Returns
     -------
     AnalysisResult
         Or, for an illness-death spec, an
-        :class:`~bayesurv.runner.illness_death_report.IllnessDeathResult`.
+        :class:`~bayesurv.runner.analysis_result.IllnessDeathResult`.
 
     Examples
     --------

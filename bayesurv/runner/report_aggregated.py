@@ -31,7 +31,7 @@ from bayesurv.inference.diagnostics import Diagnostics
 from bayesurv.inference.fit import Fit
 from bayesurv.runner.report import _swap_into_place
 from bayesurv.runner.spec import Spec
-from bayesurv.runner.spec_sources import SpecInputs, load_inputs
+from bayesurv.runner.spec_inputs import SpecInputs, load_inputs
 
 __all__ = ["NEEDS_ROWS", "AggregatedResult", "run_analysis", "write_report"]
 

@@ -7,7 +7,6 @@ The functions read the validated ``[data]`` and ``[compare]`` tables of a
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -18,8 +17,8 @@ from bayesurv.base.exceptions import BayesurvInputError, SpecError
 from bayesurv.base.files import parse_csv, read_input_text
 from bayesurv.data.survival_data import SurvivalData
 
-__all__ = ["PUBLISHED_COLUMNS", "SHIPPED", "SOURCES", "SpecInputs", "check_published_file",
-           "data_note", "load_inputs", "load_source", "published_table", "read_csv", "resolve"]
+__all__ = ["PUBLISHED_COLUMNS", "SHIPPED", "SOURCES", "check_published_file",
+           "data_note", "load_source", "published_table", "read_csv", "resolve"]
 
 SHIPPED = ("shi2021",)
 SOURCES = (*SHIPPED, "csv", "digitized", "parquet")
@@ -293,83 +292,3 @@ def data_note(data: Mapping) -> str | None:
     if data["source"] not in SHIPPED:
         return None
     return DIGITIZED_NOTE if data.get("digitized", False) else SYNTHETIC_NOTE
-
-
-@dataclass(frozen=True)
-class SpecInputs:
-    """Everything a spec reads from files, read and checked before any sampling.
-
-    Attributes
-    ----------
-    data : SurvivalData or IllnessDeathData
-        The patient rows (reconstructed ones for digitized curves; both endpoints for an
-        illness-death spec).
-    reconstruction : pandas.DataFrame or None
-        The reconstruction diagnostics for digitized curves.
-    published : pandas.DataFrame or None
-        The published HR table to compare with.
-    reconstructions : tuple of SurvivalData or None
-        The K reconstructions the model is fitted to, pooled, for digitized curves
-        (:mod:`bayesurv.runner.spec_reconstructions`); None: fit ``data``.
-    """
-
-    data: SurvivalData
-    reconstruction: pd.DataFrame | None
-    published: pd.DataFrame | None
-    reconstructions: tuple[SurvivalData, ...] | None = None
-
-
-def load_inputs(spec) -> SpecInputs:
-    """Read a spec's data and published table and check the model and the landmarks against
-    the data, so that a run of several specs fails before its first model compiles.
-
-    Examples
-    --------
-    >>> from bayesurv.runner.spec import Spec
-    >>> spec = Spec.from_dict({"data": {"source": "shi2021"},
-    ...                        "model": {"type": "piecewise", "cuts": [13]},
-    ...                        "compare": {"landmarks": [100]}})
-    >>> load_inputs(spec)  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    bayesurv.base.exceptions.SpecError: spec: compare.landmarks = [100.0] reach past the longest ...
-    """
-    where = str(spec.path) if spec.path else "spec"
-    data, reconstruction = spec.load_data_only()
-    if spec.is_illness_death:
-        from bayesurv.runner.spec_illness_death import check_against_data
-
-        check_against_data(spec, data)
-        return SpecInputs(data=data, reconstruction=None, published=None)
-    published = spec.published_table()  # read once, here
-    if not isinstance(data, SurvivalData):  # aggregated: no patient rows to check against
-        try:
-            spec.build_model().arrays(data)
-        except BayesurvInputError as exc:
-            raise SpecError(f"{where}: [model] does not fit the data: {exc}") from None
-        return SpecInputs(data=data, reconstruction=None, published=published)
-    # landmarks split the pooled follow-up; horizons and milestones are read off every arm
-    every_arm = min(float(data.time[data.group_index == k].max())
-                    for k in range(len(data.groups)))
-    for key, limit, what in (("landmarks", data.max_time, "the longest follow-up"),
-                             ("milestones", every_arm, "the follow-up of every arm"),
-                             ("horizon", every_arm, "the follow-up of every arm")):
-        times = spec.compare.get(key, ())
-        times = [float(x) for x in (times if isinstance(times, tuple) else (times,))]
-        if times and (max(times) > limit or (key == "landmarks" and max(times) == limit)):
-            raise SpecError(f"{where}: compare.{key} = {times} reach past {what} ({limit:g} "
-                            f"{data.time_unit}); it must be inside it")
-    try:
-        spec.build_model().arrays(data)
-    except BayesurvInputError as exc:
-        raise SpecError(f"{where}: [model] does not fit the data: {exc}") from None
-    from bayesurv.runner.spec_reconstructions import load_reconstructions
-
-    try:
-        datas = load_reconstructions(spec.data, spec.path, where, spec.sampler.get("seed"))
-    except SpecError:
-        raise
-    except BayesurvInputError as exc:
-        raise SpecError(f"{where}: [data] reconstructions: {exc}") from None
-    return SpecInputs(data=data, reconstruction=reconstruction, published=published,
-                      reconstructions=datas)
