@@ -110,7 +110,7 @@ def check_complete(idata) -> HazardModel:
     if missing:
         raise FitFileError(f"this bayesurv fit is incomplete or damaged: missing "
                            f"{', '.join(missing)}")
-    settings, _, _ = (_json_attr(attrs, key) for key in ("model", "data", "sampler"))
+    settings, _, _ = (json_attr(attrs, key) for key in ("model", "data", "sampler"))
     kind = settings.get("kind") if isinstance(settings, Mapping) else None
     if not isinstance(kind, str) or kind not in KINDS:
         raise FitFileError(f"this bayesurv fit is damaged: attribute {ATTR_PREFIX}model does "
@@ -146,13 +146,13 @@ def check_consistent(idata, model: HazardModel) -> None:
     bayesurv.base.exceptions.FitFileError: this bayesurv fit is inconsistent: the period labels ...
     """
     constant = idata.constant_data
-    summary = _json_attr(idata.posterior.attrs, "data")
+    summary = json_attr(idata.posterior.attrs, "data")
     # a fit of aggregated data (bayesurv.aggregate) has the table and no patients
     aggregated = isinstance(summary, Mapping) and summary.get("aggregated") is True
     _check_constant_data(constant, model, aggregated)
     arrays = {name: value.to_numpy() for name, value in constant.data_vars.items()}
     _check_draws(idata.posterior, model, arrays, constant)
-    _check_sampler(idata, _json_attr(idata.posterior.attrs, "sampler"))
+    check_sampler_attrs(idata, json_attr(idata.posterior.attrs, "sampler"))
     _check_data_summary(summary, arrays, constant, aggregated)
     _check_baseline_setting(model, arrays["baseline_edges"])
 
@@ -207,7 +207,8 @@ def _feed(h, *parts) -> None:
         h.update(len(raw).to_bytes(8, "little") + raw)
 
 
-def _json_attr(attrs, key: str):
+def json_attr(attrs, key: str):
+    """A bayesurv attribute of a fit file, decoded from JSON."""
     try:
         return json.loads(attrs[ATTR_PREFIX + key])
     except (TypeError, ValueError):
@@ -215,7 +216,8 @@ def _json_attr(attrs, key: str):
                            "valid JSON") from None
 
 
-def _numeric(values, where: str, integer: bool = False) -> np.ndarray:
+def numeric_array(values, where: str, integer: bool = False) -> np.ndarray:
+    """``values`` as an array, if numeric and finite (named by ``where`` otherwise)."""
     values = np.asarray(values)
     if values.dtype.kind not in "iuf" + ("" if integer else "b"):
         _fail(f"{where} is not {'integer' if integer else 'numeric'}")
@@ -235,14 +237,14 @@ def _check_constant_data(constant, model: HazardModel, aggregated: bool = False)
     for name in model.kind_array_names:
         if constant[name].ndim != 1:
             _fail(f"constant_data.{name} is not one-dimensional")
-        _numeric(constant[name].values, f"constant_data.{name}")
+        numeric_array(constant[name].values, f"constant_data.{name}")
     for name, dim in INDEX_DIMS.items():
         if name in constant:
-            index = _numeric(constant[name].values, f"constant_data.{name}", integer=True)
+            index = numeric_array(constant[name].values, f"constant_data.{name}", integer=True)
             if index.size and (index.min() < 0 or index.max() >= constant.sizes.get(dim, 0)):
                 _fail(f"constant_data.{name} indexes past its dimension {dim!r}")
-    fine = _numeric(constant["fine_edges"].values, "constant_data.fine_edges")
-    base = _numeric(constant["baseline_edges"].values, "constant_data.baseline_edges")
+    fine = numeric_array(constant["fine_edges"].values, "constant_data.fine_edges")
+    base = numeric_array(constant["baseline_edges"].values, "constant_data.baseline_edges")
     for name, edges in (("fine_edges", fine), ("baseline_edges", base)):
         if edges.size == 0 or edges[0] != 0 or (np.diff(edges) <= 0).any():
             _fail(f"constant_data.{name} does not rise from 0")
@@ -250,7 +252,7 @@ def _check_constant_data(constant, model: HazardModel, aggregated: bool = False)
             constant["baseline_map"].values, piece_of_edges(base, fine)):
         _fail("constant_data.baseline_map does not map the fine pieces to the baseline pieces")
     for name in ("events", "exposure", "patient_offset", "patient_event", "patient_covariates"):
-        values = _numeric(constant[name].values, f"constant_data.{name}")
+        values = numeric_array(constant[name].values, f"constant_data.{name}")
         if name != "patient_covariates" and (values < 0).any():
             _fail(f"constant_data.{name} has negative values")
     if not np.isin(constant["patient_event"].values, (0, 1)).all():
@@ -274,7 +276,7 @@ def _check_draws(posterior, model: HazardModel, arrays, constant) -> None:
     if expected["covariate"]:
         dims["beta"] = ("covariate",)
     if model.state_name is not None:
-        states = _numeric(model.state_values(arrays), "the model's states")
+        states = numeric_array(model.state_values(arrays), "the model's states")
         if states.size == 0 or (np.diff(states) <= 0).any():
             _fail(f"the {model.state_dim} values of constant_data do not rise")
         with np.errstate(all="ignore"):
@@ -291,7 +293,7 @@ def _check_draws(posterior, model: HazardModel, arrays, constant) -> None:
         if posterior[name].dims != ("chain", "draw", *own):
             _fail(f"posterior.{name} has dimensions {posterior[name].dims}, expected "
                   f"{('chain', 'draw', *own)}")
-        _numeric(posterior[name].values, f"posterior.{name}")
+        numeric_array(posterior[name].values, f"posterior.{name}")
     for dim, labels in expected.items():
         if dim in posterior.sizes and _labels(posterior[dim].values) != labels:
             _fail(f"the {dim} labels of the posterior ({posterior.sizes[dim]}) do not match the "
@@ -301,7 +303,7 @@ def _check_draws(posterior, model: HazardModel, arrays, constant) -> None:
 
 
 def _check_states(posterior, model: HazardModel, states: np.ndarray) -> None:
-    coords = _numeric(posterior[model.state_dim].values, f"posterior.{model.state_dim}")
+    coords = numeric_array(posterior[model.state_dim].values, f"posterior.{model.state_dim}")
     if coords.shape != states.shape or not np.allclose(coords, states):
         _fail(f"the {model.state_dim} values of the posterior do not match constant_data")
     probability = posterior[f"{model.state_name}_probability"].values
@@ -311,7 +313,8 @@ def _check_states(posterior, model: HazardModel, states: np.ndarray) -> None:
         _fail(f"posterior.{model.state_name} has draws that are not {model.state_dim} values")
 
 
-def _check_sampler(idata, sampler) -> None:
+def check_sampler_attrs(idata, sampler) -> None:
+    """The sampler settings attribute: valid settings that match the stored draws."""
     if not isinstance(sampler, Mapping):
         _fail(f"attribute {ATTR_PREFIX}sampler is not a mapping")
     for key in SAMPLER_KEYS:
@@ -331,7 +334,7 @@ def _reconstructions(idata) -> int:
     chains are this many times the sampler's chains."""
     if ATTR_PREFIX + "reconstructions" not in idata.posterior.attrs:
         return 1
-    record = _json_attr(idata.posterior.attrs, "reconstructions")
+    record = json_attr(idata.posterior.attrs, "reconstructions")
     count = record.get("count") if isinstance(record, Mapping) else None
     if not _is_count(count) or count < 1:
         _fail(f"attribute {ATTR_PREFIX}reconstructions has no valid count")

@@ -10,16 +10,21 @@ constant_data`.  :func:`check_illness_death_fit` refuses anything else with a
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 
 import numpy as np
 
-from bayesurv.base.checks import sampler_setting_problem
 from bayesurv.base.exceptions import FitFileError
 from bayesurv.base.vocabulary import interval_labels
 from bayesurv.data.exposure import piece_of_edges
-from bayesurv.inference.fit_file import ATTR_PREFIX, DIGEST_ATTR, SAMPLER_KEYS, content_digest
+from bayesurv.inference.fit_file import (
+    ATTR_PREFIX,
+    DIGEST_ATTR,
+    check_sampler_attrs,
+    content_digest,
+    json_attr,
+    numeric_array,
+)
 from bayesurv.model.illness_death import IllnessDeath
 from bayesurv.model.transitions import transition_name, transition_values
 
@@ -61,7 +66,7 @@ def check_illness_death_fit(idata) -> IllnessDeath:
                if ATTR_PREFIX + a not in attrs]
     if missing:
         _fail(f"missing {', '.join(missing)}")
-    settings, summary, sampler = (_json(attrs, key) for key in ("model", "data", "sampler"))
+    settings, summary, sampler = (json_attr(attrs, key) for key in ("model", "data", "sampler"))
     if not isinstance(settings, Mapping) or settings.get("kind") != IllnessDeath.kind:
         raise FitFileError(f"this bayesurv fit is not an illness-death fit (attribute "
                            f"{ATTR_PREFIX}model names another kind); load it with bs.Fit")
@@ -69,7 +74,7 @@ def check_illness_death_fit(idata) -> IllnessDeath:
         model = IllnessDeath.from_settings(settings)
     except Exception as exc:  # settings of any shape: whatever a constructor raises
         _fail(f"attribute {ATTR_PREFIX}model does not describe a model ({type(exc).__name__})")
-    _check_sampler(idata, sampler)
+    check_sampler_attrs(idata, sampler)
     _check_transitions(idata, model, summary)
     digest = attrs.get(DIGEST_ATTR)
     if digest is not None and not (isinstance(digest, str)
@@ -77,36 +82,6 @@ def check_illness_death_fit(idata) -> IllnessDeath:
         raise FitFileError(f"this bayesurv fit was modified after bayesurv saved it: its "
                            f"content does not match its digest (attribute {DIGEST_ATTR})")
     return model
-
-
-def _json(attrs, key: str):
-    try:
-        return json.loads(attrs[ATTR_PREFIX + key])
-    except (TypeError, ValueError):
-        _fail(f"attribute {ATTR_PREFIX}{key} is not valid JSON")
-
-
-def _check_sampler(idata, sampler) -> None:
-    if not isinstance(sampler, Mapping):
-        _fail(f"attribute {ATTR_PREFIX}sampler is not a mapping")
-    for key in SAMPLER_KEYS:
-        if key not in sampler or sampler_setting_problem(key, sampler[key]):
-            _fail(f"attribute {ATTR_PREFIX}sampler: {key} is missing or invalid")
-    for group in ("posterior", "sample_stats"):
-        if group in idata:
-            sizes = idata[group].sizes
-            if (sizes.get("chain"), sizes.get("draw")) != (sampler["chains"], sampler["draws"]):
-                _fail(f"{group} has {sizes.get('chain')} chains x {sizes.get('draw')} draws, "
-                      f"attribute {ATTR_PREFIX}sampler says {sampler['chains']} x "
-                      f"{sampler['draws']}")
-
-
-def _numeric(values, where: str) -> np.ndarray:
-    values = np.asarray(values)
-    if values.dtype.kind not in "iuf" or (values.dtype.kind == "f"
-                                          and not np.isfinite(values).all()):
-        _fail(f"{where} is not numeric and finite")
-    return values
 
 
 def _check_transitions(idata, model: IllnessDeath, summary) -> None:
@@ -126,7 +101,8 @@ def _check_transitions(idata, model: IllnessDeath, summary) -> None:
             _fail(f"missing {', '.join(missing)}")
         values = transition_values(constant, key)
         for name in (*TRANSITION_ARRAYS, *kind.kind_array_names):
-            values[name] = _numeric(values[name], f"constant_data.{transition_name(name, key)}")
+            where = f"constant_data.{transition_name(name, key)}"
+            values[name] = numeric_array(values[name], where)
         fine, base = values["fine_edges"], values["baseline_edges"]
         if (fine.size == 0 or fine[0] != 0 or (np.diff(fine) <= 0).any() or base.size == 0
                 or not np.isin(base, fine).all()
@@ -144,13 +120,13 @@ def _check_transitions(idata, model: IllnessDeath, summary) -> None:
             expected.add(name)
             if name not in posterior or posterior[name].dims != ("chain", "draw", *own):
                 _fail(f"posterior.{name} is missing or has the wrong dimensions")
-            _numeric(posterior[name].values, f"posterior.{name}")
+            numeric_array(posterior[name].values, f"posterior.{name}")
         if model.covariates[key]:  # its own coefficients, on the covariates of its arrays
             name, dim = transition_name("beta", key), transition_name("covariate", key)
             expected.add(name)
             if name not in posterior or posterior[name].dims != ("chain", "draw", dim):
                 _fail(f"posterior.{name} is missing or has the wrong dimensions")
-            _numeric(posterior[name].values, f"posterior.{name}")
+            numeric_array(posterior[name].values, f"posterior.{name}")
             if dim not in constant.coords or [str(v) for v in posterior[dim].values] != [
                     str(v) for v in constant[dim].values]:
                 _fail(f"the {dim} labels of the posterior do not match constant_data")

@@ -9,8 +9,6 @@ temporary sibling and swapped in whole (:func:`bayesurv.runner.report.write_repo
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,10 +17,9 @@ from pathlib import Path
 import pandas as pd
 
 from bayesurv.base.formatting import markdown_table
-from bayesurv.base.termination import removed_if_terminated
 from bayesurv.design import SampleSize, Scenario, power_curve, sample_size
 from bayesurv.runner.design_spec import DesignSpec
-from bayesurv.runner.report import _swap_into_place
+from bayesurv.runner.report import write_folder_whole
 
 __all__ = ["DesignOutcome", "run_design", "write_design_report"]
 
@@ -117,16 +114,7 @@ def _sample_size(plan: DesignSpec, scenario: Scenario, a: dict) -> SampleSize:
 def write_design_report(outcome: DesignOutcome, out_dir,
                         log: Callable[[str], None] = print) -> Path:
     """Write the report folder of :func:`run_design` under ``out_dir`` (swapped in whole)."""
-    out = Path(out_dir)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
-    with removed_if_terminated(staging):
-        try:
-            _write_files(outcome, staging)
-            _swap_into_place(staging, out)
-        finally:
-            if staging.exists():
-                shutil.rmtree(staging, ignore_errors=True)
+    out = write_folder_whole(out_dir, lambda staging: _write_files(outcome, staging))
     log(f"{outcome.plan.name}: design report written to {out}")
     return out
 

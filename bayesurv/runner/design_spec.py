@@ -27,7 +27,6 @@ the file and the key.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,11 +34,10 @@ from pathlib import Path
 import numpy as np
 
 from bayesurv.base.exceptions import DesignError, SpecError
-from bayesurv.base.files import parser_message, read_input_text
 from bayesurv.design import Accrual, Scenario
 from bayesurv.design.progress import check_dropout
 from bayesurv.design.statistics import parse_test
-from bayesurv.runner.spec import Spec
+from bayesurv.runner.spec import Spec, read_spec_file
 from bayesurv.runner.spec_checks import frozen, thawed
 
 __all__ = ["DESIGN_KEYS", "DesignSpec", "load_design_spec"]
@@ -239,12 +237,5 @@ def load_design_spec(path) -> DesignSpec:
     True
     """
     path = Path(path)
-    try:
-        text = read_input_text(path, str(path), SpecError)
-    except FileNotFoundError:
-        raise SpecError(f"spec file not found: {path}") from None
-    try:
-        values = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise SpecError(f"{path}: not valid TOML ({parser_message(exc)})") from None
+    values, text = read_spec_file(path)
     return DesignSpec.from_dict(values, path=path, text=text)

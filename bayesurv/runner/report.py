@@ -165,19 +165,28 @@ def write_report(result: AnalysisResult | IllnessDeathResult, out_dir,
     ...     sorted(p.name for p in out.iterdir())
     ['figures', 'posterior.nc', 'summary.md', 'tables']
     """
+    out = write_folder_whole(out_dir, lambda staging: _write_report_files(result, staging))
+    log(f"{result.spec.name}: report written to {out}")
+    return out
+
+
+def write_folder_whole(out_dir, write_files: Callable[[Path], None]) -> Path:
+    """Have ``write_files(folder)`` fill a new folder, then put it at ``out_dir`` in one step.
+
+    The folder is built in a temporary sibling and swapped in whole: an interrupted or failed
+    run leaves the previous folder exactly as it was, and no file of an earlier run survives
+    a rerun.
+    """
     out = Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
-    # built in a temporary sibling and swapped in whole: an interrupted or failed run leaves
-    # the previous report exactly as it was, and no file of an earlier run survives a rerun
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
     with removed_if_terminated(staging):
         try:
-            _write_report_files(result, staging)
+            write_files(staging)
             _swap_into_place(staging, out)
         finally:
             if staging.exists():
                 shutil.rmtree(staging, ignore_errors=True)
-    log(f"{result.spec.name}: report written to {out}")
     return out
 
 

@@ -13,8 +13,6 @@ change-point posterior, prior vs posterior).
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,12 +22,11 @@ import numpy as np
 import pandas as pd
 
 from bayesurv.base.formatting import markdown_table
-from bayesurv.base.termination import removed_if_terminated
 from bayesurv.comparison.estimands import default_horizon
 from bayesurv.data.aggregated import AggregatedData
 from bayesurv.inference.diagnostics import Diagnostics
 from bayesurv.inference.fit import Fit
-from bayesurv.runner.report import _swap_into_place
+from bayesurv.runner.report import write_folder_whole
 from bayesurv.runner.spec import Spec
 from bayesurv.runner.spec_inputs import SpecInputs, load_inputs
 
@@ -114,29 +111,24 @@ def write_report(result: AggregatedResult, out_dir,
                  log: Callable[[str], None] = print) -> Path:
     """Write ``summary.md``, ``tables/`` and ``posterior.nc`` under ``out_dir`` (atomically:
     an interrupted run leaves the previous report as it was)."""
-    out = Path(out_dir)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
-    with removed_if_terminated(staging):
-        try:
-            tables_dir = staging / "tables"
-            tables_dir.mkdir()
-            for name, table in result.tables.items():
-                table.to_csv(tables_dir / f"{name}.csv", index=name == "changepoint_summary")
-            from bayesurv.plotting.figures import save_fit_figures
-
-            figures = save_fit_figures(result.fit, staging / "figures",
-                                       landmarks=result.spec.compare.get("landmarks", ()),
-                                       caption=result.spec.figure_caption())
-            result.fit.to_netcdf(staging / "posterior.nc", notes={"spec": result.spec.text})
-            (staging / "summary.md").write_text(summary_markdown(result, figures),
-                                                encoding="utf-8")
-            _swap_into_place(staging, out)
-        finally:
-            if staging.exists():
-                shutil.rmtree(staging, ignore_errors=True)
+    out = write_folder_whole(out_dir, lambda staging: _write_files(result, staging))
     log(f"{result.spec.name}: report written to {out}")
     return out
+
+
+def _write_files(result: AggregatedResult, folder: Path) -> None:
+    """The tables, the figures drawn from the fit alone, the fit and ``summary.md``."""
+    from bayesurv.plotting.figures import save_fit_figures
+
+    tables_dir = folder / "tables"
+    tables_dir.mkdir()
+    for name, table in result.tables.items():
+        table.to_csv(tables_dir / f"{name}.csv", index=name == "changepoint_summary")
+    figures = save_fit_figures(result.fit, folder / "figures",
+                               landmarks=result.spec.compare.get("landmarks", ()),
+                               caption=result.spec.figure_caption())
+    result.fit.to_netcdf(folder / "posterior.nc", notes={"spec": result.spec.text})
+    (folder / "summary.md").write_text(summary_markdown(result, figures), encoding="utf-8")
 
 
 def summary_markdown(result: AggregatedResult, figures: dict | None = None) -> str:

@@ -427,12 +427,17 @@ def load_spec(path) -> Spec:
     ChangePoint(grid=None, near=13.0, ...)
     """
     path = Path(path)
+    values, text = read_spec_file(path)
+    return Spec.from_dict(values, path=path, text=text)
+
+
+def read_spec_file(path: Path) -> tuple[dict, str]:
+    """The TOML tables of a spec file and its text; SpecError naming the file otherwise."""
     try:
         text = read_input_text(path, str(path), SpecError)
     except FileNotFoundError:
         raise SpecError(f"spec file not found: {path}") from None
     try:
-        values = tomllib.loads(text)
+        return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{path}: not valid TOML ({parser_message(exc)})") from None
-    return Spec.from_dict(values, path=path, text=text)
