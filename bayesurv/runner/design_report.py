@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from bayesurv.base.formatting import markdown_table
+from bayesurv.base.formatting import escape_markdown, markdown_table
 from bayesurv.design import SampleSize, Scenario, power_curve, sample_size
 from bayesurv.runner.design_spec import DesignSpec
 from bayesurv.runner.report import write_folder_whole
@@ -161,7 +161,7 @@ def summary(outcome: DesignOutcome, figures: list[str]) -> str:
     plan, a = outcome.plan, outcome.settings
     unit = plan.time_unit()
     measure = outcome.curve.attrs["measure"]
-    lines = [f"# {plan.title}", ""]
+    lines = [f"# {escape_markdown(plan.title)}", ""]
     caption = _caption(outcome)
     if caption:
         lines += [f"> {caption}", ""]

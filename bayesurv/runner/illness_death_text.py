@@ -21,7 +21,7 @@ from bayesurv.base.formatting import (
 )
 from bayesurv.data.illness_death import TRANSITION_WORDS
 from bayesurv.runner.analysis_result import IllnessDeathResult
-from bayesurv.runner.report_text import _display_path
+from bayesurv.runner.report_text import _display_path, summary_head
 
 __all__ = ["illness_death_summary", "interval_text"]
 
@@ -52,13 +52,7 @@ def illness_death_summary(result: IllnessDeathResult, tables: dict, figures: dic
     (:func:`~bayesurv.runner.illness_death_report.illness_death_tables`)."""
     spec, fit = result.spec, result.fit
     unit, ill = escape_markdown(fit.time_unit), escape_markdown(result.illness)
-    lines = [f"# {escape_markdown(spec.title)}", ""]
-    if not result.diagnostics.ok:
-        lines += ["> **Convergence problems: do not trust these numbers yet.**", ">"]
-        lines += [f"> - {escape_markdown(p)}" for p in result.diagnostics.problems] + [""]
-    note = spec.data_note()
-    if note:
-        lines += [f"**Data provenance.** {escape_markdown(note)}", ""]
+    lines = summary_head(spec, result.diagnostics)
     counts = tables["data_summary"].rename(columns={
         "n": "patients", "illness": f"{result.illness} (event-free \u2192 {result.illness})",
         "death": f"deaths without {result.illness}",

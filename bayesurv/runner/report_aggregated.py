@@ -21,12 +21,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bayesurv.base.formatting import markdown_table
+from bayesurv.base.formatting import escape_markdown, markdown_table
 from bayesurv.comparison.estimands import default_horizon
 from bayesurv.data.aggregated import AggregatedData
 from bayesurv.inference.diagnostics import Diagnostics
 from bayesurv.inference.fit import Fit
 from bayesurv.runner.report import write_folder_whole
+from bayesurv.runner.report_text import summary_head
 from bayesurv.runner.spec import Spec
 from bayesurv.runner.spec_inputs import SpecInputs, load_inputs
 
@@ -134,14 +135,14 @@ def _write_files(result: AggregatedResult, folder: Path) -> None:
 def summary_markdown(result: AggregatedResult, figures: dict | None = None) -> str:
     """The report's one page; ``figures``: name -> path of the figures written beside it."""
     data, fit, tables = result.data, result.fit, result.tables
-    lines = [f"# {result.spec.title}", "",
-             f"Data: {data.n} patients, {data.n_events} events, aggregated on Dask into events "
-             f"and person-time per piece ({data.source}; grid {data.describe_grid()}). No "
-             "patient row was held in memory.", "",
-             markdown_table(tables["data_summary"]), "",
-             "The median follow-up is approximate (times are known to their grid piece).", "",
-             f"## Model: {type(fit.model).__name__}", "",
-             markdown_table(tables["hazard_ratios"]), ""]
+    lines = summary_head(result.spec, result.diagnostics)
+    lines += [f"Data: {data.n} patients, {data.n_events} events, aggregated on Dask into "
+              f"events and person-time per piece ({escape_markdown(data.source)}; grid "
+              f"{data.describe_grid()}). No patient row was held in memory.", "",
+              markdown_table(tables["data_summary"]), "",
+              "The median follow-up is approximate (times are known to their grid piece).", "",
+              f"## Model: {type(fit.model).__name__}", "",
+              markdown_table(tables["hazard_ratios"]), ""]
     lines += [f"![{name.replace('_', ' ')}](figures/{Path(path).name})"
               for name, path in (figures or {}).items()]
     lines += [""] if figures else []

@@ -31,7 +31,20 @@ from bayesurv.runner.report_reconstruction import reconstruction_section
 from bayesurv.runner.report_sensitivity import sensitivity_sections
 from bayesurv.runner.spec import Spec
 
-__all__ = ["comparison_display", "sensitivity_display", "summary_markdown"]
+__all__ = ["comparison_display", "sensitivity_display", "summary_head", "summary_markdown"]
+
+
+def summary_head(spec, diagnostics) -> list[str]:
+    """The title, a warning with every convergence problem, and the data's provenance: the
+    first lines of every report's ``summary.md``."""
+    lines = [f"# {escape_markdown(spec.title)}", ""]
+    if not diagnostics.ok:
+        lines += ["> **Convergence problems: do not trust these numbers yet.**", ">"]
+        lines += [f"> - {escape_markdown(p)}" for p in diagnostics.problems] + [""]
+    note = spec.data_note()
+    if note:
+        lines += [f"**Data provenance.** {escape_markdown(note)}", ""]
+    return lines
 
 
 def summary_markdown(result: AnalysisResult, figures: dict, out: Path,
@@ -59,13 +72,7 @@ def summary_markdown(result: AnalysisResult, figures: dict, out: Path,
     """
     spec, fit, data = result.spec, result.fit, result.data
     unit = escape_markdown(fit.time_unit)
-    lines = [f"# {escape_markdown(spec.title)}", ""]
-    if not result.diagnostics.ok:
-        lines += ["> **Convergence problems: do not trust these numbers yet.**", ">"]
-        lines += [f"> - {escape_markdown(p)}" for p in result.diagnostics.problems] + [""]
-    note = spec.data_note()
-    if note:
-        lines += [f"**Data provenance.** {escape_markdown(note)}", ""]
+    lines = summary_head(spec, result.diagnostics)
     lines += ["## Data", "", f"Source: {escape_markdown(data.source)}; time unit: {unit}.", "",
               markdown_table(data.summary(), floatfmt=".1f"), ""]
     if result.reconstruction is not None:
