@@ -4,22 +4,25 @@ interval likelihood and the true patients, against the log HRs the trials were s
 Each trial: 150 patients per arm, a constant control hazard of 0.03 per month, treatment HR
 1.0 for the first 12 months and 0.6 after (log HR 0 and -0.511), uniform censoring between
 24 and 60 months (about 190 events).  Its Kaplan-Meier curves are drawn on a 1000 x 600
-pixel figure (x axis 0-60 months) and digitized by simulation: every step corner, moved by
-Gaussian click noise of 1 or 2 pixels on each coordinate (``bs.simulate_digitization``).
-The figure prints the numbers at risk every 6 months up to 48 ("risk table"), or, in the
-settings without one, the paper gives only the number of patients and the total events per
-arm.
+pixel figure (x axis 0-60 months) and digitized by simulation (``bs.simulate_digitization``)
+in three ways: every step corner clicked with Gaussian click noise of 1 or 2 pixels on each
+coordinate ("1 px", "2 px"), or only about 25 points per curve with 2 pixels of noise
+("25 clicks": the steps between clicks are not seen, and the noise cannot be measured, so
+the assumed noise of ``bayesurv.digitized.clean.Noise`` is used).  The figure prints the
+numbers at risk every 6 months up to 48 ("risk table"), or, in the settings without one, the
+paper gives only the number of patients and the total events per arm.
 
 Every analysis fits the same model, ``PiecewiseExponential(cuts=[12], baseline=[6, 12, 24,
 36])`` (default priors; cuts on risk-table times so that the interval likelihood can be
 fitted with it; the same shapes in every fit, so each worker compiles it once):
 
 - ``one``: one reconstruction (``bs.reconstruct_ipd``), as a single data set;
-- ``pooled``: K reconstructions (``draws=K``), the posteriors pooled as an equal-weight
-  mixture (each fitted, their draws concatenated);
+- ``pooled``: K reconstructions (``draws=K``) fitted as one list, ``model.fit(datas)``: the
+  equal-weight mixture of their posteriors, 200 draws and 200 tuning steps per chain each
+  (the pooled fit's floors);
 - ``interval``: the interval likelihood (``bs.interval_data``, ``draws=K``), pooled the same
   way; only with a risk table (it needs the numbers at risk);
-- ``truth``: the true patients (one fit per trial, shared by the four settings).
+- ``truth``: the true patients (one fit per trial, shared by all settings).
 
 Printed per setting, method and period: bias of the posterior median of the log HR, coverage
 of the 90% equal-tailed interval of the true log HR (with a binomial 95% interval), the mean
@@ -28,11 +31,11 @@ Per-trial rows go to a CSV (written atomically).  Each trial is a task of ``bs.r
 with its own seed (derived from the study's seed and the trial's index), so the results are
 identical for any number of workers.
 
-Run ``python benchmarks/digitized_calibration.py`` (100 trials, K = 10, 2 workers: 67 fits
-per trial, 51 minutes on 2 loaded cores) or ``--quick`` (2 trials, K = 2, short chains: 18 s).
-``--trials``, ``--reconstructions``, ``--draws``, ``--tune``, ``--workers`` and ``--out``
-override; ``--truth-only 300`` fits only the true patients of 300 other trials (the
-reference method's coverage with less Monte Carlo noise).
+Run ``python benchmarks/digitized_calibration.py`` (300 trials, K = 10, 2 Dask workers: 97
+fits per trial, about 20 s per trial per worker) or ``--quick`` (2 trials, K = 2, short
+chains).  ``--trials``, ``--reconstructions``, ``--draws``, ``--tune``, ``--workers`` and
+``--out`` override; ``--truth-only 300`` fits only the true patients of 300 other trials
+(the reference method's coverage from independent trials).
 """
 
 from __future__ import annotations
@@ -49,7 +52,9 @@ from scipy import stats
 SEED = 20261219
 LOG_HR = (0.0, float(np.log(0.6)))
 RISK_TIMES = tuple(float(t) for t in range(0, 54, 6))
-NOISES = (1.0, 2.0)
+# How each figure is digitized: (label, click noise in pixels, points clicked per curve;
+# None = every step corner)
+DIGITIZINGS = (("1 px", 1.0, None), ("2 px", 2.0, None), ("25 clicks", 2.0, 25))
 PERIODS = ("0-12", "12+")
 
 
@@ -66,7 +71,7 @@ class Setup:
     reconstructions: int = 10
     draws: int = 250
     tune: int = 250
-    pooled_draws: int = 100  # kept per component of a pooled fit
+    pooled_draws: int = 200  # draws and tuning steps per chain per pooled data set
     chains: int = 2
 
     def model(self):
@@ -81,21 +86,22 @@ def _log_hr_draws(fit) -> np.ndarray:
     return values.reshape(-1, values.shape[-1])
 
 
-def _fit_draws(setup: Setup, data, seed: int, draws: int) -> np.ndarray:
-    fit = setup.model().fit(data, draws=draws, tune=setup.tune, chains=setup.chains,
-                            random_seed=seed, progressbar=False)
+def _fit_draws(setup: Setup, data, seed: int, draws: int, tune: int | None = None
+               ) -> np.ndarray:
+    fit = setup.model().fit(data, draws=draws, tune=setup.tune if tune is None else tune,
+                            chains=setup.chains, random_seed=seed, progressbar=False)
     return _log_hr_draws(fit)
 
 
 def pooled_draws(setup: Setup, datas, seed: int) -> np.ndarray:
-    """Equal-weight mixture of the posteriors of several data sets: each fitted, the draws
-    concatenated.  To be replaced by ``model.fit(list_of_datas)`` once it lands."""
-    seeds = np.random.SeedSequence(seed).generate_state(len(datas))
-    return np.concatenate([_fit_draws(setup, d, int(s), setup.pooled_draws)
-                           for d, s in zip(datas, seeds, strict=True)])
+    """The pooled posterior of several data sets (``model.fit(list)``: an equal-weight
+    mixture, ``setup.pooled_draws`` draws and tuning steps per chain per data set)."""
+    k = len(datas)
+    return _fit_draws(setup, datas, seed, setup.pooled_draws * k,
+                      tune=setup.pooled_draws * k)
 
 
-def _digitize(frame: pd.DataFrame, setup: Setup, noise: float, rng):
+def _digitize(frame: pd.DataFrame, setup: Setup, noise: float, n_points: int | None, rng):
     """The digitized points of both arms and the published risk table."""
     import bayesurv as bs
 
@@ -104,7 +110,7 @@ def _digitize(frame: pd.DataFrame, setup: Setup, noise: float, rng):
         part = frame[frame["arm"] == arm]
         corners = bs.km_step_corners(part["time"], part["event"])
         clicked = bs.simulate_digitization(corners, canvas=setup.canvas, noise_px=noise,
-                                           x_max=setup.x_max, rng=rng)
+                                           n_points=n_points, x_max=setup.x_max, rng=rng)
         points.append(clicked.assign(group=arm))
         risk.append(pd.DataFrame({"group": arm, "time": RISK_TIMES,
                                   "n_at_risk": [int((part["time"] >= t).sum())
@@ -148,8 +154,8 @@ def run_trial(index: int, seed: int, setup: Setup, truth_only: bool = False) -> 
     results = [("-", "-", "truth", _fit_draws(setup, truth, next(seeds), setup.draws))]
     events = frame.groupby("arm")["event"].sum().astype(int).to_dict()
     k = setup.reconstructions
-    for noise in () if truth_only else NOISES:
-        curve, risk = _digitize(frame, setup, noise, rng)
+    for noise, px, n_points in () if truth_only else DIGITIZINGS:
+        curve, risk = _digitize(frame, setup, px, n_points, rng)
         for table in ("risk table", "n + events"):
             given = risk if table == "risk table" else dict(zip(*np.unique(
                 frame["arm"], return_counts=True), strict=True))
@@ -169,7 +175,7 @@ def run_trial(index: int, seed: int, setup: Setup, truth_only: bool = False) -> 
     rows = []
     for noise, table, method, draws in results:
         for period, score in _score(draws).items():
-            rows.append({"trial": index, "noise_px": noise, "table": table, "method": method,
+            rows.append({"trial": index, "digitizing": noise, "table": table, "method": method,
                          "period": period, "true": LOG_HR[PERIODS.index(period)], **score})
     return rows
 
@@ -181,14 +187,14 @@ def summary(rows: pd.DataFrame) -> pd.DataFrame:
                        width=rows["upper"] - rows["lower"])
     truth = rows[rows["method"] == "truth"].set_index(["trial", "period"])
     out = []
-    settings = rows[rows["method"] != "truth"][["noise_px", "table"]].drop_duplicates()
+    settings = rows[rows["method"] != "truth"][["digitizing", "table"]].drop_duplicates()
     for noise, table in [("-", "-"), *settings.itertuples(index=False)]:
-        part = rows[(rows["noise_px"] == noise) & (rows["table"] == table)]
+        part = rows[(rows["digitizing"] == noise) & (rows["table"] == table)]
         for (method, period), cell in part.groupby(["method", "period"], sort=False):
             hits = int(cell["covered"].sum())
             ci = stats.binomtest(hits, len(cell)).proportion_ci(0.95)
             ref = truth.loc[list(zip(cell["trial"], cell["period"], strict=True))]
-            out.append({"noise_px": noise, "table": table, "method": method,
+            out.append({"digitizing": noise, "table": table, "method": method,
                         "period": period, "trials": len(cell), "bias": cell["error"].mean(),
                         "cover90": hits / len(cell), "cover_lo": ci.low, "cover_hi": ci.high,
                         "width": cell["width"].mean(),
@@ -206,7 +212,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
                         help="2 trials, K = 2, 100 + 100 draws (a smoke run)")
-    parser.add_argument("--trials", type=int, default=None, help="number of trials (100)")
+    parser.add_argument("--trials", type=int, default=None, help="number of trials (300)")
     parser.add_argument("--reconstructions", type=int, default=None, help="K (10)")
     parser.add_argument("--draws", type=int, default=None, help="draws per chain (250)")
     parser.add_argument("--tune", type=int, default=None, help="tuning steps (250)")
@@ -221,7 +227,7 @@ def main(argv=None) -> int:
     changes = {name: getattr(args, name) for name in ("reconstructions", "draws", "tune")
                if getattr(args, name) is not None}
     setup = Setup(**{**setup.__dict__, **changes})
-    n_trials = args.trials or (2 if args.quick else 100)
+    n_trials = args.trials or (2 if args.quick else 300)
     seed = SEED
     if args.truth_only:
         n_trials, seed = args.truth_only, SEED + 1  # other trials than the study's
@@ -232,9 +238,10 @@ def main(argv=None) -> int:
     print(f"Digitized-curve calibration: {n_trials} trials of {setup.n[0]} + {setup.n[1]} "
           f"patients, hazard {setup.rate}/month, true log HR {LOG_HR[0]:.3f} before "
           f"{setup.tau:g} months and {LOG_HR[1]:.3f} after, censoring U{setup.censoring}; "
-          f"click noise {NOISES} px on {setup.canvas}; K = {setup.reconstructions}; "
-          f"{setup.chains} chains x ({setup.tune} tune + {setup.draws} draws), "
-          f"{setup.pooled_draws} draws per chain per pooled component; seed {seed}",
+          f"digitized as {', '.join(d[0] for d in DIGITIZINGS)} on {setup.canvas}; "
+          f"K = {setup.reconstructions}; {setup.chains} chains x ({setup.tune} tune + "
+          f"{setup.draws} draws), {setup.pooled_draws} draws and tuning steps per chain per "
+          f"pooled data set; seed {seed}",
           flush=True)
     start = time.perf_counter()
 

@@ -67,8 +67,9 @@ def test_bad_draws_are_refused(shipped, bad):
         reconstruct_ipd(curve, risk, draws=bad)
 
 
-def trial_figure(noise_px: float, seed: int):
-    """The shipped synthetic cohort's death curves digitized at ``noise_px`` pixels."""
+def trial_figure(noise_px: float, seed: int, n_points: int | None = None):
+    """The shipped synthetic cohort's death curves digitized at ``noise_px`` pixels (every
+    step corner, or about ``n_points`` points per curve)."""
     rows = shi2021("death")
     rng = np.random.default_rng(seed)
     points, risk = [], []
@@ -76,7 +77,7 @@ def trial_figure(noise_px: float, seed: int):
     for arm, part in rows.groupby("arm"):
         corners = km_step_corners(part["time"], part["event"])
         pts = simulate_digitization(corners, canvas=CANVAS, noise_px=noise_px, x_max=x_max,
-                                    rng=rng)
+                                    n_points=n_points, rng=rng)
         points.append(pts.assign(group=arm))
         at = np.arange(0.0, x_max, 12.0)
         risk.append(pd.DataFrame({"group": arm, "time": at,
@@ -105,6 +106,24 @@ def test_the_estimated_noise_follows_the_simulated_one():
         assert noise["time_sd"].to_numpy() == pytest.approx(0.084 * px, rel=0.35, abs=1e-12)
         assert noise["survival_sd"].to_numpy() == pytest.approx(px / CANVAS[1], rel=0.45,
                                                                 abs=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore::bayesurv.base.exceptions.DataWarning")
+def test_a_curve_clicked_at_a_few_points_gets_the_assumed_noise():
+    """20 clicks per curve, none two ends of one segment: the differences of neighbours'
+    times are the spacing of the clicks (months), not the noise.  Measuring them gave a time
+    SD of 2.3 months, and perturbing by it made the draws non-monotone (an error); the
+    assumed 2 pixels of a 1000 x 600 plot are 0.002 of the time span (84 months: 0.17)
+    and 0.0033 in survival, against 0.084 and 0.0017 of the 1 pixel simulated here."""
+    curve, risk = trial_figure(1.0, seed=5, n_points=20)
+    noise = curve.noise
+    assert noise["assumed"].all()
+    span = curve.points.groupby("group")["time"].max().to_numpy()
+    assert noise["time_sd"].to_numpy() == pytest.approx(0.002 * span, rel=1e-9)
+    assert noise["survival_sd"].to_numpy() == pytest.approx(2 / 600, rel=1e-9)
+    assert not trial_figure(1.0, seed=5)[0].noise["assumed"].any()  # every corner clicked
+    draws = reconstruct_ipd(curve, risk, draws=5, random_seed=1)
+    assert [len(d) for d in draws] == [219] * 5
 
 
 @pytest.mark.filterwarnings("ignore::bayesurv.base.exceptions.DataWarning")

@@ -25,6 +25,16 @@ STEP_SDS = 6.0
 # Height over width of a typical Kaplan-Meier figure: converts noise in survival to noise in
 # time when no step can be told from the noise.
 ASPECT = 0.6
+# A noise SD measured from fewer pairs than this is not used.
+MIN_PAIRS = 2
+# Neighbours further apart in time than this fraction of the time span are not the two
+# corners of one step, whatever the noise (5 pixels of noise on a 1000-pixel-wide plot
+# give differences of about 0.007 of the span).
+CORNER_SPAN = 0.02
+# The noise taken when a curve gives no pairs to measure it: 2 pixels of a 1000 x 600 plot
+# (a careful digitizer clicks within 1-2 pixels; the larger keeps intervals honest).
+ASSUMED_PX = 2.0
+ASSUMED_CANVAS = (1000, 600)
 MAX_SPIKES_SHOWN = 5
 
 
@@ -82,32 +92,48 @@ class Noise:
     corners of a vertical step at one time: each pair's difference is the difference of
     two independent errors, of variance twice the noise's.  In survival, the levelled
     segments' ends give the root mean square; in time, neighbours (as clicked, by time)
-    whose survival differs by more than ``STEP_SDS`` survival noise SDs are the corners of
-    one step, and the median absolute difference, refined on the pairs within 3 SDs,
-    gives the SD (neighbours from two different steps are left out).  When no step stands
-    out of the noise, the time noise is taken as the survival noise in pixels of a figure
-    ``ASPECT`` times as high as wide.  An exact curve gives 0.
+    whose survival differs by more than ``STEP_SDS`` survival noise SDs and whose times are
+    within ``CORNER_SPAN`` of the time span are the corners of one step, and the median
+    absolute difference, refined on the pairs within 3 SDs, gives the SD.  Each needs at
+    least ``MIN_PAIRS`` pairs.  When no step stands out of the noise, the time noise is
+    taken as the survival noise in pixels of a figure ``ASPECT`` times as high as wide.
+    When no segment was clicked at both ends (a curve clicked at a few points, each on
+    another step), neighbours' differences measure the clicking, not the noise: both SDs
+    are then ``ASSUMED_PX`` pixels of an ``ASSUMED_CANVAS`` figure, and ``assumed`` says
+    so.  An exact curve gives 0.
 
     Examples
     --------
     >>> sd = Noise.estimate(np.array([0.0, 1.0, 1.01, 3.0, 2.99]),
     ...                     np.array([1.0, 1.0, 0.8, 0.8, 0.6]), np.array([0.01, -0.01]))
-    >>> round(sd.survival_sd, 5), round(sd.time_sd, 4), sd.corner_pairs
-    (0.00707, 0.0071, 2)
+    >>> round(sd.survival_sd, 5), round(sd.time_sd, 4), sd.corner_pairs, sd.assumed
+    (0.00707, 0.0071, 2, False)
+
+    A few clicks far apart (no segment's two ends, no step's two corners):
+
+    >>> sd = Noise.estimate(np.array([0.0, 10.0, 20.0, 30.0]),
+    ...                     np.array([1.0, 0.7, 0.5, 0.4]), np.array([]))
+    >>> round(sd.time_sd, 4), round(sd.survival_sd, 5), sd.assumed
+    (0.06, 0.00333, True)
     """
 
     time_sd: float
     survival_sd: float
     pairs: int
     corner_pairs: int
+    assumed: bool = False
 
     @classmethod
     def estimate(cls, time: np.ndarray, survival: np.ndarray, gaps: np.ndarray) -> Noise:
         """From the points as clicked and the levelled segment ends' differences."""
-        survival_sd = float(np.sqrt(np.mean(gaps ** 2) / 2.0)) if gaps.size else 0.0
-        step = np.abs(np.diff(survival)) > STEP_SDS * survival_sd
+        span = float(np.ptp(time))
+        survival_sd = (float(np.sqrt(np.mean(gaps ** 2) / 2.0)) if gaps.size >= MIN_PAIRS
+                       else None)
+        step = ((np.abs(np.diff(survival)) > STEP_SDS * (survival_sd or 0.0))
+                & (np.abs(np.diff(time)) <= CORNER_SPAN * span))
         widths = np.abs(np.diff(time)[step])
-        if widths.size:
+        time_sd = None
+        if widths.size >= MIN_PAIRS:
             # 1.4826 * median |x| is the SD of a normal x; a difference has twice the
             # variance; then neighbours further apart than 3 SDs of a difference (corners
             # of two steps, one between them missed) are left out, twice
@@ -115,9 +141,15 @@ class Noise:
             for _ in range(2):
                 kept = widths[widths <= 3.0 * np.sqrt(2.0) * time_sd]
                 time_sd = float(np.sqrt(np.mean(kept ** 2) / 2.0)) if kept.size else 0.0
-        else:  # steps lost in the noise: the same noise in pixels on a typical figure
-            time_sd = survival_sd * ASPECT * float(np.ptp(time))
-        return cls(time_sd, survival_sd, int(gaps.size), int(widths.size))
+        pairs = (int(gaps.size), int(widths.size))
+        if survival_sd is None:
+            # no segment clicked at both ends: neighbours are points of different steps,
+            # and the differences of their times measure the clicking, not the noise
+            width, height = ASSUMED_CANVAS
+            return cls(ASSUMED_PX / width * span, ASSUMED_PX / height, *pairs, assumed=True)
+        if time_sd is None:  # steps lost in the noise: the same noise in pixels
+            time_sd = survival_sd * ASPECT * span
+        return cls(time_sd, survival_sd, *pairs)
 
 
 def clean_curve(time: np.ndarray, survival: np.ndarray, labels: np.ndarray, group: str,
@@ -167,10 +199,7 @@ def clean_curve(time: np.ndarray, survival: np.ndarray, labels: np.ndarray, grou
         warn_caller(f"{prefix}: {removed}", DataWarning)
     survival, gaps = _level_flats(time, survival, settings, add)
     noise = Noise.estimate(*as_clicked, gaps)
-    add("noise", noise.pairs, noise.survival_sd,
-        f"digitizing noise: SD {noise.survival_sd:.3g} in survival (from {noise.pairs} "
-        f"levelled segments' ends), {noise.time_sd:.3g} in time (from "
-        f"{noise.corner_pairs} pairs of neighbours a step apart)")
+    add("noise", noise.pairs, noise.survival_sd, _noise_detail(noise))
 
     fitted = nonincreasing_fit(survival)
     change = np.abs(fitted - survival)
@@ -192,6 +221,17 @@ def clean_curve(time: np.ndarray, survival: np.ndarray, labels: np.ndarray, grou
         detail = "already non-increasing"
     add("monotone", n_moved, change.max(initial=0.0), detail)
     return time, fitted, report, noise
+
+
+def _noise_detail(noise: Noise) -> str:
+    sds = f"SD {noise.survival_sd:.3g} in survival, {noise.time_sd:.3g} in time"
+    if noise.assumed:
+        width, height = ASSUMED_CANVAS
+        return (f"digitizing noise: {sds}, assumed ({ASSUMED_PX:g} pixel of a {width} x "
+                f"{height} plot): too few points to measure it ({noise.pairs} levelled "
+                f"segments' ends, {noise.corner_pairs} pairs of neighbours a step apart)")
+    return (f"digitizing noise: {sds} (from {noise.pairs} levelled segments' ends and "
+            f"{noise.corner_pairs} pairs of neighbours a step apart)")
 
 
 def _order_by(first: np.ndarray, second: np.ndarray) -> np.ndarray:

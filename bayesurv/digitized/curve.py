@@ -193,7 +193,7 @@ class DigitizedCurve:
             frames.append(pd.DataFrame({"group": str(name), "time": t, "survival": s}))
             reports.extend(rep)
             noise.append({"group": str(name), "time_sd": sd.time_sd,
-                          "survival_sd": sd.survival_sd})
+                          "survival_sd": sd.survival_sd, "assumed": sd.assumed})
         points = pd.concat(frames, ignore_index=True)
         report = pd.DataFrame(reports, columns=REPORT_COLUMNS)
         return cls(points, raw, report, scale, time_unit, source, pd.DataFrame(noise))
@@ -205,10 +205,13 @@ class DigitizedCurve:
 
     @property
     def noise(self) -> pd.DataFrame:
-        """Estimated digitizing noise per group (a copy): ``group, time_sd, survival_sd``.
+        """Estimated digitizing noise per group (a copy): ``group, time_sd, survival_sd,
+        assumed``.
 
         Standard deviations in data units, from the pairs of points that should coincide
-        (see :class:`bayesurv.digitized.clean.Noise`); 0 for exact corners.
+        (see :class:`bayesurv.digitized.clean.Noise`); 0 for exact corners.  ``assumed`` is
+        True for a curve clicked at too few points to measure its noise: 2 pixels of a
+        1000 x 600 plot are then taken.
         """
         return self._noise.copy()
 
