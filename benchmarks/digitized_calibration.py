@@ -202,6 +202,35 @@ def summary(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+def markdown(table: pd.DataFrame) -> str:
+    """The summary as a markdown table for the docs: one row per setting and method, the
+    periods side by side."""
+    lines = ["| digitizing | numbers given | method | 90% coverage 0-12 (95% CI) | "
+             "90% coverage 12+ (95% CI) | bias 0-12 | bias 12+ | width vs truth |",
+             "|---|---|---|---|---|---|---|---|"]
+    for (noise, given, method), cell in table.groupby(["digitizing", "table", "method"],
+                                                      sort=False):
+        by = cell.set_index("period")
+        cover = [f"{by.at[p, 'cover90']:.2f} ({by.at[p, 'cover_lo']:.2f}-"
+                 f"{by.at[p, 'cover_hi']:.2f})" for p in PERIODS]
+        bias = [f"{by.at[p, 'bias']:+.3f}" for p in PERIODS]
+        widths = "/".join(f"{by.at[p, 'width_vs_truth']:.2f}" for p in PERIODS)
+        lines.append(f"| {noise} | {given} | {method} | {' | '.join(cover)} | "
+                     f"{' | '.join(bias)} | {widths} |")
+    return "\n".join(lines)
+
+
+def _print_summary(rows: pd.DataFrame) -> None:
+    pd.set_option("display.width", 160)
+    table = summary(rows)
+    print(f"\nBias of the posterior median and coverage of 90% intervals of the true log HR "
+          f"({rows['trial'].nunique()} trials; cover_lo/hi: binomial 95% interval; "
+          "width_vs_truth: mean width over the true patients' in the same trials)")
+    print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+    print("\nAs a markdown table (width vs truth: 0-12/12+):\n")
+    print(markdown(table))
+
+
 def _task(setup: Setup, truth_only: bool = False):
     def task(index, seed):
         return run_trial(index, seed, setup, truth_only)
@@ -221,7 +250,12 @@ def main(argv=None) -> int:
     parser.add_argument("--truth-only", type=int, default=None, metavar="N",
                         help="fit only the true patients of N other trials (the coverage "
                              "of the reference method with less Monte Carlo noise)")
+    parser.add_argument("--summarize", metavar="CSV", default=None,
+                        help="print the tables of the per-trial CSV of an earlier run")
     args = parser.parse_args(argv)
+    if args.summarize:
+        _print_summary(pd.read_csv(args.summarize, keep_default_na=False))
+        return 0
     setup = (Setup(reconstructions=2, draws=100, tune=100, pooled_draws=50) if args.quick
              else Setup())
     changes = {name: getattr(args, name) for name in ("reconstructions", "draws", "tune")
@@ -260,11 +294,7 @@ def main(argv=None) -> int:
                                progress=report)
     rows = pd.DataFrame([row for trial in results for row in trial])
     write_atomically(args.out, lambda path: rows.to_csv(path, index=False))
-    pd.set_option("display.width", 160)
-    print(f"\nBias of the posterior median and coverage of 90% intervals of the true log HR "
-          f"({n_trials} trials; cover_lo/hi: binomial 95% interval; width_vs_truth: mean "
-          "width over the true patients' in the same trials)")
-    print(summary(rows).to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+    _print_summary(rows)
     print(f"\nRun time {time.perf_counter() - start:.0f} s on {args.workers} worker(s); "
           f"per-trial rows in {args.out}")
     return 0
