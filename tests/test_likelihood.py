@@ -16,7 +16,7 @@ from scipy.special import logsumexp
 
 import bayesurv as bs
 from bayesurv.model import likelihood as lik
-from bayesurv.model.kind import log_hazards
+from bayesurv.model.graph import log_hazards
 
 
 def small_data(covariates: bool, seed: int = 3) -> bs.SurvivalData:

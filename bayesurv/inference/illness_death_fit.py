@@ -29,8 +29,8 @@ from bayesurv.inference.fit_file import ATTR_PREFIX
 from bayesurv.inference.fit_io import read_fit_file, write_fit_file
 from bayesurv.inference.illness_death_file import check_illness_death_fit
 from bayesurv.inference.summaries import draws, summarize_hr
+from bayesurv.model.graph import log_hazards
 from bayesurv.model.illness_death import IllnessDeath
-from bayesurv.model.kind import log_hazards
 from bayesurv.model.multistate import (
     illness_death_probabilities,
     illness_probability_clock_reset,

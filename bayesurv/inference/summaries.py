@@ -21,7 +21,8 @@ from bayesurv.base.vocabulary import window_label
 from bayesurv.data.exposure import piece_index
 from bayesurv.inference.intervals import credible_interval, labelled, weighted_quantiles
 from bayesurv.model import likelihood as lik
-from bayesurv.model.kind import HazardModel, log_hazards
+from bayesurv.model.graph import log_hazards
+from bayesurv.model.kind import HazardModel
 
 __all__ = [
     "constant_arrays",

@@ -39,9 +39,9 @@ from bayesurv.data.illness_death import (
     _example,
 )
 from bayesurv.model.changepoint import ChangePoint
-from bayesurv.model.graph import linear_predictor, log_baseline_walk
+from bayesurv.model.graph import linear_predictor, log_baseline_walk, log_hazards
 from bayesurv.model.illness_death_settings import check_covariates, check_mapping, check_shared
-from bayesurv.model.kind import KINDS, HazardModel, log_hazards
+from bayesurv.model.kind import KINDS, HazardModel
 from bayesurv.model.piecewise import PiecewiseExponential
 from bayesurv.model.priors import PriorSet
 from bayesurv.model.transitions import IllnessDeathArrays, transition_name

@@ -13,9 +13,11 @@ its math in its own module.  It says
 - the log-likelihood of each state (:meth:`HazardModel.state_loglik`);
 - its period rows, its words and its settings.
 
-:func:`log_hazards` turns the effects into log hazards on the fine grid for the PyMC graph
-and for NumPy posterior draws alike, so a survival curve is computed by the same function as
-the likelihood that was fitted.  Nothing above the model layer branches on the kind.
+:func:`~bayesurv.model.graph.log_hazards` turns the effects into log hazards on the fine
+grid for the PyMC graph and for NumPy posterior draws alike, so a survival curve is computed
+by the same function as the likelihood that was fitted; how a kind becomes a PyMC graph is in
+:class:`~bayesurv.model.graph.GraphModel`.  Nothing above the model layer branches on the
+kind.
 """
 
 from __future__ import annotations
@@ -25,19 +27,17 @@ from collections.abc import Mapping
 from typing import ClassVar
 
 import numpy as np
-import pymc as pm
-import pytensor.tensor as pt
 
 from bayesurv.base.exceptions import FitFileError
 from bayesurv.base.vocabulary import interval_labels
 from bayesurv.data.survival_data import SurvivalData
 from bayesurv.data.usable import check_data_usable
 from bayesurv.model.arrays import ModelArrays, resolve_baseline
-from bayesurv.model.graph import linear_predictor, log_baseline_walk
+from bayesurv.model.graph import GraphModel
 from bayesurv.model.pinning import Pinning
 from bayesurv.model.priors import PriorSet, get_prior_set
 
-__all__ = ["KINDS", "HazardModel", "kind_from_settings", "log_hazards", "register_sampler"]
+__all__ = ["KINDS", "HazardModel", "kind_from_settings", "register_sampler"]
 
 KINDS: dict[str, type[HazardModel]] = {}
 # The inference layer, above this one, registers the function that samples a model
@@ -59,25 +59,6 @@ def register_sampler(sample) -> None:
     _SAMPLER = sample
 
 
-def log_hazards(xp, log_baseline, effects, baseline_map):
-    """Log hazards on the fine grid, (..., regimes, pieces, groups), from baseline and effects.
-
-    ``log_baseline`` is (..., baseline pieces); ``effects`` (..., regimes, pieces, treated
-    groups); the reference group (column 0) has no treatment effect.  ``xp`` is ``numpy`` or
-    ``pytensor.tensor``: the PyMC graph and the posterior summaries call this same function.
-
-    Examples
-    --------
-    >>> lh = log_hazards(np, np.log([0.1, 0.2]), np.log([[[0.5], [0.5], [0.5]]]),
-    ...                  np.array([0, 0, 1]))
-    >>> np.exp(lh).round(3).tolist()  # one regime, 3 fine pieces, reference and treated
-    [[[0.1, 0.05], [0.1, 0.05], [0.2, 0.1]]]
-    """
-    base = log_baseline[..., baseline_map]
-    zeros = xp.zeros_like(effects[..., :1])
-    return base[..., None, :, None] + xp.concatenate([zeros, effects], axis=-1)
-
-
 def kind_from_settings(settings: Mapping) -> HazardModel:
     """Rebuild the model object of a saved fit from its settings.
 
@@ -94,7 +75,7 @@ def kind_from_settings(settings: Mapping) -> HazardModel:
     return KINDS[name].from_settings(settings)
 
 
-class HazardModel(Pinning):
+class HazardModel(GraphModel, Pinning):
     """Base class of the piecewise-exponential model kinds (not used directly).
 
     Construction only records the settings; nothing touches data until :meth:`fit`.
@@ -297,43 +278,6 @@ class HazardModel(Pinning):
             dims[f"{self.state_name}_probability"] = [self.state_dim]
         return dims
 
-    def graph_dims(self, arrays: ModelArrays) -> dict[str, str]:
-        """The dimension of the first axis of each array among :meth:`graph_values` (prior
-        parameters, which are numbers, have none).
-
-        Examples
-        --------
-        >>> model = bs.ChangePoint(grid=[6, 12])
-        >>> model.graph_dims(model.arrays(data))["tau_prior"]
-        'candidate'
-        """
-        return {name: dim for name, (dim, _) in
-                arrays.graph_arrays(self.graph_array_names).items()}
-
-    def graph_values(self, arrays: ModelArrays) -> dict[str, np.ndarray]:
-        """Every number the PyMC graph reads: the model arrays and the prior parameters.
-
-        They enter the graph as data, so a model compiled once takes new data, new cuts or
-        grid positions and new priors without being rebuilt.
-
-        Examples
-        --------
-        >>> model = bs.ChangePoint(grid=[6, 12], priors="skeptical")
-        >>> values = model.graph_values(model.arrays(data))
-        >>> round(float(values["log_hr_sigma"]), 4), values["tau_index"].tolist()  # fine edges
-        (0.4214, [2, 5])
-        """
-        p = self.priors
-        centre = p.centre(arrays.crude_log_rate)
-        priors = {"log_hr_mu": p.log_hr.mu, "log_hr_sigma": p.log_hr.sigma,
-                  "level_mu": p.baseline_level.mu + centre,
-                  "level_sigma": p.baseline_level.sigma,
-                  "step_mu": p.baseline_step.mu, "step_sigma": p.baseline_step.sigma,
-                  "covariate_mu": p.covariate.mu, "covariate_sigma": p.covariate.sigma}
-        graph_arrays = arrays.graph_arrays(self.graph_array_names)
-        return ({name: value for name, (_, value) in graph_arrays.items()}
-                | {name: np.asarray(float(value)) for name, value in priors.items()})
-
     def coords(self, arrays: ModelArrays) -> dict[str, list]:
         """Coordinates of the posterior's dimensions: baseline pieces, treated groups,
         periods, covariates and, for a kind with states, the state values.
@@ -351,84 +295,6 @@ class HazardModel(Pinning):
         if self.state_name is not None:
             coords[self.state_dim] = list(self.state_values(arrays))
         return coords
-
-    def parameter_shapes(self, arrays: ModelArrays) -> dict[str, tuple[int, ...]]:
-        """Shape of each sampled parameter (``beta`` only with covariates).
-
-        Examples
-        --------
-        >>> bs.ChangePoint(near=13).parameter_shapes(bs.ChangePoint(near=13).arrays(data))
-        {'log_baseline': (7,), 'log_hr': (1, 2)}
-        """
-        coords = self.coords(arrays)
-        shapes = {"log_baseline": (len(coords["piece"]),),
-                  "log_hr": (len(coords["group"]), len(coords["period"]))}
-        if arrays.has_covariates:
-            shapes["beta"] = (len(coords["covariate"]),)
-        return shapes
-
-    def initial_point(self, values: Mapping, shapes: Mapping) -> dict[str, np.ndarray]:
-        """The prior means of the sampled parameters (PyMC's initial point) from the prior
-        parameters among ``values`` (:meth:`graph_values`).
-
-        Examples
-        --------
-        >>> model = bs.PiecewiseExponential(cuts=[13], priors="enthusiastic")
-        >>> arrays = model.arrays(data)
-        >>> start = model.initial_point(model.graph_values(arrays),
-        ...                             model.parameter_shapes(arrays))
-        >>> start["log_hr"].round(4).tolist()  # the enthusiastic prior is centred on HR 0.5
-        [[-0.6931, -0.6931]]
-        """
-        n_pieces = shapes["log_baseline"][0]
-        start = {"log_baseline": values["level_mu"] + values["step_mu"] * np.arange(n_pieces),
-                 "log_hr": np.full(shapes["log_hr"], float(values["log_hr_mu"]))}
-        if "beta" in shapes:
-            start["beta"] = np.full(shapes["beta"], float(values["covariate_mu"]))
-        return start
-
-    def build_model(self, arrays: ModelArrays, values: Mapping | None = None,
-                    inputs: Mapping | None = None) -> pm.Model:
-        """The PyMC model of ``arrays``: baseline random walk, treatment log HRs, covariates,
-        and the likelihood marginalized over the kind's states.
-
-        Every array and prior parameter is a ``pm.Data`` container named as in
-        :meth:`graph_values` (``values`` replaces them, e.g. padded to a common shape), or,
-        when ``inputs`` is given, that symbolic tensor (for a graph compiled as a function
-        of the data; built on them directly, since PyTensor's rewrites of a graph whose
-        data containers were swapped for fixed-shape tensors afterwards are not reliable).
-
-        Examples
-        --------
-        >>> model = bs.ChangePoint(near=13)
-        >>> pm_model = model.build_model(model.arrays(data))
-        >>> [v.name for v in pm_model.free_RVs], pm_model.deterministics
-        (['log_baseline', 'log_hr'], [tau_probability])
-        """
-        values = self.graph_values(arrays) if values is None else values
-        coords = self.coords(arrays)
-        if self.state_name is not None:
-            states = self.state_values(arrays)
-            n_padded = np.size(self.state_log_prior(values)) - states.size
-            # padded states (prior weight 0) get placeholder coordinates past the last one
-            coords[self.state_dim] = np.r_[states, states[-1] + np.arange(1, n_padded + 1)]
-        with pm.Model(coords=coords) as model:
-            d = (dict(inputs) if inputs is not None
-                 else {name: pm.Data(name, value) for name, value in values.items()})
-            log_baseline = log_baseline_walk(d, arrays.baseline_edges.size)
-            log_hr = pm.Normal("log_hr", mu=d["log_hr_mu"], sigma=d["log_hr_sigma"],
-                               dims=("group", "period"))
-            xb = linear_predictor(d)
-            lh = log_hazards(pt, log_baseline, self.effects(pt, log_hr, d), d["baseline_map"])
-            per_state = self.state_loglik(pt, lh, xb, d)
-            if self.state_name is None:
-                pm.Potential("loglik", per_state[0])
-            else:
-                joint = per_state + self.state_log_prior(d, xp=pt)
-                pm.Potential("loglik", pt.logsumexp(joint))
-                pm.Deterministic(f"{self.state_name}_probability", pt.special.softmax(joint),
-                                 dims=self.state_dim)
-        return model
 
     def _baseline_cuts(self, data: SurvivalData) -> np.ndarray:
         return resolve_baseline(data, self.baseline, keep=self.baseline_keeps())
