@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+COMMA := ,
 STAMP := $(VENV)/.bayesurv-installed
 DOCS_STAMP := $(VENV)/.bayesurv-docs-installed
 # the test files run on every core, a file per worker (each worker keeps its own registry of
@@ -12,14 +14,18 @@ PARALLEL ?= -n auto --dist loadfile
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+
+# uv installs the same packages from PyPI as pip, in a fraction of the time (about 20 s
+# against 2.5 minutes for the test extras on a fresh machine); pip does it if uv cannot
+INSTALL = $(PY) -m pip install --quiet uv && $(UV) pip install --quiet --python $(PY) -e \
+	"$(1)" || $(PY) -m pip install --quiet -e "$(1)"
 
 $(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(call INSTALL,.[test])
 	touch $(STAMP)
 
 $(DOCS_STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e ".[test,docs]"
+	$(call INSTALL,.[test$(COMMA)docs])
 	touch $(DOCS_STAMP)
 
 demo: $(STAMP)

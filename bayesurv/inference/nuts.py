@@ -142,6 +142,9 @@ def nuts_step(potential_of, probability, target_accept: float, max_tree_depth: i
         return new, out
 
     def advance(state, data, schedule, n_windows, n_warmup, n_active):
+        # jitted: its trace for ``eval_shape`` below is reused by the branch (one trace of
+        # the model's log density instead of two when compiling)
+        @jax.jit
         def run(s):
             return one(s, data, schedule, n_windows, n_warmup)
 
