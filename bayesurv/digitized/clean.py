@@ -227,7 +227,7 @@ def _noise_detail(noise: Noise) -> str:
     sds = f"SD {noise.survival_sd:.3g} in survival, {noise.time_sd:.3g} in time"
     if noise.assumed:
         width, height = ASSUMED_CANVAS
-        return (f"digitizing noise: {sds}, assumed ({ASSUMED_PX:g} pixel of a {width} x "
+        return (f"digitizing noise: {sds}, assumed ({ASSUMED_PX:g} pixels of a {width} x "
                 f"{height} plot): too few points to measure it ({noise.pairs} levelled "
                 f"segments' ends, {noise.corner_pairs} pairs of neighbours a step apart)")
     return (f"digitizing noise: {sds} (from {noise.pairs} levelled segments' ends and "
