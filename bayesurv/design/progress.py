@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from bayesurv.base.checks import repr_argument
 from bayesurv.base.exceptions import DesignError
+from bayesurv.design.chunks import run_chunks
 
 __all__ = ["check_dropout", "run_blocks", "trial_progress"]
 
@@ -32,20 +32,8 @@ def run_blocks(work: Callable, blocks: Sequence, trials: int, size: int,
     [0, 10, 20]
     """
     report = trial_progress([min(size, trials - k * size) for k in range(len(blocks))], label)
-    out = []
-    if workers == 1:
-        for k, block in enumerate(blocks, start=1):
-            out.append(work(block))
-            if progress:
-                report(k, len(blocks))
-    else:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            # map yields in block order whatever the finishing order
-            for k, result in enumerate(pool.map(work, blocks), start=1):
-                out.append(result)
-                if progress:
-                    report(k, len(blocks))
-    return out
+    return run_chunks(work, list(blocks), progress=report if progress else None,
+                      workers=workers)
 
 
 def trial_progress(counts: Sequence[int], label: str = "simulating") -> Callable:

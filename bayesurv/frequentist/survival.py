@@ -24,7 +24,7 @@ from bayesurv.base.exceptions import DataError
 from bayesurv.data.aggregated import needs_patient_rows
 from bayesurv.data.survival_data import SurvivalData
 
-__all__ = ["kaplan_meier", "km_steps", "logrank", "logrank_with_entry"]
+__all__ = ["at_risk", "kaplan_meier", "km_steps", "logrank", "logrank_with_entry"]
 
 
 def kaplan_meier(data: SurvivalData, times: Sequence[float] | None = None) -> pd.DataFrame:
@@ -75,18 +75,13 @@ def kaplan_meier(data: SurvivalData, times: Sequence[float] | None = None) -> pd
         at = steps if grid is None else grid
         # right-continuous step function: last step at or before each requested time
         pos = np.searchsorted(steps, at, side="right") - 1
-        sorted_t = np.sort(t)
-        entered = np.sort(data.entry[data.group_index == g])  # all 0 without delayed entry
         frames.append(pd.DataFrame({
             "group": name,
             "time": at,
             "survival": fitter.survival_function_.iloc[:, 0].to_numpy()[pos],
             "lower": ci.filter(like="lower").iloc[:, 0].to_numpy()[pos],
             "upper": ci.filter(like="upper").iloc[:, 0].to_numpy()[pos],
-            # entered before t (everyone entering at 0 is at risk from 0 on), followed to t
-            "at_risk": (np.searchsorted(entered, at, side="left")
-                        + np.where(at <= 0, np.count_nonzero(entered == 0), 0)
-                        - np.searchsorted(sorted_t, at, side="left")),
+            "at_risk": at_risk(data.entry[data.group_index == g], t, at),
         }))
     return pd.concat(frames, ignore_index=True)
 
@@ -160,18 +155,16 @@ def logrank_with_entry(data: SurvivalData) -> tuple[float, int]:
     """
     k = len(data.groups)
     times = np.unique(data.time[data.event == 1])
-    at_risk = np.empty((times.size, k))
+    risk = np.empty((times.size, k))
     events = np.empty((times.size, k))
     for g in range(k):
         mask = data.group_index == g
-        ends, starts = np.sort(data.time[mask]), np.sort(data.entry[mask])
-        at_risk[:, g] = (np.searchsorted(starts, times, side="left")
-                         - np.searchsorted(ends, times, side="left"))
+        risk[:, g] = at_risk(data.entry[mask], data.time[mask], times)
         ended = np.sort(data.time[mask & (data.event == 1)])
         events[:, g] = (np.searchsorted(ended, times, side="right")
                         - np.searchsorted(ended, times, side="left"))
-    n, d = at_risk.sum(axis=1), events.sum(axis=1)
-    share = at_risk / n[:, None]
+    n, d = risk.sum(axis=1), events.sum(axis=1)
+    share = risk / n[:, None]
     observed_minus_expected = (events - d[:, None] * share).sum(axis=0)
     ties = d * (n - d) / np.maximum(n - 1, 1)
     covariance = (ties[:, None, None] * (np.einsum("tg,gh->tgh", share, np.eye(k))
@@ -179,6 +172,22 @@ def logrank_with_entry(data: SurvivalData) -> tuple[float, int]:
     u, v = observed_minus_expected[1:], covariance[1:, 1:]
     statistic = float(u @ np.linalg.pinv(v) @ u)
     return statistic, int(np.linalg.matrix_rank(v))
+
+
+def at_risk(entry, time, at) -> np.ndarray:
+    """Patients at risk at each time of ``at``: entered before it (everyone entering at 0 is
+    at risk from 0 on) and followed to it, ``entry < t <= time``.
+
+    Examples
+    --------
+    >>> at_risk([0, 0, 2], [3, 5, 6], [0, 2, 3, 4]).tolist()
+    [2, 2, 3, 2]
+    """
+    entered, ended = np.sort(entry), np.sort(time)
+    at = np.asarray(at, dtype=float)
+    return (np.searchsorted(entered, at, side="left")
+            + np.where(at <= 0, np.count_nonzero(entered == 0), 0)
+            - np.searchsorted(ended, at, side="left"))
 
 
 def km_steps(data: SurvivalData, g: int, what: str) -> pd.DataFrame:

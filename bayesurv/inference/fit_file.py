@@ -30,8 +30,8 @@ from bayesurv.base.vocabulary import interval_labels
 from bayesurv.data.exposure import piece_of_edges
 from bayesurv.model.kind import KINDS, HazardModel, kind_from_settings
 
-__all__ = ["ATTR_PREFIX", "DIGEST_ATTR", "check_complete", "check_consistent", "check_fit",
-           "content_digest"]
+__all__ = ["ATTR_PREFIX", "DIGEST_ATTR", "bayesurv_attrs", "check_complete", "check_consistent",
+           "check_digest", "check_fit", "content_digest"]
 
 ATTR_PREFIX = "bayesurv_"
 DIGEST_ATTR = ATTR_PREFIX + "digest"
@@ -71,18 +71,31 @@ def check_fit(idata) -> HazardModel:
     ...
     bayesurv.base.exceptions.FitFileError: this bayesurv fit was modified after bayesurv ...
     """
+    bayesurv_attrs(idata)
+    model = check_complete(idata)
+    check_consistent(idata, model)
+    check_digest(idata)
+    return model
+
+
+def bayesurv_attrs(idata) -> Mapping:
+    """The posterior's attributes of an InferenceData bayesurv made (any kind of fit); a
+    :class:`FitFileError` without bayesurv's model settings or constant data."""
     attrs = getattr(getattr(idata, "posterior", None), "attrs", {})
     if ATTR_PREFIX + "model" not in attrs or "constant_data" not in idata:
         raise FitFileError("this InferenceData was not made by bayesurv (no bayesurv model "
                            "settings or constant data in it)")
-    model = check_complete(idata)
-    check_consistent(idata, model)
-    digest = attrs.get(DIGEST_ATTR)
+    return attrs
+
+
+def check_digest(idata) -> None:
+    """Refuse a fit whose content no longer matches the digest saved with it (a fit never
+    saved has none)."""
+    digest = idata.posterior.attrs.get(DIGEST_ATTR)
     if digest is not None and not (isinstance(digest, str)
                                    and digest == content_digest(idata)):
         raise FitFileError(f"this bayesurv fit was modified after bayesurv saved it: its "
                            f"content does not match its digest (attribute {DIGEST_ATTR})")
-    return model
 
 
 def check_complete(idata) -> HazardModel:

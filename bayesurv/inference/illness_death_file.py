@@ -19,9 +19,9 @@ from bayesurv.base.vocabulary import interval_labels
 from bayesurv.data.exposure import piece_of_edges
 from bayesurv.inference.fit_file import (
     ATTR_PREFIX,
-    DIGEST_ATTR,
+    bayesurv_attrs,
+    check_digest,
     check_sampler_attrs,
-    content_digest,
     json_attr,
     numeric_array,
 )
@@ -57,11 +57,7 @@ def check_illness_death_fit(idata) -> IllnessDeath:
     ...
     bayesurv.base.exceptions.FitFileError: this bayesurv illness-death fit is damaged or ...
     """
-    posterior = getattr(idata, "posterior", None)
-    attrs = getattr(posterior, "attrs", {})
-    if ATTR_PREFIX + "model" not in attrs or "constant_data" not in idata:
-        raise FitFileError("this InferenceData was not made by bayesurv (no bayesurv model "
-                           "settings or constant data in it)")
+    attrs = bayesurv_attrs(idata)
     missing = [f"attribute {ATTR_PREFIX}{a}" for a in REQUIRED_ATTRS
                if ATTR_PREFIX + a not in attrs]
     if missing:
@@ -76,11 +72,7 @@ def check_illness_death_fit(idata) -> IllnessDeath:
         _fail(f"attribute {ATTR_PREFIX}model does not describe a model ({type(exc).__name__})")
     check_sampler_attrs(idata, sampler)
     _check_transitions(idata, model, summary)
-    digest = attrs.get(DIGEST_ATTR)
-    if digest is not None and not (isinstance(digest, str)
-                                   and digest == content_digest(idata)):
-        raise FitFileError(f"this bayesurv fit was modified after bayesurv saved it: its "
-                           f"content does not match its digest (attribute {DIGEST_ATTR})")
+    check_digest(idata)
     return model
 
 

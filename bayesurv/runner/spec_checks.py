@@ -13,12 +13,13 @@ from types import MappingProxyType
 import numpy as np
 
 from bayesurv.base.checks import check_times, sampler_setting_problem
-from bayesurv.base.exceptions import SpecError
+from bayesurv.base.exceptions import BayesurvInputError, SpecError
 from bayesurv.model.priors import named_prior_sets
 from bayesurv.runner.spec_parquet import PARQUET_KEYS, check_parquet
 from bayesurv.runner.spec_sources import SHIPPED, SOURCES
 
-__all__ = ["check_compare", "check_data", "check_sampler", "frozen", "grid", "thawed"]
+__all__ = ["check_compare", "check_data", "check_model_fits", "check_sampler", "compare_times",
+           "frozen", "grid", "thawed"]
 
 # [sampler] keys that the fit calls differently
 FIT_NAMES = {"seed": "random_seed"}
@@ -118,6 +119,30 @@ def check_compare(c: Mapping, fail) -> None:
                                                        "reference_vs_treated"):
         fail("compare.published_orientation", f"= {orientation!r}; use "
              "'treated_vs_reference' or 'reference_vs_treated'")
+
+
+def compare_times(compare: Mapping, key: str) -> list[float]:
+    """The times of ``compare.<key>`` (landmarks, milestones, horizon: one or several) as
+    floats; none when the key is absent.
+
+    Examples
+    --------
+    >>> compare_times({"horizon": 60, "landmarks": (6, 13)}, "landmarks")
+    [6.0, 13.0]
+    >>> compare_times({"horizon": 60}, "horizon"), compare_times({}, "milestones")
+    ([60.0], [])
+    """
+    times = compare.get(key, ())
+    return [float(x) for x in (times if isinstance(times, tuple) else (times,))]
+
+
+def check_model_fits(spec, data, where: str) -> None:
+    """Build the spec's model on the data before any sampling: a :class:`SpecError` naming
+    ``[model]`` if the data cannot support it."""
+    try:
+        spec.build_model().arrays(data)
+    except BayesurvInputError as exc:
+        raise SpecError(f"{where}: [model] does not fit the data: {exc}") from None
 
 
 def grid(value):

@@ -50,7 +50,7 @@ from bayesurv.model.changepoint import ChangePoint
 from bayesurv.model.illness_death import IllnessDeath
 from bayesurv.model.piecewise import PiecewiseExponential
 from bayesurv.model.priors import PriorSet
-from bayesurv.runner.spec_checks import grid, thawed
+from bayesurv.runner.spec_checks import check_model_fits, compare_times, grid, thawed
 from bayesurv.runner.spec_sources import SHIPPED, SOURCES, read_csv, resolve
 
 __all__ = ["COMPARE_KEYS", "DATA_KEYS", "MODEL_KEYS", "TYPE", "build_illness_death",
@@ -269,15 +269,11 @@ def check_against_data(spec, data: IllnessDeathData) -> None:
     where = str(spec.path) if spec.path else "spec"
     reach = follow_up(data)
     for key in ("milestones", "horizon"):
-        times = spec.compare.get(key, ())
-        times = [float(x) for x in (times if isinstance(times, tuple) else (times,))]
+        times = compare_times(spec.compare, key)
         if times and max(times) > reach:
             raise SpecError(f"{where}: compare.{key} = {times} reach past the follow-up of "
                             f"every arm ({reach:g} {data.time_unit}); it must be inside it")
-    try:
-        spec.build_model().arrays(data)
-    except BayesurvInputError as exc:
-        raise SpecError(f"{where}: [model] does not fit the data: {exc}") from None
+    check_model_fits(spec, data, where)
 
 
 def follow_up(data: IllnessDeathData) -> float:

@@ -12,6 +12,7 @@ import pandas as pd
 
 from bayesurv.base.exceptions import BayesurvInputError, SpecError
 from bayesurv.data.survival_data import SurvivalData
+from bayesurv.runner.spec_checks import check_model_fits, compare_times
 from bayesurv.runner.spec_illness_death import check_against_data
 from bayesurv.runner.spec_reconstructions import load_reconstructions
 
@@ -64,10 +65,7 @@ def load_inputs(spec) -> SpecInputs:
         return SpecInputs(data=data, reconstruction=None, published=None)
     published = spec.published_table()  # read once, here
     if not isinstance(data, SurvivalData):  # aggregated: no patient rows to check against
-        try:
-            spec.build_model().arrays(data)
-        except BayesurvInputError as exc:
-            raise SpecError(f"{where}: [model] does not fit the data: {exc}") from None
+        check_model_fits(spec, data, where)
         return SpecInputs(data=data, reconstruction=None, published=published)
     # landmarks split the pooled follow-up; horizons and milestones are read off every arm
     every_arm = min(float(data.time[data.group_index == k].max())
@@ -75,15 +73,11 @@ def load_inputs(spec) -> SpecInputs:
     for key, limit, what in (("landmarks", data.max_time, "the longest follow-up"),
                              ("milestones", every_arm, "the follow-up of every arm"),
                              ("horizon", every_arm, "the follow-up of every arm")):
-        times = spec.compare.get(key, ())
-        times = [float(x) for x in (times if isinstance(times, tuple) else (times,))]
+        times = compare_times(spec.compare, key)
         if times and (max(times) > limit or (key == "landmarks" and max(times) == limit)):
             raise SpecError(f"{where}: compare.{key} = {times} reach past {what} ({limit:g} "
                             f"{data.time_unit}); it must be inside it")
-    try:
-        spec.build_model().arrays(data)
-    except BayesurvInputError as exc:
-        raise SpecError(f"{where}: [model] does not fit the data: {exc}") from None
+    check_model_fits(spec, data, where)
     try:
         datas = load_reconstructions(spec.data, spec.path, where, spec.sampler.get("seed"))
     except SpecError:
